@@ -1,0 +1,48 @@
+# Two commands matter: `make run` starts the app, `make test` runs every check.
+# Each sets up what it needs by itself: system packages (installed when run as
+# root, otherwise the exact command is printed) and a virtual environment in .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: run test lint typecheck unit bench sysdeps-run sysdeps-test clean
+
+run: sysdeps-run $(VENV)/.installed-run
+	$(BIN)/outagetray $(ARGS)
+
+test: sysdeps-test $(VENV)/.installed-test lint typecheck unit
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check outagetray tests bench
+	$(BIN)/ruff format --check outagetray tests bench
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+sysdeps-run:
+	@PYTHON=$(PYTHON) sh packaging/system-deps.sh run
+
+sysdeps-test:
+	@PYTHON=$(PYTHON) sh packaging/system-deps.sh test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

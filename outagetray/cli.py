@@ -1,0 +1,131 @@
+"""Command line: ``outagetray`` starts the tray app; ``outagetray check`` looks once.
+
+Only the standard library is imported at module level so that starting the tray
+stays fast; each command imports what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from outagetray import __version__
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="use this settings file instead of the usual one",
+    )
+    parser = argparse.ArgumentParser(
+        prog="outagetray",
+        description="Know the moment a platform your business depends on really fails.",
+        epilog="Without a command, OutageTray starts in the system tray.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"OutageTray {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="check every watched platform once and print what its status sources say",
+        description="Check every watched platform once. Exit code: 0 all fine, 1 something is "
+        "degraded or down, 3 nothing down but some status unknown, 2 usage or settings error.",
+    )
+    check.add_argument(
+        "--platform",
+        metavar="ID",
+        action="append",
+        dest="platforms",
+        help="check this platform instead of the watch list (repeatable), e.g. --platform discord",
+    )
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    commands.add_parser("run", parents=[common], help="start the tray app (the default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config: Path | None = getattr(args, "config", None)
+    if args.command == "check":
+        return _check(config, args.platforms or [], args.json)
+    from outagetray.app import run_app
+
+    return run_app(config)
+
+
+def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
+    from outagetray.core import settings as settings_module
+    from outagetray.core.check import run_check
+    from outagetray.core.http import HttpClient
+
+    loaded = settings_module.load(config)
+    if config is not None and not loaded.exists:
+        print(f"outagetray: the settings file {config} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    for warning in loaded.warnings:
+        print(f"outagetray: {loaded.path}: {warning}", file=sys.stderr)
+    if not loaded.ok:
+        print(f"outagetray: the settings file {loaded.path} has problems:", file=sys.stderr)
+        for problem in loaded.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    settings = loaded.settings
+    every = settings.platforms()
+    if platform_ids:
+        unknown_ids = [pid for pid in platform_ids if pid not in every]
+        for pid in unknown_ids:
+            close = difflib.get_close_matches(pid, list(every), n=1)
+            hint = f' Did you mean "{close[0]}"?' if close else ""
+            print(f'outagetray: "{pid}" is not a platform OutageTray knows.{hint}', file=sys.stderr)
+        if unknown_ids:
+            return EXIT_USAGE
+        platforms = [every[pid] for pid in dict.fromkeys(platform_ids)]
+    else:
+        platforms = settings.watched()
+    report = run_check(HttpClient(), platforms, settings.controls)
+    out = _stdout()
+    if as_json:
+        json.dump(report.to_json(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        _print_table(report, out)
+    return report.exit_code
+
+
+def _print_table(report: object, out: TextIO) -> None:
+    from outagetray.core.check import CheckReport
+
+    assert isinstance(report, CheckReport)
+    when = report.checked_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    out.write(f"OutageTray check, {when}\n")
+    link = report.connectivity
+    out.write(f"Your connection: {link.state.value.replace('_', ' ')} ({link.detail})\n\n")
+    if not report.platforms:
+        out.write("No platforms are watched. Add some in Settings or with --platform ID.\n")
+        return
+    name_width = max(len(p.platform.name) for p in report.platforms)
+    for item in report.platforms:
+        out.write(f"  {item.platform.name:<{name_width}}  {item.verdict.label:<14}  {item.summary}\n")
+        if item.affected:
+            out.write(f"  {'':<{name_width}}  {'':<14}  Affected: {', '.join(item.affected)}\n")
+
+
+def _stdout() -> TextIO:
+    stream = sys.stdout
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+    return stream

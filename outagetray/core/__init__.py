@@ -1,0 +1,1 @@
+"""The pure-Python core: every decision lives here, and nothing here imports Qt."""

@@ -1,0 +1,115 @@
+"""The built-in platforms, read from ``resources/platforms.toml``.
+
+The catalog and the user's own ``[[platforms]]`` entries are the same kind of
+table, so both are read by :func:`platform_from_table`; a user entry whose id
+matches a built-in one overrides just the keys it names.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import replace
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from outagetray.assets import read_text
+from outagetray.core.model import Platform, SourceSpec
+from outagetray.core.sources import make_spec
+
+#: The four platforms of the playbook, watched when the user has chosen nothing.
+DEFAULT_WATCH = ("facebook", "instagram", "whatsapp", "x")
+
+PLATFORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+PROBE_TYPES = ("dns_probe", "http_probe")
+KINDS = ("social", "messaging", "video", "email", "blog", "shop", "community", "other")
+_KEYS = ("id", "name", "owner", "kind", "homepage", "note", "sources", "probes")
+
+
+class PlatformError(ValueError):
+    """A platform table is wrong; ``key`` names the offending key for the message."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def make_probe(table: object) -> SourceSpec:
+    """A probe target from ``{ type = "dns_probe", host = … }`` or ``{ type = "http_probe", url = … }``."""
+    if not isinstance(table, dict):
+        raise ValueError('each probe must be a table like { type = "http_probe", url = "https://…" }')
+    probe_type = table.get("type")
+    if probe_type == "dns_probe":
+        host = table.get("host")
+        if not isinstance(host, str) or not re.fullmatch(r"[A-Za-z0-9.-]{1,253}", host) or "." not in host:
+            raise ValueError(f"a dns_probe needs a host name such as example.com (found {host!r})")
+        extra = set(table) - {"type", "host"}
+        if extra:
+            raise ValueError(f"{sorted(extra)[0]!r} is not an option of a dns_probe")
+        return SourceSpec("dns_probe", host.lower().rstrip("."))
+    if probe_type == "http_probe":
+        url = table.get("url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ValueError(f"an http_probe needs a url starting with https:// (found {url!r})")
+        extra = set(table) - {"type", "url"}
+        if extra:
+            raise ValueError(f"{sorted(extra)[0]!r} is not an option of an http_probe")
+        return SourceSpec("http_probe", url)
+    raise ValueError(f"probe type {probe_type!r} is not one OutageTray knows (known: dns_probe, http_probe)")
+
+
+def platform_from_table(table: dict[str, Any], base: Platform | None = None) -> Platform:
+    """Build a Platform from a TOML table, on top of ``base`` when it overrides a built-in one."""
+    unknown_keys = [k for k in table if k not in _KEYS]
+    if unknown_keys:
+        raise PlatformError(unknown_keys[0], f"{unknown_keys[0]!r} is not a platform setting")
+    platform_id = table.get("id")
+    if not isinstance(platform_id, str) or not PLATFORM_ID.match(platform_id):
+        raise PlatformError(
+            "id", f"id must be lower-case letters, digits, '-' or '_', e.g. \"acme\" (found {platform_id!r})"
+        )
+    fields: dict[str, Any] = {}
+    for key in ("name", "owner", "homepage", "note"):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, str) or (key in ("name", "owner") and not value.strip()):
+                raise PlatformError(key, f"{key} must be a text")
+            fields[key] = value.strip()
+    if "kind" in table:
+        if table["kind"] not in KINDS:
+            raise PlatformError("kind", f"kind must be one of {', '.join(KINDS)}")
+        fields["kind"] = table["kind"]
+    for key, builder in (("sources", make_spec), ("probes", make_probe)):
+        if key in table:
+            items = table[key]
+            if not isinstance(items, list):
+                raise PlatformError(key, f"{key} must be a list of tables")
+            specs = []
+            for index, item in enumerate(items, start=1):
+                try:
+                    specs.append(builder(item))
+                except ValueError as exc:
+                    raise PlatformError(key, f"{key} item {index}: {exc}") from None
+            fields[key] = tuple(specs)
+    if base is not None:
+        return replace(base, **fields)
+    fields.setdefault("name", platform_id)
+    fields.setdefault("owner", fields["name"])
+    platform = Platform(id=platform_id, **fields)
+    if not platform.sources and not platform.probes:
+        raise PlatformError("sources", f"platform {platform_id!r} needs at least one source or probe")
+    return platform
+
+
+@lru_cache(maxsize=1)
+def builtin_platforms() -> MappingProxyType[str, Platform]:
+    """The built-in catalog, keyed by id, in file order. Read once per process."""
+    data = tomllib.loads(read_text("platforms.toml"))
+    platforms: dict[str, Platform] = {}
+    for table in data.get("platform", []):
+        platform = platform_from_table(table)
+        if platform.id in platforms:
+            raise ValueError(f"platforms.toml lists {platform.id!r} twice")
+        platforms[platform.id] = platform
+    return MappingProxyType(platforms)

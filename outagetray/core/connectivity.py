@@ -1,0 +1,103 @@
+"""Is it me? Control checks that tell the user's own connection apart from an outage.
+
+Each control is a well-known address run by a different company that answers in
+a fixed way. When none of them answers as expected, the user is offline or behind
+a captive portal (hotel Wi-Fi), and no platform may be reported down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from outagetray.core.http import FetchError, HttpClient
+from outagetray.core.settings import ControlCheck
+
+
+class Connectivity(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    CAPTIVE_PORTAL = "captive_portal"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """One control check: did it answer as expected, and if not, how."""
+
+    url: str
+    outcome: Connectivity
+    detail: str
+
+
+@dataclass(frozen=True)
+class ConnectivityReport:
+    state: Connectivity
+    detail: str
+    controls: tuple[ControlResult, ...] = ()
+
+
+def check_control(client: HttpClient, control: ControlCheck) -> ControlResult:
+    """Run one control. A redirect or an unexpected answer means a captive portal, not "online"."""
+    host = urlsplit(control.url).hostname or control.url
+    try:
+        response = client.probe(control.url, max_body=16 * 1024)
+    except FetchError as exc:
+        return ControlResult(control.url, Connectivity.OFFLINE, exc.message)
+    if 300 <= response.status < 400:
+        target = urlsplit(response.headers.get("location", "")).hostname or "another page"
+        return ControlResult(
+            control.url, Connectivity.CAPTIVE_PORTAL, f"{host} was redirected to {target} (a sign-in page?)"
+        )
+    expected_status = control.expect_status or 200
+    if response.status != expected_status:
+        return ControlResult(
+            control.url,
+            Connectivity.CAPTIVE_PORTAL,
+            f"{host} answered HTTP {response.status} instead of {expected_status}",
+        )
+    if control.expect_body is not None:
+        text = response.body.decode("utf-8", "replace")
+        if control.expect_body.strip() not in text:
+            return ControlResult(
+                control.url, Connectivity.CAPTIVE_PORTAL, f"{host} answered with a different page than usual"
+            )
+    elif expected_status == 204 and response.body.strip():
+        return ControlResult(
+            control.url, Connectivity.CAPTIVE_PORTAL, f"{host} answered with a page instead of nothing"
+        )
+    return ControlResult(control.url, Connectivity.ONLINE, f"{host} answered as expected")
+
+
+def summarize(results: Sequence[ControlResult]) -> ConnectivityReport:
+    """Combine control results: one good answer proves the connection works."""
+    if not results:
+        return ConnectivityReport(Connectivity.UNKNOWN, "no connection checks are configured")
+    good = [r for r in results if r.outcome is Connectivity.ONLINE]
+    captive = [r for r in results if r.outcome is Connectivity.CAPTIVE_PORTAL]
+    total = len(results)
+    if good:
+        return ConnectivityReport(
+            Connectivity.ONLINE, f"{len(good)} of {total} connection checks passed", tuple(results)
+        )
+    if captive:
+        return ConnectivityReport(
+            Connectivity.CAPTIVE_PORTAL,
+            f"your network shows a sign-in page instead of the internet: {captive[0].detail}",
+            tuple(results),
+        )
+    return ConnectivityReport(
+        Connectivity.OFFLINE, f"your connection appears down: {results[0].detail}", tuple(results)
+    )
+
+
+def check(client: HttpClient, controls: Sequence[ControlCheck]) -> ConnectivityReport:
+    """Run every control at once and combine them."""
+    if not controls:
+        return summarize([])
+    with ThreadPoolExecutor(max_workers=len(controls), thread_name_prefix="control") as pool:
+        results = list(pool.map(lambda c: check_control(client, c), controls))
+    return summarize(results)

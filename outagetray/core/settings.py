@@ -1,0 +1,389 @@
+"""The user's settings: one TOML file in the platform's config folder.
+
+A broken file must never stop the app. Loading returns the settings it could
+use together with plain-words problems (each naming the line and key), and the
+caller decides: the tray app keeps the broken file aside and runs on defaults,
+the command line refuses to guess and exits with code 2. Writes are atomic, so a
+crash mid-save can never leave a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from outagetray.core.catalog import DEFAULT_WATCH, PlatformError, builtin_platforms, platform_from_table
+from outagetray.core.model import Platform
+
+APP_NAME = "OutageTray"
+CONFIG_NAME = "config.toml"
+MIN_INTERVAL = 15
+MAX_INTERVAL = 86_400
+
+
+@dataclass(frozen=True)
+class ControlCheck:
+    """A well-known address that answers the same way whenever the user's connection works."""
+
+    url: str
+    expect_status: int | None = None
+    expect_body: str | None = None
+
+
+DEFAULT_CONTROLS = (
+    ControlCheck("http://connectivitycheck.gstatic.com/generate_204", expect_status=204),
+    ControlCheck("http://www.msftconnecttest.com/connecttest.txt", expect_body="Microsoft Connect Test"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can set. Defaults are the playbook's four platforms, polled every minute."""
+
+    watch: tuple[str, ...] = DEFAULT_WATCH
+    interval_seconds: int = 60
+    controls: tuple[ControlCheck, ...] = DEFAULT_CONTROLS
+    custom_platforms: tuple[dict[str, Any], ...] = ()
+    nameservers: tuple[str, ...] = ()
+
+    def platforms(self) -> dict[str, Platform]:
+        """The catalog with the user's overrides and additions applied, keyed by id."""
+        merged = dict(builtin_platforms())
+        for table in self.custom_platforms:
+            merged[table["id"]] = platform_from_table(table, merged.get(table["id"]))
+        return merged
+
+    def watched(self) -> list[Platform]:
+        """The watched platforms, in the order the user listed them."""
+        every = self.platforms()
+        return [every[pid] for pid in self.watch if pid in every]
+
+
+@dataclass
+class LoadResult:
+    """What loading found: settings to use, and any problems in plain words."""
+
+    settings: Settings
+    path: Path
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    exists: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def default_path() -> Path:
+    """The config file in the platform's config folder (e.g. ~/.config/OutageTray/config.toml)."""
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False, roaming=True) / CONFIG_NAME
+
+
+def load(path: Path | None = None) -> LoadResult:
+    """Read and validate the settings file; never raises for a bad file.
+
+    A missing file gives the defaults. A file that cannot be parsed, or holds an
+    invalid value, gives the defaults plus the problems found, so the caller can
+    tell the user and keep the file aside.
+    """
+    path = path or default_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadResult(Settings(), path, exists=False)
+    except OSError as exc:
+        return LoadResult(Settings(), path, [f"The settings file could not be read: {exc.strerror}"])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return LoadResult(Settings(), path, ["The settings file is not UTF-8 text."])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return LoadResult(Settings(), path, [f"The settings file is not valid TOML: {exc}."])
+    validator = _Validator(text)
+    settings = validator.settings(data)
+    if validator.problems:
+        return LoadResult(Settings(), path, validator.problems, validator.warnings)
+    return LoadResult(settings, path, [], validator.warnings)
+
+
+def keep_aside(path: Path, now: datetime | None = None) -> Path | None:
+    """Rename a broken settings file next to itself so nothing the user wrote is lost."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.broken-{stamp}")
+    try:
+        path.replace(backup)
+    except OSError:
+        return None
+    return backup
+
+
+def to_toml_data(settings: Settings) -> dict[str, Any]:
+    """The settings as TOML-ready data (what :func:`save` writes)."""
+    controls = []
+    for control in settings.controls:
+        table: dict[str, Any] = {"url": control.url}
+        if control.expect_status is not None:
+            table["expect_status"] = control.expect_status
+        if control.expect_body is not None:
+            table["expect_body"] = control.expect_body
+        controls.append(table)
+    data: dict[str, Any] = {
+        "monitor": {"watch": list(settings.watch), "interval_seconds": settings.interval_seconds},
+        "connectivity": {"controls": controls},
+    }
+    if settings.nameservers:
+        data["network"] = {"nameservers": list(settings.nameservers)}
+    if settings.custom_platforms:
+        data["platforms"] = [dict(t) for t in settings.custom_platforms]
+    return data
+
+
+def save(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings atomically: a temporary file in the same folder, flushed, then renamed."""
+    import tomli_w
+
+    path = path or default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = "# OutageTray settings. Edit while the app is closed, or use its Settings window.\n"
+    payload += tomli_w.dumps(to_toml_data(settings))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+class _Validator:
+    """Checks parsed TOML against the schema, collecting every problem rather than the first."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = _KeyLines(text)
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(self._where(path) + message)
+
+    def warn(self, path: tuple[str | int, ...], message: str) -> None:
+        self.warnings.append(self._where(path) + message)
+
+    def _where(self, path: tuple[str | int, ...]) -> str:
+        line = self.lines.find(path)
+        name = _dotted(path)
+        return f"Line {line}, {name}: " if line else f"{name}: "
+
+    def settings(self, data: dict[str, Any]) -> Settings:
+        for key in data:
+            if key not in ("monitor", "connectivity", "network", "platforms"):
+                self.warn((key,), "not a setting OutageTray knows; it is ignored")
+        custom = self._platforms(data.get("platforms", []))
+        known = set(builtin_platforms()) | {t["id"] for t in custom}
+        monitor = self._table(data, "monitor")
+        watch = self._watch(monitor, known)
+        interval = self._interval(monitor)
+        for key in monitor:
+            if key not in ("watch", "interval_seconds"):
+                self.warn(("monitor", key), "not a setting OutageTray knows; it is ignored")
+        controls = self._controls(self._table(data, "connectivity"))
+        nameservers = self._nameservers(self._table(data, "network"))
+        return Settings(
+            watch=watch,
+            interval_seconds=interval,
+            controls=controls,
+            custom_platforms=tuple(custom),
+            nameservers=nameservers,
+        )
+
+    def _table(self, data: Mapping[str, Any], key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            self.problem((key,), f"must be a section written as [{key}]")
+            return {}
+        return value
+
+    def _watch(self, monitor: Mapping[str, Any], known: set[str]) -> tuple[str, ...]:
+        if "watch" not in monitor:
+            return DEFAULT_WATCH
+        value = monitor["watch"]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(("monitor", "watch"), 'must be a list of platform ids, e.g. ["facebook", "x"]')
+            return DEFAULT_WATCH
+        result: list[str] = []
+        for pid in value:
+            if pid not in known:
+                close = difflib.get_close_matches(pid, sorted(known), n=1)
+                hint = f' Did you mean "{close[0]}"?' if close else ""
+                self.problem(("monitor", "watch"), f'"{pid}" is not a platform OutageTray knows.{hint}')
+            elif pid not in result:
+                result.append(pid)
+        return tuple(result)
+
+    def _interval(self, monitor: Mapping[str, Any]) -> int:
+        value = monitor.get("interval_seconds", 60)
+        if isinstance(value, bool) or not isinstance(value, int) or not MIN_INTERVAL <= value <= MAX_INTERVAL:
+            self.problem(
+                ("monitor", "interval_seconds"),
+                f"must be a whole number of seconds from {MIN_INTERVAL} to {MAX_INTERVAL} (found {value!r})",
+            )
+            return 60
+        return value
+
+    def _controls(self, section: Mapping[str, Any]) -> tuple[ControlCheck, ...]:
+        for key in section:
+            if key != "controls":
+                self.warn(("connectivity", key), "not a setting OutageTray knows; it is ignored")
+        if "controls" not in section:
+            return DEFAULT_CONTROLS
+        value = section["controls"]
+        path: tuple[str | int, ...] = ("connectivity", "controls")
+        if not isinstance(value, list) or not value:
+            self.problem(path, 'must be a list like [{ url = "http://…", expect_status = 204 }]')
+            return DEFAULT_CONTROLS
+        controls: list[ControlCheck] = []
+        for index, item in enumerate(value, start=1):
+            control = self._control(path, index, item)
+            if control is not None:
+                controls.append(control)
+        return tuple(controls) or DEFAULT_CONTROLS
+
+    def _control(self, path: tuple[str | int, ...], index: int, item: object) -> ControlCheck | None:
+        if not isinstance(item, dict):
+            self.problem(path, f"item {index} must be a table with a url")
+            return None
+        url, status, body = item.get("url"), item.get("expect_status"), item.get("expect_body")
+        extra = set(item) - {"url", "expect_status", "expect_body"}
+        if extra:
+            self.problem(path, f"item {index}: {sorted(extra)[0]!r} is not an option of a control check")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            self.problem(path, f"item {index}: url must start with http:// or https:// (found {url!r})")
+            return None
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+            self.problem(path, f"item {index}: expect_status must be a number such as 204")
+            return None
+        if status is not None and not 100 <= status <= 599:
+            self.problem(path, f"item {index}: expect_status must be an HTTP status from 100 to 599")
+            return None
+        if body is not None and not isinstance(body, str):
+            self.problem(path, f"item {index}: expect_body must be a text")
+            return None
+        return ControlCheck(url, status, body)
+
+    def _nameservers(self, section: Mapping[str, Any]) -> tuple[str, ...]:
+        value = section.get("nameservers", [])
+        pattern = re.compile(r"^[0-9A-Fa-f:.\[\]]+$")
+        if not isinstance(value, list) or not all(isinstance(v, str) and pattern.match(v) for v in value):
+            self.problem(("network", "nameservers"), 'must be a list of addresses like ["127.0.0.1:5353"]')
+            return ()
+        return tuple(value)
+
+    def _platforms(self, value: object) -> list[dict[str, Any]]:
+        if not isinstance(value, list):
+            self.problem(("platforms",), "must be written as [[platforms]] sections")
+            return []
+        builtin = builtin_platforms()
+        accepted: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for index, table in enumerate(value):
+            if not isinstance(table, dict):
+                self.problem(("platforms", index), "must be a [[platforms]] section")
+                continue
+            try:
+                platform_from_table(table, builtin.get(str(table.get("id"))))
+            except PlatformError as exc:
+                self.problem(("platforms", index, exc.key), str(exc))
+                continue
+            if table["id"] in seen:
+                self.problem(("platforms", index, "id"), f'platform "{table["id"]}" is defined twice')
+                continue
+            seen.add(table["id"])
+            accepted.append(table)
+        return accepted
+
+
+class _KeyLines:
+    """Finds the line a key was written on, so messages can point at it.
+
+    tomllib reports positions only for syntax errors; for a wrong value we scan
+    the text for table headers and ``key =`` lines ourselves. Keys inside inline
+    tables or multi-line arrays point at the line their outer key starts on.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        table: tuple[str | int, ...] = ()
+        counts: dict[str, int] = {}
+        depth = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            if depth == 0:
+                header = self._HEADER.match(line)
+                if header:
+                    name = header.group(2).strip().strip("\"'")
+                    if header.group(1) == "[[":
+                        counts[name] = counts.get(name, -1) + 1
+                        table = (*name.split("."), counts[name])
+                    else:
+                        table = tuple(name.split("."))
+                    self.lines.setdefault(table, number)
+                    continue
+                key = self._KEY.match(line)
+                if key:
+                    self.lines.setdefault((*table, key.group(1).strip('"')), number)
+            depth = max(0, depth + _bracket_balance(line))
+
+    def find(self, path: tuple[str | int, ...]) -> int | None:
+        for end in range(len(path), 0, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+
+def _bracket_balance(line: str) -> int:
+    """Net open brackets on a line outside strings and comments (for multi-line arrays)."""
+    balance = 0
+    quote = ""
+    for char in line:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            break
+        elif char in "[{":
+            balance += 1
+        elif char in "]}":
+            balance -= 1
+    # A table header like [monitor] balances to zero on its own line, as it should.
+    return balance
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    parts: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            parts[-1] = f"{parts[-1]}[{part + 1}]" if parts else f"[{part + 1}]"
+        else:
+            parts.append(part)
+    return ".".join(parts)
