@@ -1,0 +1,188 @@
+"""Settings: every bad file gives a clear message naming line and key, and loses nothing."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from outagetray.core import settings as s
+
+
+def write(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "config.toml"
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    return path
+
+
+def test_missing_file_gives_the_defaults(tmp_path: Path) -> None:
+    result = s.load(tmp_path / "nope.toml")
+    assert result.ok and not result.exists
+    assert result.settings.watch == ("facebook", "instagram", "whatsapp", "x")
+    assert result.settings.interval_seconds == 60
+    assert len({c.url.split("/")[2] for c in result.settings.controls}) >= 2
+
+
+def test_default_path_is_in_the_platform_config_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert s.default_path() == tmp_path / "OutageTray" / "config.toml"
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[monitor]
+watch = ["facebook", "instagram", "whatsapp", "x", "acme"]
+interval_seconds = 90
+
+[connectivity]
+controls = [{ url = "http://connectivitycheck.gstatic.com/generate_204", expect_status = 204 }]
+
+[[platforms]]          # custom platforms, or overrides of built-in ones by id
+id = "acme"
+name = "Acme"
+owner = "Acme Inc"
+sources = [
+  { type = "statuspage", url = "https://status.acme.example/api/v2/summary.json" },
+  { type = "google_incidents", url = "https://status.acme.example/incidents.json", product = "Gmail" },
+]
+""",
+    )
+    result = s.load(path)
+    assert result.problems == []
+    settings = result.settings
+    assert settings.interval_seconds == 90
+    acme = settings.watched()[-1]
+    assert (acme.id, acme.name, acme.owner) == ("acme", "Acme", "Acme Inc")
+    assert [src.type for src in acme.sources] == ["statuspage", "google_incidents"]
+    assert acme.sources[1].options == {"product": "Gmail"}
+    assert settings.controls == (s.ControlCheck("http://connectivitycheck.gstatic.com/generate_204", 204),)
+
+
+def test_override_of_a_builtin_platform_by_id(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[platforms]]\nid = "discord"\n'
+        'sources = [{ type = "statuspage", url = "http://127.0.0.1:9/s.json" }]\n',
+    )
+    discord = s.load(path).settings.platforms()["discord"]
+    assert discord.sources[0].url == "http://127.0.0.1:9/s.json"
+    assert discord.owner == "Discord"
+    assert discord.probes  # kept from the catalog
+
+
+def test_syntax_error_names_the_line(tmp_path: Path) -> None:
+    result = s.load(write(tmp_path, '[monitor]\nwatch = ["facebook"\ninterval_seconds = 60\n'))
+    assert not result.ok
+    assert "not valid TOML" in result.problems[0]
+    assert "line 3" in result.problems[0]
+    assert result.settings == s.Settings()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[monitor]\ninterval_seconds = "abc"\n', "Line 2, monitor.interval_seconds: must be a whole number"),
+        ("[monitor]\n\ninterval_seconds = 5\n", "Line 3, monitor.interval_seconds"),
+        ("[monitor]\ninterval_seconds = true\n", "Line 2, monitor.interval_seconds"),
+        (
+            '[monitor]\nwatch = [\n  "facebook",\n  "facebok",\n]\n',
+            'Line 2, monitor.watch: "facebok" is not a platform',
+        ),
+        ('[monitor]\nwatch = "facebook"\n', "Line 2, monitor.watch: must be a list"),
+        ("monitor = 5\n", "Line 1, monitor: must be a section"),
+        ('[connectivity]\ncontrols = [{ url = "ftp://x" }]\n', "Line 2, connectivity.controls: item 1: url"),
+        ('[connectivity]\ncontrols = [{ url = "http://x", expect_status = "204" }]\n', "expect_status"),
+        ("[connectivity]\ncontrols = []\n", "Line 2, connectivity.controls: must be a list"),
+        ('[network]\nnameservers = ["dns.google"]\n', "Line 2, network.nameservers"),
+        (
+            '[[platforms]]\nid = "ok"\nsources = [{ type = "statuspage", url = "https://a" }]\n\n'
+            '[[platforms]]\nid = "Bad Id"\n',
+            "Line 6, platforms[2].id: id must be lower-case",
+        ),
+        (
+            '[[platforms]]\nid = "acme"\n'
+            'sources = [{ type = "statuspage", url = "https://a", product = "x" }]\n',
+            "Line 3, platforms[1].sources: sources item 1: 'product' is not an option of a statuspage source",
+        ),
+        (
+            '[[platforms]]\nid = "acme"\nsources = [{ type = "statuspage", url = "https://a" }]\n'
+            '[[platforms]]\nid = "acme"\nsources = [{ type = "statuspage", url = "https://b" }]\n',
+            'Line 5, platforms[2].id: platform "acme" is defined twice',
+        ),
+    ],
+)
+def test_invalid_values_name_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    result = s.load(write(tmp_path, text))
+    assert not result.ok
+    assert any(expected in p for p in result.problems), result.problems
+    assert result.settings == s.Settings()
+
+
+def test_did_you_mean_for_a_misspelt_platform(tmp_path: Path) -> None:
+    result = s.load(write(tmp_path, '[monitor]\nwatch = ["instagran"]\n'))
+    assert 'Did you mean "instagram"?' in result.problems[0]
+
+
+def test_unknown_keys_are_warnings_not_failures(tmp_path: Path) -> None:
+    result = s.load(write(tmp_path, "[monitor]\nintervl_seconds = 30\n\n[colours]\nx = 1\n"))
+    assert result.ok
+    assert any("Line 2, monitor.intervl_seconds: not a setting" in w for w in result.warnings)
+    assert any("Line 4, colours: not a setting" in w for w in result.warnings)
+
+
+def test_not_utf8_and_unreadable_files_are_problems(tmp_path: Path) -> None:
+    assert not s.load(write(tmp_path, b"\xff\xfe[monitor]")).ok
+    folder = tmp_path / "dir.toml"
+    folder.mkdir()
+    assert "could not be read" in s.load(folder).problems[0]
+
+
+def test_bom_is_accepted(tmp_path: Path) -> None:
+    assert (
+        s.load(write(tmp_path, b"\xef\xbb\xbf[monitor]\ninterval_seconds = 120\n")).settings.interval_seconds
+        == 120
+    )
+
+
+def test_keep_aside_renames_the_broken_file_and_keeps_its_bytes(tmp_path: Path) -> None:
+    path = write(tmp_path, "garbage = = =")
+    backup = s.keep_aside(path, datetime(2026, 11, 25, 16, 2, 0))
+    assert backup == tmp_path / "config.toml.broken-20261125-160200"
+    assert backup.read_text() == "garbage = = ="
+    assert not path.exists()
+
+
+def test_save_round_trips_and_is_atomic(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "config.toml"
+    settings = s.Settings(
+        watch=("discord", "acme"),
+        interval_seconds=120,
+        custom_platforms=({"id": "acme", "sources": [{"type": "statuspage", "url": "https://a/s.json"}]},),
+        nameservers=("127.0.0.1:5353",),
+    )
+    s.save(settings, path)
+    assert s.load(path).settings == settings
+    assert tomllib.loads(path.read_text())["monitor"]["interval_seconds"] == 120
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temporary file left
+
+
+def test_a_failed_save_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "[monitor]\ninterval_seconds = 300\n")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        s.save(s.Settings(interval_seconds=60), path)
+    assert path.read_text() == "[monitor]\ninterval_seconds = 300\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
