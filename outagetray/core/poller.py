@@ -32,7 +32,7 @@ class SourceResult:
 def read_response(spec: SourceSpec, response: Response) -> Reading:
     """Parse a fetched body with the source's format."""
     options = dict(spec.options)
-    options.setdefault("base_url", response.url)
+    options.setdefault("url", response.url)
     return sources.parse(spec.type, response.body, response.headers, options)
 
 
