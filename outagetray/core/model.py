@@ -79,6 +79,16 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
     return best_known
 
 
+def worst_known(verdicts: Iterable[Verdict]) -> Verdict:
+    """The worst verdict among those that are known; unknown only when none is.
+
+    For combining *independent* witnesses (an official page and our own probes):
+    one witness that could not see must not silence another that could.
+    """
+    known = [v for v in verdicts if v is not Verdict.UNKNOWN]
+    return max(known, key=lambda v: v.severity) if known else Verdict.UNKNOWN
+
+
 @dataclass(frozen=True)
 class IncidentNote:
     """One open incident or maintenance as a status source describes it.

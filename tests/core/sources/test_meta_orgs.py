@@ -450,4 +450,4 @@ def test_verdict_is_the_documented_combination(statuses: list[list[str]]) -> Non
 
 #: Spellings the parser accepts that the property's oracle does not list; generated text that
 #: happens to hit one is skipped rather than mis-predicted.
-_ALIASES = {"low disruption", "medium disruption", "high disruption"}
+_ALIASES = {"low disruption", "medium disruption", "high disruption", "major disruption", "major disruptions"}
