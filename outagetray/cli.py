@@ -12,9 +12,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from outagetray import __version__
+
+if TYPE_CHECKING:
+    from outagetray.core.model import Platform
+    from outagetray.core.settings import Settings
 
 EXIT_USAGE = 2
 
@@ -51,6 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="check this platform instead of the watch list (repeatable), e.g. --platform discord",
     )
     check.add_argument("--json", action="store_true", help="print the result as JSON")
+    watch = commands.add_parser(
+        "watch",
+        parents=[common],
+        help="keep watching without a window and print each change as one JSON line",
+        description="Watch the platforms without any window. Each change is printed as one JSON "
+        "line, for a headless box or a pipe into other tools. Stop with Ctrl+C.",
+    )
+    watch.add_argument(
+        "--platform",
+        metavar="ID",
+        action="append",
+        dest="platforms",
+        help="watch this platform instead of the watch list (repeatable)",
+    )
+    watch.add_argument(
+        "--interval",
+        metavar="SECONDS",
+        type=_interval,
+        help="seconds between rounds (from 1; overrides the settings, for tests and drills)",
+    )
     commands.add_parser("run", parents=[common], help="start the tray app (the default)")
     return parser
 
@@ -61,40 +85,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     config: Path | None = getattr(args, "config", None)
     if args.command == "check":
         return _check(config, args.platforms or [], args.json)
+    if args.command == "watch":
+        return _watch(config, args.platforms or [], args.interval)
     from outagetray.app import run_app
 
     return run_app(config)
 
 
-def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 1 <= value <= 86_400:
+        raise argparse.ArgumentTypeError("the interval must be from 1 to 86400 seconds")
+    return value
+
+
+def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tuple[Settings, list[Platform]]:
+    """Load settings and pick the platforms, or raise SystemExit(2) after saying what is wrong."""
     from outagetray.core import settings as settings_module
-    from outagetray.core.check import run_check
-    from outagetray.core.http import HttpClient
 
     loaded = settings_module.load(config)
     if config is not None and not loaded.exists:
         print(f"outagetray: the settings file {config} does not exist", file=sys.stderr)
-        return EXIT_USAGE
+        raise SystemExit(EXIT_USAGE)
     for warning in loaded.warnings:
         print(f"outagetray: {loaded.path}: {warning}", file=sys.stderr)
     if not loaded.ok:
         print(f"outagetray: the settings file {loaded.path} has problems:", file=sys.stderr)
         for problem in loaded.problems:
             print(f"  {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        raise SystemExit(EXIT_USAGE)
     settings = loaded.settings
     every = settings.platforms()
-    if platform_ids:
-        unknown_ids = [pid for pid in platform_ids if pid not in every]
-        for pid in unknown_ids:
-            close = difflib.get_close_matches(pid, list(every), n=1)
-            hint = f' Did you mean "{close[0]}"?' if close else ""
-            print(f'outagetray: "{pid}" is not a platform OutageTray knows.{hint}', file=sys.stderr)
-        if unknown_ids:
-            return EXIT_USAGE
-        platforms = [every[pid] for pid in dict.fromkeys(platform_ids)]
-    else:
-        platforms = settings.watched()
+    if not platform_ids:
+        return settings, settings.watched()
+    unknown_ids = [pid for pid in platform_ids if pid not in every]
+    for pid in unknown_ids:
+        close = difflib.get_close_matches(pid, list(every), n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        print(f'outagetray: "{pid}" is not a platform OutageTray knows.{hint}', file=sys.stderr)
+    if unknown_ids:
+        raise SystemExit(EXIT_USAGE)
+    return settings, [every[pid] for pid in dict.fromkeys(platform_ids)]
+
+
+def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
+    from outagetray.core.check import run_check
+    from outagetray.core.http import HttpClient
+
+    try:
+        settings, platforms = _settings_and_platforms(config, platform_ids)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
     report = run_check(HttpClient(), platforms, settings.controls)
     out = _stdout()
     if as_json:
@@ -103,6 +147,50 @@ def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
     else:
         _print_table(report, out)
     return report.exit_code
+
+
+def _watch(config: Path | None, platform_ids: list[str], interval: float | None) -> int:
+    import signal
+    import threading
+
+    from outagetray.core.monitor import Event, Monitor, MonitorConfig
+    from outagetray.core.probes import DnsConfig
+    from outagetray.core.watchlog import change_line
+
+    try:
+        settings, platforms = _settings_and_platforms(config, platform_ids)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    out = _stdout()
+    lock = threading.Lock()
+
+    def emit(changes: list[Event]) -> None:
+        with lock:
+            for change in changes:
+                out.write(json.dumps(change_line(change), ensure_ascii=False) + "\n")
+            out.flush()
+
+    monitor = Monitor(
+        platforms,
+        MonitorConfig(
+            interval=interval or float(settings.interval_seconds),
+            controls=settings.controls,
+            dns=DnsConfig(settings.nameservers),
+            confirm_rounds=settings.confirm_rounds,
+            recover_rounds=settings.recover_rounds,
+        ),
+        emit,
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    monitor.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        monitor.stop()
+    return 0
 
 
 def _print_table(report: object, out: TextIO) -> None:

@@ -80,18 +80,25 @@ def platform_from_table(table: dict[str, Any], base: Platform | None = None) -> 
         if table["kind"] not in KINDS:
             raise PlatformError("kind", f"kind must be one of {', '.join(KINDS)}")
         fields["kind"] = table["kind"]
-    for key, builder in (("sources", make_spec), ("probes", make_probe)):
-        if key in table:
-            items = table[key]
-            if not isinstance(items, list):
-                raise PlatformError(key, f"{key} must be a list of tables")
-            specs = []
-            for index, item in enumerate(items, start=1):
-                try:
-                    specs.append(builder(item))
-                except ValueError as exc:
-                    raise PlatformError(key, f"{key} item {index}: {exc}") from None
-            fields[key] = tuple(specs)
+    official: list[SourceSpec] = []
+    probes: list[SourceSpec] = []
+    for key in ("sources", "probes"):
+        if key not in table:
+            continue
+        items = table[key]
+        if not isinstance(items, list):
+            raise PlatformError(key, f"{key} must be a list of tables")
+        for index, item in enumerate(items, start=1):
+            # Probes are source types too: a user may list them under either key.
+            is_probe = key == "probes" or (isinstance(item, dict) and item.get("type") in PROBE_TYPES)
+            try:
+                (probes if is_probe else official).append(make_probe(item) if is_probe else make_spec(item))
+            except ValueError as exc:
+                raise PlatformError(key, f"{key} item {index}: {exc}") from None
+    if "sources" in table:
+        fields["sources"] = tuple(official)
+    if "probes" in table or probes:
+        fields["probes"] = tuple(probes)
     if base is not None:
         return replace(base, **fields)
     fields.setdefault("name", platform_id)

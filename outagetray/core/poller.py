@@ -49,13 +49,13 @@ def poll_sources(
         return []
     workers = max(1, min(max_workers, len(by_url)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
-        for group in pool.map(lambda item: _poll_url(client, item[0], item[1]), by_url.items()):
+        for group in pool.map(lambda item: poll_url(client, item[0], item[1]), by_url.items()):
             for result in group:
                 results[_key(result.spec)] = result
     return [results[_key(spec)] for spec in ordered]
 
 
-def _poll_url(client: HttpClient, url: str, specs: Sequence[SourceSpec]) -> list[SourceResult]:
+def poll_url(client: HttpClient, url: str, specs: Sequence[SourceSpec]) -> list[SourceResult]:
     expect = sources.FORMATS[specs[0].type].expect if specs[0].type in sources.FORMATS else "any"
     try:
         response = client.fetch(url, expect)

@@ -50,6 +50,10 @@ class Settings:
 
     watch: tuple[str, ...] = DEFAULT_WATCH
     interval_seconds: int = 60
+    #: Failed rounds in a row before a probe-only outage is reported (false alarms cost trust).
+    confirm_rounds: int = 3
+    #: Clean rounds in a row before a platform counts as recovered.
+    recover_rounds: int = 2
     controls: tuple[ControlCheck, ...] = DEFAULT_CONTROLS
     custom_platforms: tuple[dict[str, Any], ...] = ()
     nameservers: tuple[str, ...] = ()
@@ -140,7 +144,12 @@ def to_toml_data(settings: Settings) -> dict[str, Any]:
             table["expect_body"] = control.expect_body
         controls.append(table)
     data: dict[str, Any] = {
-        "monitor": {"watch": list(settings.watch), "interval_seconds": settings.interval_seconds},
+        "monitor": {
+            "watch": list(settings.watch),
+            "interval_seconds": settings.interval_seconds,
+            "confirm_rounds": settings.confirm_rounds,
+            "recover_rounds": settings.recover_rounds,
+        },
         "connectivity": {"controls": controls},
     }
     if settings.nameservers:
@@ -199,14 +208,18 @@ class _Validator:
         monitor = self._table(data, "monitor")
         watch = self._watch(monitor, known)
         interval = self._interval(monitor)
+        confirm = self._rounds(monitor, "confirm_rounds", 3)
+        recover = self._rounds(monitor, "recover_rounds", 2)
         for key in monitor:
-            if key not in ("watch", "interval_seconds"):
+            if key not in ("watch", "interval_seconds", "confirm_rounds", "recover_rounds"):
                 self.warn(("monitor", key), "not a setting OutageTray knows; it is ignored")
         controls = self._controls(self._table(data, "connectivity"))
         nameservers = self._nameservers(self._table(data, "network"))
         return Settings(
             watch=watch,
             interval_seconds=interval,
+            confirm_rounds=confirm,
+            recover_rounds=recover,
             controls=controls,
             custom_platforms=tuple(custom),
             nameservers=nameservers,
@@ -244,6 +257,13 @@ class _Validator:
                 f"must be a whole number of seconds from {MIN_INTERVAL} to {MAX_INTERVAL} (found {value!r})",
             )
             return 60
+        return value
+
+    def _rounds(self, monitor: Mapping[str, Any], key: str, default: int) -> int:
+        value = monitor.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20:
+            self.problem(("monitor", key), f"must be a whole number of rounds from 1 to 20 (found {value!r})")
+            return default
         return value
 
     def _controls(self, section: Mapping[str, Any]) -> tuple[ControlCheck, ...]:

@@ -94,6 +94,11 @@ def test_syntax_error_names_the_line(tmp_path: Path) -> None:
         ("[monitor]\n\ninterval_seconds = 5\n", "Line 3, monitor.interval_seconds"),
         ("[monitor]\ninterval_seconds = true\n", "Line 2, monitor.interval_seconds"),
         (
+            "[monitor]\nconfirm_rounds = 0\n",
+            "Line 2, monitor.confirm_rounds: must be a whole number of rounds",
+        ),
+        ('[monitor]\nrecover_rounds = "2"\n', "Line 2, monitor.recover_rounds"),
+        (
             '[monitor]\nwatch = [\n  "facebook",\n  "facebok",\n]\n',
             'Line 2, monitor.watch: "facebok" is not a platform',
         ),
@@ -166,6 +171,8 @@ def test_save_round_trips_and_is_atomic(tmp_path: Path) -> None:
     settings = s.Settings(
         watch=("discord", "acme"),
         interval_seconds=120,
+        confirm_rounds=4,
+        recover_rounds=3,
         custom_platforms=({"id": "acme", "sources": [{"type": "statuspage", "url": "https://a/s.json"}]},),
         nameservers=("127.0.0.1:5353",),
     )

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 Behaviour = Callable[[socket.socket], None]
 
@@ -47,10 +47,8 @@ def raw_server(behaviour: Behaviour) -> Iterator[str]:
         thread.join(2)
         listener.close()
         for conn in conns:
-            try:
+            with suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
 
 def _run(behaviour: Behaviour, conn: socket.socket) -> None:

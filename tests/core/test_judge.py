@@ -1,0 +1,252 @@
+"""The judge's rules, round by round, on synthetic signals (real-server scenarios are in test_monitor)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from outagetray.core.connectivity import Connectivity, ConnectivityReport
+from outagetray.core.judge import Change, ConnectivityChange, Judge, JudgeConfig, Round
+from outagetray.core.model import Platform, Reading, SourceSpec, Verdict
+from outagetray.core.poller import SourceResult
+from outagetray.core.probes import ProbeResult
+
+ONLINE = ConnectivityReport(Connectivity.ONLINE, "2 of 2 connection checks passed")
+OFFLINE = ConnectivityReport(Connectivity.OFFLINE, "your connection appears down")
+T0 = datetime(2026, 11, 25, 16, 2, tzinfo=UTC)
+
+
+def probes_for(host: str) -> tuple[SourceSpec, ...]:
+    return (SourceSpec("dns_probe", host), SourceSpec("http_probe", f"https://www.{host}/"))
+
+
+def meta(pid: str, name: str) -> Platform:
+    return Platform(pid, name, "Meta", probes=probes_for(f"{pid}.com"))
+
+
+FACEBOOK, INSTAGRAM, WHATSAPP = (
+    meta("facebook", "Facebook"),
+    meta("instagram", "Instagram"),
+    meta("whatsapp", "WhatsApp"),
+)
+STATUS = SourceSpec("statuspage", "https://discordstatus.com/api/v2/summary.json")
+DISCORD = Platform("discord", "Discord", "Discord", sources=(STATUS,))
+
+
+def probe(spec: SourceSpec, outcome: str, kind: str = "ok", detail: str = "") -> ProbeResult:
+    return ProbeResult(spec, outcome, kind, detail or f"{spec.url}: {kind}", 0.01)  # type: ignore[arg-type]
+
+
+def all_probes(platform: Platform, outcome: str, kind: str = "ok", detail: str = "") -> list[ProbeResult]:
+    return [probe(s, outcome, kind, detail) for s in platform.probes]
+
+
+def official(verdict: Verdict, summary: str = "") -> list[SourceResult]:
+    return [SourceResult(STATUS, Reading(verdict, summary or verdict.label))]
+
+
+class Driver:
+    """Feeds rounds one interval apart and remembers every change."""
+
+    def __init__(self, *platforms: Platform, **config: float) -> None:
+        self.judge = Judge(platforms, JudgeConfig(**config))  # type: ignore[arg-type]
+        self.n = 0
+        self.changes: list[Change | ConnectivityChange] = []
+
+    def round(
+        self,
+        probes: dict[str, list[ProbeResult]] | None = None,
+        sources: dict[str, list[SourceResult]] | None = None,
+        link: ConnectivityReport = ONLINE,
+        after_resume: bool = False,
+    ) -> list[Change]:
+        at = T0 + timedelta(minutes=self.n)
+        rnd = Round(at, 60.0 * self.n, link, sources or {}, probes or {}, after_resume)
+        self.n += 1
+        out = self.judge.observe(rnd)
+        self.changes += out
+        return [c for c in out if isinstance(c, Change)]
+
+    def alerts(self) -> list[Change]:
+        return [c for c in self.changes if isinstance(c, Change) and c.alert]
+
+
+def healthy(*platforms: Platform) -> dict[str, list[ProbeResult]]:
+    return {p.id: all_probes(p, "healthy") for p in platforms}
+
+
+def servfail(*platforms: Platform) -> dict[str, list[ProbeResult]]:
+    return {p.id: all_probes(p, "unhealthy", "servfail", f"DNS SERVFAIL for {p.id}.com") for p in platforms}
+
+
+def test_probe_outage_needs_exactly_three_failed_rounds_and_is_one_correlated_event() -> None:
+    d = Driver(FACEBOOK, INSTAGRAM, WHATSAPP)
+    assert {c.new for c in d.round(healthy(FACEBOOK, INSTAGRAM, WHATSAPP))} == {Verdict.OPERATIONAL}
+    assert d.alerts() == []  # starting healthy is not news
+    assert d.round(servfail(FACEBOOK, INSTAGRAM, WHATSAPP)) == []
+    assert d.round(servfail(FACEBOOK, INSTAGRAM, WHATSAPP)) == []
+    third = d.round(servfail(FACEBOOK, INSTAGRAM, WHATSAPP))
+    assert [c.platform.id for c in third] == ["facebook", "instagram", "whatsapp"]
+    assert {c.new for c in third} == {Verdict.MAJOR_OUTAGE}
+    assert len({c.event for c in third}) == 1
+    assert all(c.alert and c.together == ("facebook", "instagram", "whatsapp") for c in third)
+    evidence = third[0].evidence
+    assert evidence.startswith("Facebook, Instagram and WhatsApp (all Meta) are down together")
+    assert "2 of 2 checks failed since 16:03" in evidence and "DNS SERVFAIL" in evidence
+    status = {s.platform.id: s for s in d.judge.statuses()}["facebook"]
+    assert status.since == T0 + timedelta(minutes=1)  # the onset, not the confirmation
+
+
+def test_recovery_needs_two_clean_rounds() -> None:
+    d = Driver(FACEBOOK)
+    for _ in range(3):
+        d.round(servfail(FACEBOOK))
+    assert d.judge.statuses()[0].verdict is Verdict.MAJOR_OUTAGE
+    assert d.round(healthy(FACEBOOK)) == []
+    back = d.round(healthy(FACEBOOK))
+    assert [(c.old, c.new, c.alert) for c in back] == [(Verdict.MAJOR_OUTAGE, Verdict.OPERATIONAL, True)]
+
+
+def test_some_hosts_failing_is_a_partial_outage() -> None:
+    d = Driver(FACEBOOK)
+    mixed = [probe(FACEBOOK.probes[0], "healthy"), probe(FACEBOOK.probes[1], "unhealthy", "http_5xx")]
+    for _ in range(3):
+        d.round({"facebook": mixed})
+    assert d.judge.statuses()[0].verdict is Verdict.PARTIAL_OUTAGE
+
+
+def test_a_failure_streak_broken_by_a_clean_round_starts_over() -> None:
+    d = Driver(FACEBOOK)
+    d.round(servfail(FACEBOOK))
+    d.round(servfail(FACEBOOK))
+    d.round(healthy(FACEBOOK))
+    d.round(servfail(FACEBOOK))
+    d.round(servfail(FACEBOOK))
+    assert d.alerts() == []
+    d.round(servfail(FACEBOOK))
+    assert len(d.alerts()) == 1
+
+
+def test_flapping_probes_never_alert() -> None:
+    d = Driver(FACEBOOK)
+    for n in range(30):
+        d.round(servfail(FACEBOOK) if n % 2 else healthy(FACEBOOK))
+    assert d.alerts() == []
+
+
+def test_flapping_official_source_alerts_once() -> None:
+    d = Driver(DISCORD)
+    for n in range(20):
+        d.round(sources={"discord": official(Verdict.DEGRADED if n % 2 else Verdict.OPERATIONAL)})
+    alerts = d.alerts()
+    assert [(a.old, a.new) for a in alerts] == [(Verdict.OPERATIONAL, Verdict.DEGRADED)]
+
+
+def test_official_sources_speak_at_once() -> None:
+    d = Driver(DISCORD)
+    d.round(sources={"discord": official(Verdict.OPERATIONAL)})
+    changed = d.round(sources={"discord": official(Verdict.MAJOR_OUTAGE, "Major outage: Voice › US East")})
+    assert [(c.new, c.alert) for c in changed] == [(Verdict.MAJOR_OUTAGE, True)]
+    assert changed[0].evidence == "discordstatus.com: Major outage: Voice › US East"
+
+
+def test_rate_limits_and_challenges_do_not_flip_a_platform() -> None:
+    d = Driver(FACEBOOK)
+    d.round(healthy(FACEBOOK))
+    for _ in range(8):
+        d.round(
+            {
+                "facebook": all_probes(
+                    FACEBOOK, "ambiguous", "rate_limited", "facebook.com asked us to slow down"
+                )
+            }
+        )
+    assert [c for c in d.changes if isinstance(c, Change)][1:] == []
+    status = d.judge.statuses()[0]
+    assert status.verdict is Verdict.OPERATIONAL
+
+
+def test_endless_refusals_end_in_unknown_not_down() -> None:
+    d = Driver(FACEBOOK)
+    d.round(healthy(FACEBOOK))
+    for _ in range(12):
+        d.round({"facebook": all_probes(FACEBOOK, "ambiguous", "bot_challenge", "a bot check answered")})
+    assert d.judge.statuses()[0].verdict is Verdict.UNKNOWN
+    assert d.alerts() == []
+
+
+def test_offline_user_sees_no_platform_alert_and_an_outage_continues_after() -> None:
+    d = Driver(FACEBOOK, DISCORD)
+    for _ in range(3):
+        d.round(servfail(FACEBOOK), {"discord": official(Verdict.OPERATIONAL)})
+    assert len(d.alerts()) == 1
+    went_dark = d.round(link=OFFLINE)
+    assert {c.new for c in went_dark} == {Verdict.UNKNOWN}
+    assert not any(c.alert for c in went_dark)
+    assert "your connection" in went_dark[0].evidence
+    assert [c for c in d.changes if isinstance(c, ConnectivityChange)][-1].new is Connectivity.OFFLINE
+    for _ in range(5):
+        d.round(link=OFFLINE)
+    back = d.round(servfail(FACEBOOK), {"discord": official(Verdict.OPERATIONAL)})
+    assert {(c.platform.id, c.new, c.alert) for c in back} == {
+        ("facebook", Verdict.MAJOR_OUTAGE, False),
+        ("discord", Verdict.OPERATIONAL, False),
+    }
+    assert len(d.alerts()) == 1  # still the one alert from the start of the outage
+
+
+def test_failures_while_offline_do_not_count() -> None:
+    d = Driver(FACEBOOK)
+    d.round(healthy(FACEBOOK))
+    for _ in range(5):
+        d.round(servfail(FACEBOOK), link=OFFLINE)
+    d.round(servfail(FACEBOOK))
+    d.round(servfail(FACEBOOK))
+    assert d.alerts() == []
+
+
+def test_first_round_after_resume_does_not_count_failures() -> None:
+    d = Driver(FACEBOOK)
+    d.round(healthy(FACEBOOK))
+    d.round(servfail(FACEBOOK), after_resume=True)
+    d.round(servfail(FACEBOOK))
+    d.round(servfail(FACEBOOK))
+    assert d.alerts() == []
+    d.round(servfail(FACEBOOK))
+    assert len(d.alerts()) == 1
+
+
+def test_unreachable_status_page_goes_stale_then_unknown() -> None:
+    d = Driver(DISCORD, interval=60.0)
+    d.round(sources={"discord": official(Verdict.PARTIAL_OUTAGE)})
+    unreachable = {"discord": official(Verdict.UNKNOWN, "Status could not be read")}
+    assert d.round(sources=unreachable) == []
+    status = d.judge.statuses()[0]
+    assert (status.verdict, status.stale) == (Verdict.PARTIAL_OUTAGE, True)
+    assert "not answering" in status.evidence
+    d.round(sources=unreachable)  # 120 s: still within twice the interval
+    assert d.judge.statuses()[0].verdict is Verdict.PARTIAL_OUTAGE
+    gone = d.round(sources=unreachable)  # 180 s without a readable answer
+    assert [(c.new, c.alert) for c in gone] == [(Verdict.UNKNOWN, False)]
+
+
+def test_confirmation_and_recovery_rounds_are_configurable() -> None:
+    d = Driver(FACEBOOK, confirm_rounds=5, recover_rounds=1)
+    for _ in range(4):
+        d.round(servfail(FACEBOOK))
+    assert d.alerts() == []
+    d.round(servfail(FACEBOOK))
+    assert len(d.alerts()) == 1
+    d.round(healthy(FACEBOOK))
+    assert d.judge.statuses()[0].verdict is Verdict.OPERATIONAL
+
+
+@pytest.mark.parametrize("state", [Connectivity.OFFLINE, Connectivity.CAPTIVE_PORTAL])
+def test_no_platform_is_ever_down_while_not_online(state: Connectivity) -> None:
+    d = Driver(FACEBOOK, DISCORD)
+    link = ConnectivityReport(state, "controls failed")
+    for _ in range(10):
+        d.round(servfail(FACEBOOK), {"discord": official(Verdict.MAJOR_OUTAGE)}, link=link)
+    assert {s.verdict for s in d.judge.statuses()} == {Verdict.UNKNOWN}
+    assert d.alerts() == []
