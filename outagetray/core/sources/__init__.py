@@ -93,7 +93,7 @@ def make_spec(table: object) -> SourceSpec:
         raise ValueError('each source must be a table like { type = "statuspage", url = "https://…" }')
     source_type = table.get("type")
     if not isinstance(source_type, str) or source_type not in FORMATS:
-        known = ", ".join(sorted(FORMATS))
+        known = ", ".join([*sorted(FORMATS), "dns_probe", "http_probe"])
         raise ValueError(f"source type {source_type!r} is not one OutageTray knows (known: {known})")
     fmt = FORMATS[source_type]
     url = table.get("url")

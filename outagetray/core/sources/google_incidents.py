@@ -30,7 +30,21 @@ from typing import Any
 from urllib.parse import urljoin
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, as_list, clean, load_json, unknown
+from outagetray.core.sources._common import (
+    SUMMARY_LIMIT,
+    URL_LIMIT,
+    ParseError,
+    add_affected,
+    as_list,
+    clean,
+    describe_json,
+    enum_word,
+    load_json,
+    problem_line,
+    safe_url,
+    unknown,
+    worst_first,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +58,6 @@ _IMPACTS = {
     "AVAILABLE": (Verdict.OPERATIONAL, "Available"),
 }
 
-_SUMMARY_LIMIT = 120
-_URL_LIMIT = 2048
 _UNCLEAR = "Status unclear: Google's status page says something OutageTray does not recognise"
 _MARKUP = re.compile(r"\*\*|__|`|^\s*#+\s*|^\s*[-*]\s+")
 _LABEL = re.compile(r"^(summary|description|title)\s*:?\s*", re.IGNORECASE)
@@ -84,7 +96,7 @@ def _read(data: object, options: Mapping[str, str]) -> Reading:
     for item in data:
         if not isinstance(item, dict):
             signals.append(Verdict.UNKNOWN)
-            unclear.append(f"an entry is {_shown(item)} instead of an incident")
+            unclear.append(f"an entry is {describe_json(item)} instead of an incident")
             continue
         names, titles = _products(item)
         if product is not None and product in names:
@@ -101,7 +113,7 @@ def _read(data: object, options: Mapping[str, str]) -> Reading:
             continue
         if state == "unreadable":
             signals.append(Verdict.UNKNOWN)
-            unclear.append(f"incident {_title(item)!r} has an end time of {_shown(item.get('end'))}")
+            unclear.append(f"incident {_title(item)!r} has an end time of {describe_json(item.get('end'))}")
             continue
         note, problem = _note(item, base)
         notes.append(note)
@@ -109,11 +121,11 @@ def _read(data: object, options: Mapping[str, str]) -> Reading:
             unclear.append(problem)
         if note.verdict.is_problem:
             for title in titles:
-                affected[title] = max(affected.get(title, 0), note.verdict.severity)
+                add_affected(affected, title, note.verdict)
 
     verdict = worst([*signals, *(note.verdict for note in notes)])
     # Worst-hit products first, so an outage's products lead the summary.
-    ordered = sorted(affected, key=lambda name: -affected[name])
+    ordered = worst_first(affected)
     subject = product_title or (clean(options.get("product"), 60) if product is not None else "")
     if unclear:
         log.info("Google incidents: %s", "; ".join(unclear))
@@ -132,10 +144,10 @@ def _note(item: dict[str, Any], base: str) -> tuple[IncidentNote, str]:
     if raw is None or raw == "":
         latest = item.get("most_recent_update")
         raw = latest.get("status") if isinstance(latest, dict) else None
-    word = raw.strip().upper() if isinstance(raw, str) else None
+    word = enum_word(raw, upper=True)
     verdict, label = _IMPACTS.get(word or "", (Verdict.UNKNOWN, ""))
     title = _title(item)
-    problem = "" if label else f"incident {title!r} has impact {_shown(raw)}"
+    problem = "" if label else f"incident {title!r} has impact {describe_json(raw)}"
     note = IncidentNote(
         title=title,
         verdict=verdict,
@@ -202,11 +214,11 @@ def _wanted(value: object) -> str | None:
 
 def _base(options: Mapping[str, str]) -> str:
     """Where relative links resolve: ``base_url`` names a folder, ``url`` the feed document."""
-    base_url = _safe_url(options.get("base_url"))
+    base_url = safe_url(options.get("base_url"))
     if base_url:
         path = base_url.split("?", 1)[0].rsplit("/", 1)[-1]
         return base_url if base_url.endswith("/") or "." in path else base_url + "/"
-    return _safe_url(options.get("url"))
+    return safe_url(options.get("url"))
 
 
 def _link(uri: object, base: str) -> str:
@@ -215,14 +227,14 @@ def _link(uri: object, base: str) -> str:
     Scheme-relative (``//host``) and non-web schemes are dropped: joining them onto the base
     would let the feed point the user at any host or at ``javascript:``.
     """
-    text = clean(uri, _URL_LIMIT + 1)
-    if not text or len(text) > _URL_LIMIT or " " in text:
+    text = clean(uri, URL_LIMIT + 1)
+    if not text or len(text) > URL_LIMIT or " " in text:
         return ""
     if text.lower().startswith(("https://", "http://")):
-        return text
+        return safe_url(text)
     if _SCHEME.match(text) or text.startswith(("//", "\\")):
         return ""
-    return _safe_url(urljoin(base, text)) if base else text
+    return safe_url(urljoin(base, text)) if base else text
 
 
 def _summary(verdict: Verdict, subject: str, affected: Sequence[str], notes: Sequence[IncidentNote]) -> str:
@@ -232,14 +244,14 @@ def _summary(verdict: Verdict, subject: str, affected: Sequence[str], notes: Seq
         line = f"No problems reported for {subject}" if subject else "All systems operational"
         info = [n.title for n in notes if n.verdict is Verdict.OPERATIONAL]
         if len(info) == 1:
-            room = _SUMMARY_LIMIT - len(line) - len(" (notice: )")
+            room = SUMMARY_LIMIT - len(line) - len(" (notice: )")
             if room >= 16:
                 return f"{line} (notice: {clean(info[0], room)})"
         elif info:
-            return clean(f"{line} ({len(info)} notices)", _SUMMARY_LIMIT)
-        return clean(line, _SUMMARY_LIMIT)
+            return clean(f"{line} ({len(info)} notices)", SUMMARY_LIMIT)
+        return clean(line, SUMMARY_LIMIT)
     ranked = sorted((n for n in notes if n.verdict.is_problem), key=lambda n: -n.verdict.severity)
-    return _problem_line(verdict, affected, [n.title for n in ranked])
+    return problem_line(verdict, affected, [n.title for n in ranked])
 
 
 def _detail(
@@ -257,55 +269,3 @@ def _detail(
     if unclear:
         text += " Not understood: " + "; ".join(unclear) + "."
     return text
-
-
-# Private helpers. The summary wording below is shared in spirit by every status format;
-# it lives here privately because this module may not add to ``_common``.
-
-_PREFIXES = {
-    Verdict.MAJOR_OUTAGE: ("Outage", "Outage reported"),
-    Verdict.PARTIAL_OUTAGE: ("Partial outage", "Partial outage reported"),
-    Verdict.DEGRADED: ("Problems", "Problems reported"),
-    Verdict.MAINTENANCE: ("Maintenance", "Maintenance in progress"),
-}
-
-
-def _problem_line(verdict: Verdict, affected: Sequence[str], titles: Sequence[str]) -> str:
-    """Damage first, the vendor's words second, so that truncation only ever eats the latter."""
-    with_names, alone = _PREFIXES.get(verdict, ("Status", "Status unclear"))
-    if affected:
-        names = ", ".join(affected[:3])
-        if len(affected) > 3:
-            names += f" and {len(affected) - 3} more"
-        head = f"{with_names}: {names}"
-    else:
-        head = alone
-    head = clean(head, _SUMMARY_LIMIT)
-    if not titles:
-        return head
-    tail = f" (+{len(titles) - 1} more)" if len(titles) > 1 else ""
-    room = _SUMMARY_LIMIT - len(head) - len(" — ") - len(tail)
-    if room < 16:
-        return head
-    return f"{head} — {clean(titles[0], room)}{tail}"
-
-
-def _shown(value: object) -> str:
-    """A network value described safely for a sentence in the detail text."""
-    if isinstance(value, str):
-        return repr(clean(value, 40))
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"the number {clean(value, 40)}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _safe_url(value: object) -> str:
-    """A link the UI may open: http(s) only, whole, or nothing at all."""
-    text = clean(value, _URL_LIMIT + 1)
-    if len(text) > _URL_LIMIT or " " in text:
-        return ""
-    return text if text.lower().startswith(("https://", "http://")) else ""

@@ -18,7 +18,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, clean, load_json_object, unknown
+from outagetray.core.sources._common import (
+    ParseError,
+    clean,
+    describe_json,
+    enum_word,
+    load_json_object,
+    optional_list,
+    problem_line,
+    safe_url,
+    unknown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +56,6 @@ _INCIDENT_CLOSED = frozenset({"RESOLVED"})
 _MAINTENANCE_NOW = frozenset({"INPROGRESS"})
 _MAINTENANCE_NOT_NOW = frozenset({"NOTSTARTEDYET", "COMPLETED"})
 
-_SUMMARY_LIMIT = 120
-_URL_LIMIT = 2048
 _UNCLEAR = "Status unclear: the status page says something OutageTray does not recognise"
 
 
@@ -67,15 +75,15 @@ def _read(data: dict[str, Any]) -> Reading:
     signals: list[Verdict] = []
     unclear: list[str] = []
     raw_status = page.get("status") if isinstance(page, dict) else None
-    page_verdict = _PAGE.get(_word(raw_status) or "", Verdict.UNKNOWN)
+    page_verdict = _PAGE.get(enum_word(raw_status, upper=True) or "", Verdict.UNKNOWN)
     signals.append(page_verdict)
     if page_verdict is Verdict.UNKNOWN:
-        unclear.append(f"the page status is {_shown(raw_status)}")
+        unclear.append(f"the page status is {describe_json(raw_status)}")
 
     notes: list[IncidentNote] = []
     ignored = 0
-    incidents, problem = _list(data, "activeIncidents")
-    maintenances, problem2 = _list(data, "activeMaintenances")
+    incidents, problem = optional_list(data, "activeIncidents")
+    maintenances, problem2 = optional_list(data, "activeMaintenances")
     for problem_text in (problem, problem2):
         if problem_text:
             signals.append(Verdict.UNKNOWN)
@@ -110,39 +118,29 @@ def _read(data: dict[str, Any]) -> Reading:
     )
 
 
-def _list(data: dict[str, Any], key: str) -> tuple[list[Any], str]:
-    """A list that quiet pages leave out or set to null; any other type is a warning sign."""
-    value = data.get(key)
-    if value is None:
-        return [], ""
-    if isinstance(value, list):
-        return value, ""
-    return [], f"{key} is {_shown(value)} instead of a list"
-
-
 def _incident(item: object) -> tuple[IncidentNote | None, str]:
     """An active incident; ``None`` when it is resolved and so no longer counts."""
     if not isinstance(item, dict):
         return IncidentNote(
             "Unreadable incident entry", Verdict.UNKNOWN
         ), "an incident entry is not an object"
-    status = _word(item.get("status"))
+    status = enum_word(item.get("status"), upper=True)
     if status in _INCIDENT_CLOSED:
         return None, ""
     title = clean(item.get("name")) or "Untitled incident"
     problem = ""
     if status not in _INCIDENT_OPEN:
         verdict = Verdict.UNKNOWN
-        problem = f"incident {title!r} has status {_shown(item.get('status'))}"
+        problem = f"incident {title!r} has status {describe_json(item.get('status'))}"
     else:
-        verdict = _IMPACT.get(_word(item.get("impact")) or "", Verdict.UNKNOWN)
+        verdict = _IMPACT.get(enum_word(item.get("impact"), upper=True) or "", Verdict.UNKNOWN)
         if verdict is Verdict.UNKNOWN:
-            problem = f"incident {title!r} has impact {_shown(item.get('impact'))}"
+            problem = f"incident {title!r} has impact {describe_json(item.get('impact'))}"
     note = IncidentNote(
         title=title,
         verdict=verdict,
         status=clean(item.get("status"), 40).capitalize(),
-        url=_safe_url(item.get("url")),
+        url=safe_url(item.get("url")),
         started_at=clean(item.get("started"), 60),
     )
     return note, problem
@@ -154,7 +152,7 @@ def _maintenance(item: object) -> tuple[IncidentNote | None, str]:
         return IncidentNote(
             "Unreadable maintenance entry", Verdict.UNKNOWN
         ), "a maintenance entry is not an object"
-    status = _word(item.get("status"))
+    status = enum_word(item.get("status"), upper=True)
     if status in _MAINTENANCE_NOT_NOW:
         return None, ""
     title = clean(item.get("name")) or "Untitled maintenance"
@@ -164,13 +162,13 @@ def _maintenance(item: object) -> tuple[IncidentNote | None, str]:
         label = f"In progress ({planned} planned)" if planned else "In progress"
     else:
         verdict = Verdict.UNKNOWN
-        problem = f"maintenance {title!r} has status {_shown(item.get('status'))}"
+        problem = f"maintenance {title!r} has status {describe_json(item.get('status'))}"
         label = clean(item.get("status"), 40).capitalize()
     note = IncidentNote(
         title=title,
         verdict=verdict,
         status=label,
-        url=_safe_url(item.get("url")),
+        url=safe_url(item.get("url")),
         started_at=clean(item.get("start"), 60),
     )
     return note, problem
@@ -200,7 +198,7 @@ def _summary(verdict: Verdict, notes: Sequence[IncidentNote]) -> str:
     # Every understood item may explain the verdict, even an OPERATIONAL-impact incident on a
     # page that HASISSUES: its title is the only words Instatus gives about the problem.
     ranked = sorted((n for n in notes if n.verdict is not Verdict.UNKNOWN), key=lambda n: -n.verdict.severity)
-    return _problem_line(verdict, (), [n.title for n in ranked])
+    return problem_line(verdict, (), [n.title for n in ranked])
 
 
 def _detail(
@@ -212,7 +210,7 @@ def _detail(
     )
     maintenances = sum(1 for n in notes if n.verdict is Verdict.MAINTENANCE)
     text = (
-        f"{page} says {_shown(status)}; {incidents} active incident(s) and "
+        f"{page} says {describe_json(status)}; {incidents} active incident(s) and "
         f"{maintenances} maintenance(s) in progress counted"
     )
     if ignored:
@@ -221,60 +219,3 @@ def _detail(
     if unclear:
         text += " Not understood: " + "; ".join(unclear) + "."
     return text
-
-
-# Private helpers. The summary wording below is shared in spirit by every status format;
-# it lives here privately because this module may not add to ``_common``.
-
-_PREFIXES = {
-    Verdict.MAJOR_OUTAGE: ("Outage", "Outage reported"),
-    Verdict.PARTIAL_OUTAGE: ("Partial outage", "Partial outage reported"),
-    Verdict.DEGRADED: ("Problems", "Problems reported"),
-    Verdict.MAINTENANCE: ("Maintenance", "Maintenance in progress"),
-}
-
-
-def _problem_line(verdict: Verdict, affected: Sequence[str], titles: Sequence[str]) -> str:
-    """Damage first, the vendor's words second, so that truncation only ever eats the latter."""
-    with_names, alone = _PREFIXES.get(verdict, ("Status", "Status unclear"))
-    if affected:
-        names = ", ".join(affected[:3])
-        if len(affected) > 3:
-            names += f" and {len(affected) - 3} more"
-        head = f"{with_names}: {names}"
-    else:
-        head = alone
-    head = clean(head, _SUMMARY_LIMIT)
-    if not titles:
-        return head
-    tail = f" (+{len(titles) - 1} more)" if len(titles) > 1 else ""
-    room = _SUMMARY_LIMIT - len(head) - len(" — ") - len(tail)
-    if room < 16:
-        return head
-    return f"{head} — {clean(titles[0], room)}{tail}"
-
-
-def _word(value: object) -> str | None:
-    """An enum value compared without regard to case or stray spaces; None when not a string."""
-    return value.strip().upper() if isinstance(value, str) else None
-
-
-def _shown(value: object) -> str:
-    """A network value described safely for a sentence in the detail text."""
-    if isinstance(value, str):
-        return repr(clean(value, 40))
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"the number {clean(value, 40)}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _safe_url(value: object) -> str:
-    """A link the UI may open: http(s) only, whole, or nothing at all."""
-    text = clean(value, _URL_LIMIT + 1)
-    if len(text) > _URL_LIMIT or " " in text:
-        return ""
-    return text if text.lower().startswith(("https://", "http://")) else ""

@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from outagetray.core.model import Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, clean, load_json, unknown
-
-#: Longest summary line: one line a person reads at a glance in the tray menu.
-SUMMARY_LIMIT = 120
+from outagetray.core.sources._common import SUMMARY_LIMIT, ParseError, clean, first_few, load_json, unknown
 
 #: How many unreadable items the detail names before it only counts them.
 _MAX_NAMED_PROBLEMS = 5
@@ -116,9 +113,10 @@ def parse(body: bytes, headers: Mapping[str, str], options: Mapping[str, str]) -
     verdict = worst(item.verdict for item in items)
     unreadable = [item for item in items if item.verdict is Verdict.UNKNOWN]
     if unreadable:
-        named = "; ".join(f"{item.where} = {item.raw_status}" for item in unreadable[:_MAX_NAMED_PROBLEMS])
-        more = len(unreadable) - _MAX_NAMED_PROBLEMS
-        what_was_read += f"; not understood: {named}" + (f" (and {more} more)" if more > 0 else "")
+        named = first_few(
+            (f"{item.where} = {item.raw_status}" for item in unreadable), _MAX_NAMED_PROBLEMS, "; "
+        )
+        what_was_read += f"; not understood: {named}"
 
     problems = sorted(
         (item for item in items if item.verdict.severity > Verdict.OPERATIONAL.severity),

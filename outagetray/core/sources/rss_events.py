@@ -11,14 +11,23 @@ well-formed ``<rss><channel>`` or Atom ``<feed>`` may ever read as operational.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 from outagetray.core.model import IncidentNote, Reading, Verdict
-from outagetray.core.sources._common import ParseError, child_text, clean, load_xml, local_name, unknown
-
-#: Longest summary line: one line a person reads at a glance in the tray menu.
-SUMMARY_LIMIT = 120
+from outagetray.core.sources._common import (
+    SUMMARY_LIMIT,
+    ParseError,
+    atom_link,
+    child_text,
+    children,
+    clean,
+    first_child,
+    load_xml,
+    local_name,
+    safe_url,
+    unknown,
+    url_host,
+)
 
 #: Notes kept per reading. The count in the summary stays exact; this only bounds what a
 #: runaway feed can make the app hold and show.
@@ -59,30 +68,23 @@ def _feed_parts(root: Element) -> tuple[str, Element, list[Element]]:
     """The feed kind, the element holding its metadata, and its entries; ParseError if not a feed."""
     name = local_name(root.tag)
     if name == "rss":
-        channel = next((child for child in root if local_name(child.tag) == "channel"), None)
+        channel = first_child(root, "channel")
         if channel is None:
             raise ParseError("the RSS feed has no <channel>, so it cannot be read")
-        return "RSS", channel, [child for child in channel if local_name(child.tag) == "item"]
+        return "RSS", channel, children(channel, "item")
     if name == "feed":
-        return "Atom", root, [child for child in root if local_name(child.tag) == "entry"]
+        return "Atom", root, children(root, "entry")
     raise ParseError(f"the answer is XML but not a feed (its root is <{clean(name, 40) or '?'}>)")
 
 
 def _note(entry: Element, kind: str) -> IncidentNote:
     title = child_text(entry, "title") or "an event without a title"
-    link = child_text(entry, "link") if kind == "RSS" else _atom_link(entry)
+    # Atom puts the entry's page in an ``href`` attribute of a ``rel="alternate"`` link.
+    link = child_text(entry, "link") if kind == "RSS" else clean(atom_link(entry))
     started = next((text for field in _DATE_FIELDS if (text := child_text(entry, field))), "")
     return IncidentNote(
-        title=title, verdict=Verdict.DEGRADED, status="open", url=_safe_url(link), started_at=started
+        title=title, verdict=Verdict.DEGRADED, status="open", url=safe_url(link), started_at=started
     )
-
-
-def _atom_link(entry: Element) -> str:
-    """The entry's page: Atom puts it in an ``href`` attribute of a ``rel="alternate"`` link."""
-    for child in entry:
-        if local_name(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
-            return clean(child.get("href"))
-    return ""
 
 
 def _publisher(container: Element) -> str:
@@ -91,29 +93,9 @@ def _publisher(container: Element) -> str:
     The format is generic, so a feed from anyone else is credited to "The status page" rather
     than to a company it does not come from.
     """
-    for child in container:
-        if local_name(child.tag) != "link":
-            continue
+    for child in children(container, "link"):
         for url in (clean("".join(child.itertext())), clean(child.get("href"))):
-            host = _host(url)
+            host = url_host(url)
             if host == "metastatus.com" or host.endswith(".metastatus.com"):
                 return "Meta"
     return "The status page"
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-def _safe_url(url: str) -> str:
-    """Keep a link only if it is plain http(s); anything else (``javascript:``, ``file:``) is dropped.
-
-    The UI may offer to open it, and a feed must not be able to make it open anything else.
-    """
-    lowered = url.lower()
-    if (lowered.startswith("https://") or lowered.startswith("http://")) and _host(url):
-        return url
-    return ""

@@ -17,7 +17,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, as_list, clean, load_json_object, unknown
+from outagetray.core.sources._common import (
+    ParseError,
+    add_affected,
+    as_list,
+    clean,
+    describe_json,
+    enum_word,
+    load_json_object,
+    problem_line,
+    safe_url,
+    unknown,
+    worst_first,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +45,6 @@ _TYPE_VERDICTS = {
 #: Slack's docs spell "cancelled"; at least one client spells it "canceled", so both are accepted.
 _NOT_NOW = frozenset({"scheduled", "completed", "cancelled", "canceled", "resolved"})
 
-_SUMMARY_LIMIT = 120
-_URL_LIMIT = 2048
 _UNCLEAR = "Status unclear: Slack's status page says something OutageTray does not recognise"
 _ACTIVE_BUT_NOTHING = "Status unclear: Slack reports an active issue but lists nothing ongoing"
 
@@ -62,12 +72,12 @@ def _read(data: dict[str, Any]) -> Reading:
     signals: list[Verdict] = []
     unclear: list[str] = []
 
-    top = _word(data.get("status"))
+    top = enum_word(data.get("status"))
     if top == "ok":
         signals.append(Verdict.OPERATIONAL)
     elif top != "active":
         signals.append(Verdict.UNKNOWN)
-        unclear.append(f"overall status {_shown(data.get('status'))} is not one Slack documents")
+        unclear.append(f"overall status {describe_json(data.get('status'))} is not one Slack documents")
 
     raw_items = data.get("active_incidents")
     if isinstance(raw_items, list):
@@ -78,7 +88,7 @@ def _read(data: dict[str, Any]) -> Reading:
         unclear.append(
             "the list of incidents is missing"
             if "active_incidents" not in data
-            else f"the list of incidents is {_shown(raw_items)} instead of a list"
+            else f"the list of incidents is {describe_json(raw_items)} instead of a list"
         )
 
     notes: list[IncidentNote] = []
@@ -94,7 +104,7 @@ def _read(data: dict[str, Any]) -> Reading:
             unclear.append(problem)
         if note.verdict.is_problem:
             for service in services:
-                affected[service] = max(affected.get(service, 0), note.verdict.severity)
+                add_affected(affected, service, note.verdict)
 
     if top == "active" and not notes:
         signals.append(Verdict.UNKNOWN)
@@ -102,7 +112,7 @@ def _read(data: dict[str, Any]) -> Reading:
 
     verdict = worst([*signals, *(note.verdict for note in notes)])
     # Worst-hit services first, so an outage's services lead the summary, not a notice's.
-    names = sorted(affected, key=lambda name: -affected[name])
+    names = worst_first(affected)
     if unclear:
         log.info("Slack status: %s", "; ".join(unclear))
     return Reading(
@@ -125,20 +135,20 @@ def _item(item: object) -> tuple[IncidentNote | None, tuple[str, ...], str]:
         return (
             IncidentNote("Unreadable incident entry", Verdict.UNKNOWN),
             (),
-            f"an incident entry is {_shown(item)} instead of an object",
+            f"an incident entry is {describe_json(item)} instead of an object",
         )
-    status = _word(item.get("status"))
+    status = enum_word(item.get("status"))
     if status in _NOT_NOW:
         return None, (), ""
     title = clean(item.get("title")) or "Untitled incident"
-    kind = _word(item.get("type"))
+    kind = enum_word(item.get("type"))
     problem = ""
     if status != "active":
         verdict = Verdict.UNKNOWN
-        problem = f"incident {title!r} has status {_shown(item.get('status'))}"
+        problem = f"incident {title!r} has status {describe_json(item.get('status'))}"
     elif kind not in _TYPE_VERDICTS:
         verdict = Verdict.UNKNOWN
-        problem = f"incident {title!r} has type {_shown(item.get('type'))}"
+        problem = f"incident {title!r} has type {describe_json(item.get('type'))}"
     else:
         verdict = _TYPE_VERDICTS[kind]
     services = tuple(name for name in (clean(s) for s in as_list(item.get("services"))) if name)
@@ -146,7 +156,7 @@ def _item(item: object) -> tuple[IncidentNote | None, tuple[str, ...], str]:
         title=title,
         verdict=verdict,
         status=clean(item.get("status"), 40).capitalize(),
-        url=_safe_url(item.get("url")),
+        url=safe_url(item.get("url")),
         started_at=clean(item.get("date_created"), 40),
     )
     return note, services, problem
@@ -160,11 +170,11 @@ def _summary(
     if verdict is Verdict.UNKNOWN:
         return _ACTIVE_BUT_NOTHING if active_but_nothing else _UNCLEAR
     ranked = sorted((n for n in notes if n.verdict.is_problem), key=lambda n: -n.verdict.severity)
-    return _problem_line(verdict, affected, [n.title for n in ranked])
+    return problem_line(verdict, affected, [n.title for n in ranked])
 
 
 def _detail(top: object, notes: Sequence[IncidentNote], not_now: int, unclear: Sequence[str]) -> str:
-    parts = [f"Slack's overall status is {_shown(top)}"]
+    parts = [f"Slack's overall status is {describe_json(top)}"]
     counted = [n for n in notes if n.verdict is not Verdict.UNKNOWN]
     parts.append(f"{len(counted)} ongoing item(s) counted")
     if not_now:
@@ -173,60 +183,3 @@ def _detail(top: object, notes: Sequence[IncidentNote], not_now: int, unclear: S
     if unclear:
         text += " Not understood: " + "; ".join(unclear) + "."
     return text
-
-
-# Private helpers. The summary wording below is shared in spirit by every status format;
-# it lives here privately because this module may not add to ``_common``.
-
-_PREFIXES = {
-    Verdict.MAJOR_OUTAGE: ("Outage", "Outage reported"),
-    Verdict.PARTIAL_OUTAGE: ("Partial outage", "Partial outage reported"),
-    Verdict.DEGRADED: ("Problems", "Problems reported"),
-    Verdict.MAINTENANCE: ("Maintenance", "Maintenance in progress"),
-}
-
-
-def _problem_line(verdict: Verdict, affected: Sequence[str], titles: Sequence[str]) -> str:
-    """Damage first, the vendor's words second, so that truncation only ever eats the latter."""
-    with_names, alone = _PREFIXES.get(verdict, ("Status", "Status unclear"))
-    if affected:
-        names = ", ".join(affected[:3])
-        if len(affected) > 3:
-            names += f" and {len(affected) - 3} more"
-        head = f"{with_names}: {names}"
-    else:
-        head = alone
-    head = clean(head, _SUMMARY_LIMIT)
-    if not titles:
-        return head
-    tail = f" (+{len(titles) - 1} more)" if len(titles) > 1 else ""
-    room = _SUMMARY_LIMIT - len(head) - len(" — ") - len(tail)
-    if room < 16:
-        return head
-    return f"{head} — {clean(titles[0], room)}{tail}"
-
-
-def _word(value: object) -> str | None:
-    """An enum value compared without regard to case or stray spaces; None when not a string."""
-    return value.strip().lower() if isinstance(value, str) else None
-
-
-def _shown(value: object) -> str:
-    """A network value described safely for a sentence in the detail text."""
-    if isinstance(value, str):
-        return repr(clean(value, 40))
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"the number {clean(value, 40)}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _safe_url(value: object) -> str:
-    """A link the UI may open: http(s) only, whole, or nothing at all."""
-    text = clean(value, _URL_LIMIT + 1)
-    if len(text) > _URL_LIMIT or " " in text:
-        return ""
-    return text if text.lower().startswith(("https://", "http://")) else ""

@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, as_list, clean, load_json_object, unknown
+from outagetray.core.sources._common import (
+    ParseError,
+    add_affected,
+    as_list,
+    clean,
+    describe_json,
+    load_json_object,
+    optional_list,
+    problem_line,
+    unknown,
+    worst_first,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +52,6 @@ _CODE_WORDS = {
     600: "Security event",
 }
 
-_SUMMARY_LIMIT = 120
 _UNCLEAR = "Status unclear: the status page says something OutageTray does not recognise"
 
 
@@ -78,12 +88,12 @@ def _read(data: dict[str, Any]) -> Reading:
         code = overall.get("status_code") if isinstance(overall, dict) else None
         signals.append(_verdict(code))
         if signals[-1] is Verdict.UNKNOWN:
-            unclear.append(f"the overall status code is {_shown(code)}")
+            unclear.append(f"the overall status code is {describe_json(code)}")
 
     by_id: dict[str, _Component] = {}
     by_name: dict[str, _Component] = {}
     components: list[_Component] = []
-    raw_components, problem = _list(result, "status")
+    raw_components, problem = optional_list(result, "status")
     if problem:
         signals.append(Verdict.UNKNOWN)
         unclear.append(problem)
@@ -98,7 +108,7 @@ def _read(data: dict[str, Any]) -> Reading:
         by_name.setdefault(component.name.casefold(), component)
 
     notes: list[IncidentNote] = []
-    raw_incidents, problem = _list(result, "incidents")
+    raw_incidents, problem = optional_list(result, "incidents")
     if problem:
         signals.append(Verdict.UNKNOWN)
         unclear.append(problem)
@@ -108,7 +118,7 @@ def _read(data: dict[str, Any]) -> Reading:
     upcoming = 0
     maintenance = result.get("maintenance")
     if isinstance(maintenance, dict):
-        raw_active, problem = _list(maintenance, "active")
+        raw_active, problem = optional_list(maintenance, "active")
         if problem:
             signals.append(Verdict.UNKNOWN)
             unclear.append(f"maintenance {problem}")
@@ -116,14 +126,14 @@ def _read(data: dict[str, Any]) -> Reading:
         upcoming = len(as_list(maintenance.get("upcoming")))
     elif maintenance is not None:
         signals.append(Verdict.UNKNOWN)
-        unclear.append(f"the maintenance section is {_shown(maintenance)} instead of an object")
+        unclear.append(f"the maintenance section is {describe_json(maintenance)} instead of an object")
 
     verdict = worst([*signals, *(note.verdict for note in notes)])
     # Worst-hit first, so the summary names what is broken before what is being maintained;
     # "Messaging" is dropped when "Messaging › Google Cloud" already says more.
     names = [
         name
-        for name in sorted(affected, key=lambda name: -affected[name])
+        for name in worst_first(affected)
         if not any(other.startswith(f"{name} › ") for other in affected)
     ]
     if unclear:
@@ -147,13 +157,13 @@ def _component(
     """
     if not isinstance(raw, dict):
         signals.append(Verdict.UNKNOWN)
-        unclear.append(f"a component is {_shown(raw)} instead of an object")
+        unclear.append(f"a component is {describe_json(raw)} instead of an object")
         return None
     name = clean(raw.get("name"), 80) or clean(raw.get("id"), 80) or "Unnamed component"
     component = _Component(name, _verdict(raw.get("status_code")))
     signals.append(component.verdict)
     if component.verdict is Verdict.UNKNOWN:
-        unclear.append(f"component {name!r} has status code {_shown(raw.get('status_code'))}")
+        unclear.append(f"component {name!r} has status code {describe_json(raw.get('status_code'))}")
     bad_containers: list[tuple[str, Verdict]] = []
     for container in as_list(raw.get("containers")):
         if not isinstance(container, dict) or "status_code" not in container:
@@ -165,14 +175,14 @@ def _component(
         if ident:
             component.containers[ident] = verdict
         if verdict is Verdict.UNKNOWN:
-            unclear.append(f"{name} › {where} has status code {_shown(container.get('status_code'))}")
+            unclear.append(f"{name} › {where} has status code {describe_json(container.get('status_code'))}")
         elif verdict is not Verdict.OPERATIONAL:
             bad_containers.append((f"{name} › {where}", verdict))
     if component.verdict.severity > Verdict.OPERATIONAL.severity:
-        _add(affected, name, component.verdict)
+        add_affected(affected, name, component.verdict)
     else:
         for label, verdict in bad_containers:
-            _add(affected, label, verdict)
+            add_affected(affected, label, verdict)
     return component
 
 
@@ -185,7 +195,7 @@ def _incident(
 ) -> IncidentNote:
     """An open incident, as bad as the worst thing it names and never less than degraded."""
     if not isinstance(raw, dict):
-        unclear.append(f"an incident is {_shown(raw)} instead of an object")
+        unclear.append(f"an incident is {describe_json(raw)} instead of an object")
         return IncidentNote("Unreadable incident entry", Verdict.UNKNOWN)
     title = clean(raw.get("name")) or "Untitled incident"
     containers = {
@@ -205,7 +215,7 @@ def _incident(
             found.extend(v for ident, v in component.containers.items() if ident in containers)
     verdict = worst([Verdict.DEGRADED, *found])
     for label in labels:
-        _add(affected, label, verdict)
+        add_affected(affected, label, verdict)
     return IncidentNote(
         title=title,
         verdict=verdict,
@@ -217,11 +227,11 @@ def _incident(
 def _maintenance(raw: object, unclear: list[str], affected: dict[str, int]) -> IncidentNote:
     """A maintenance listed as active: it is happening now, whatever its planned window says."""
     if not isinstance(raw, dict):
-        unclear.append(f"an active maintenance is {_shown(raw)} instead of an object")
+        unclear.append(f"an active maintenance is {describe_json(raw)} instead of an object")
         return IncidentNote("Unreadable maintenance entry", Verdict.UNKNOWN)
     for ref in as_list(raw.get("components_affected")):
         if isinstance(ref, dict) and clean(ref.get("name"), 80):
-            _add(affected, clean(ref.get("name"), 80), Verdict.MAINTENANCE)
+            add_affected(affected, clean(ref.get("name"), 80), Verdict.MAINTENANCE)
     return IncidentNote(
         title=clean(raw.get("name")) or "Untitled maintenance",
         verdict=Verdict.MAINTENANCE,
@@ -260,28 +270,13 @@ def _verdict(value: object) -> Verdict:
     return _CODES.get(code, Verdict.UNKNOWN) if code is not None else Verdict.UNKNOWN
 
 
-def _list(container: Mapping[str, Any], key: str) -> tuple[list[Any], str]:
-    """A list that may be missing or null (nothing to read); any other type is a warning sign."""
-    value = container.get(key)
-    if value is None:
-        return [], ""
-    if isinstance(value, list):
-        return value, ""
-    return [], f"{key} is {_shown(value)} instead of a list"
-
-
-def _add(affected: dict[str, int], name: str, verdict: Verdict) -> None:
-    """Remember a name with the worst verdict seen for it, for ordering the summary."""
-    affected[name] = max(affected.get(name, 0), verdict.severity)
-
-
 def _summary(verdict: Verdict, affected: Sequence[str], notes: Sequence[IncidentNote]) -> str:
     if verdict is Verdict.OPERATIONAL:
         return "All systems operational"
     if verdict is Verdict.UNKNOWN:
         return _UNCLEAR
     ranked = sorted((n for n in notes if n.verdict is not Verdict.UNKNOWN), key=lambda n: -n.verdict.severity)
-    return _problem_line(verdict, affected, [n.title for n in ranked])
+    return problem_line(verdict, affected, [n.title for n in ranked])
 
 
 def _detail(
@@ -307,47 +302,3 @@ def _detail(
     if unclear:
         text += " Not understood: " + "; ".join(unclear) + "."
     return text
-
-
-# Private helpers. The summary wording below is shared in spirit by every status format;
-# it lives here privately because this module may not add to ``_common``.
-
-_PREFIXES = {
-    Verdict.MAJOR_OUTAGE: ("Outage", "Outage reported"),
-    Verdict.PARTIAL_OUTAGE: ("Partial outage", "Partial outage reported"),
-    Verdict.DEGRADED: ("Problems", "Problems reported"),
-    Verdict.MAINTENANCE: ("Maintenance", "Maintenance in progress"),
-}
-
-
-def _problem_line(verdict: Verdict, affected: Sequence[str], titles: Sequence[str]) -> str:
-    """Damage first, the vendor's words second, so that truncation only ever eats the latter."""
-    with_names, alone = _PREFIXES.get(verdict, ("Status", "Status unclear"))
-    if affected:
-        names = ", ".join(affected[:3])
-        if len(affected) > 3:
-            names += f" and {len(affected) - 3} more"
-        head = f"{with_names}: {names}"
-    else:
-        head = alone
-    head = clean(head, _SUMMARY_LIMIT)
-    if not titles:
-        return head
-    tail = f" (+{len(titles) - 1} more)" if len(titles) > 1 else ""
-    room = _SUMMARY_LIMIT - len(head) - len(" — ") - len(tail)
-    if room < 16:
-        return head
-    return f"{head} — {clean(titles[0], room)}{tail}"
-
-
-def _shown(value: object) -> str:
-    """A network value described safely for a sentence in the detail text."""
-    if isinstance(value, str):
-        return repr(clean(value, 40))
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"the number {clean(value, 40)}"
-    return "a list" if isinstance(value, list) else "an object"

@@ -10,16 +10,25 @@ would be reported as a WordPress.com problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, child_text, clean, load_xml, local_name, unknown
-
-#: Longest summary line: one line a person reads at a glance in the tray menu.
-SUMMARY_LIMIT = 120
+from outagetray.core.sources._common import (
+    SUMMARY_LIMIT,
+    ParseError,
+    child_text,
+    children,
+    clean,
+    first_child,
+    first_few,
+    load_xml,
+    local_name,
+    raw_child_text,
+    safe_url,
+    unknown,
+)
 
 #: How many components the detail names per list before it only counts them.
 _MAX_NAMED = 5
@@ -96,12 +105,13 @@ def parse(body: bytes, headers: Mapping[str, str], options: Mapping[str, str]) -
     if prefix:
         detail += f", {len(components)} starting with '{prefix}'"
     if unreadable:
-        detail += "; not understood: " + _named(
+        odd = (
             f"{c.name} = {c.status!r}" if c.status else f"{c.name} (no status in its title)"
             for c in unreadable
         )
+        detail += "; not understood: " + first_few(odd, _MAX_NAMED)
     if notices:
-        detail += "; informational notice on " + _named(c.name for c in notices)
+        detail += "; informational notice on " + first_few((c.name for c in notices), _MAX_NAMED)
 
     incidents = tuple(
         IncidentNote(
@@ -129,16 +139,16 @@ def _items(root: Element) -> list[Element]:
         raise ParseError(
             f"the answer is XML but not an RSS feed (its root is <{clean(local_name(root.tag), 40)}>)"
         )
-    channel = next((child for child in root if local_name(child.tag) == "channel"), None)
+    channel = first_child(root, "channel")
     if channel is None:
         raise ParseError("the RSS feed has no <channel>, so it cannot be read")
-    return [child for child in channel if local_name(child.tag) == "item"]
+    return children(channel, "item")
 
 
 def _component(item: Element) -> _Component:
     """One item as a component; a title that does not split into name and status is unknown."""
     title = _full_title(item)
-    url = _safe_url(child_text(item, "link"))
+    url = safe_url(child_text(item, "link"))
     changed_at = child_text(item, "pubDate")
     cut = title.rfind(_SEPARATOR)
     name = clean(title[:cut]) if cut > 0 else ""
@@ -156,11 +166,8 @@ def _full_title(item: Element) -> str:
     ``child_text`` caps text at ``MAX_TEXT``, which would cut the status off an overlong title and
     turn a real outage into "unknown"; the parts are shortened only after the split.
     """
-    for child in item:
-        if local_name(child.tag) == "title":
-            text = "".join(child.itertext())
-            return clean(text, len(text) + 1)
-    return ""
+    text = raw_child_text(item, "title")
+    return clean(text, len(text) + 1)
 
 
 def _summary(
@@ -184,29 +191,3 @@ def _summary(
     more = len(problems) - 1
     line = f"{phrase} on {problems[0].name}"
     return line + (f" and {more} more component{'s' if more > 1 else ''}" if more > 0 else "")
-
-
-def _named(names: Iterable[str]) -> str:
-    """A short list of names for the detail line: the first few, then a count."""
-    listed = list(names)
-    shown = ", ".join(listed[:_MAX_NAMED])
-    more = len(listed) - _MAX_NAMED
-    return shown + (f" (and {more} more)" if more > 0 else "")
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-def _safe_url(url: str) -> str:
-    """Keep a link only if it is plain http(s); anything else (``javascript:``, ``file:``) is dropped.
-
-    The UI may offer to open it, and a feed must not be able to make it open anything else.
-    """
-    lowered = url.lower()
-    if (lowered.startswith("https://") or lowered.startswith("http://")) and _host(url):
-        return url
-    return ""

@@ -17,12 +17,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, as_list, clean, load_json_object, unknown
+from outagetray.core.sources._common import (
+    SUMMARY_LIMIT,
+    ParseError,
+    as_list,
+    clean,
+    first_few,
+    load_json_object,
+    safe_url,
+    titled_line,
+    unknown,
+)
 
 log = logging.getLogger(__name__)
 
-#: Longest summary line; the tray tooltip and notifications have little room.
-SUMMARY_LIMIT = 120
+#: Longest link kept from a Statuspage document or history feed; a longer one is dropped.
+LINK_LIMIT = 500
 
 _INDICATOR = {
     "none": Verdict.OPERATIONAL,
@@ -83,17 +93,6 @@ def open_phrase(status: str) -> str:
     state; an unexpected state reads as a neutral "Ongoing" rather than jargon.
     """
     return _PHRASES.get(status.strip().lower(), "Ongoing")
-
-
-def titled_line(phrase: str, title: str, more: int = 0) -> str:
-    """``"<phrase>: <title>"`` plus ``(+N more)``, bounded to one short line.
-
-    The title is shortened, never the phrase or the count, so the line still
-    says what kind of problem it is and that there are others.
-    """
-    tail = f" (+{more} more)" if more > 0 else ""
-    room = max(SUMMARY_LIMIT - len(phrase) - 2 - len(tail), 12)
-    return f"{phrase}: {clean(title, room)}{tail}"
 
 
 def parse(body: bytes, headers: Mapping[str, str], options: Mapping[str, str]) -> Reading:
@@ -213,7 +212,7 @@ def _page(page: object) -> tuple[str, str]:
     if not isinstance(page, dict):
         return "this status page", ""
     name = clean(page.get("name"), 80) or "this status page"
-    return name, http_url(page.get("url")).rstrip("/")
+    return name, safe_url(page.get("url"), LINK_LIMIT).rstrip("/")
 
 
 def _read_indicator(indicator: str, tally: _Tally) -> None:
@@ -392,18 +391,8 @@ def _title(item: dict[str, Any], what: str) -> str:
     return f"{what} {item_id}" if item_id else f"unnamed {what}"
 
 
-def http_url(value: object) -> str:
-    """A network-supplied link, kept only when it is plain http(s).
-
-    Links end up clickable in the window; a ``javascript:`` or ``file:`` link
-    from a status page must never be one click away. Shared with the feed reader.
-    """
-    text = clean(value, 500)
-    return text if text.lower().startswith(("https://", "http://")) and " " not in text else ""
-
-
 def _link(item: dict[str, Any], page_url: str) -> str:
-    shortlink = http_url(item.get("shortlink"))
+    shortlink = safe_url(item.get("shortlink"), LINK_LIMIT)
     if shortlink:
         return shortlink
     item_id = clean(item.get("id"), 40)
@@ -477,7 +466,5 @@ def _detail(kind: str, page_name: str, indicator: object, has_components: bool, 
     if parts:
         text += ": " + ", ".join(parts)
     if tally.not_understood:
-        text += "; not understood: " + "; ".join(tally.not_understood[:5])
-        if len(tally.not_understood) > 5:
-            text += f" and {len(tally.not_understood) - 5} more"
+        text += "; not understood: " + first_few(tally.not_understood, 5, "; ", brackets=False)
     return clean(text, 600)

@@ -16,13 +16,26 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
-from outagetray.core.sources._common import ParseError, clean, load_xml, local_name, unknown
-from outagetray.core.sources.statuspage import http_url, open_phrase, titled_line
+from outagetray.core.sources._common import (
+    ParseError,
+    atom_link,
+    children,
+    clean,
+    first_child,
+    first_few,
+    load_xml,
+    local_name,
+    raw_child_text,
+    safe_url,
+    titled_line,
+    unknown,
+)
+from outagetray.core.sources.statuspage import LINK_LIMIT, open_phrase
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +95,15 @@ def parse(body: bytes, headers: Mapping[str, str], options: Mapping[str, str]) -
 def _read(root: Element) -> Reading:
     if root.tag == _ATOM_FEED:
         kind = "Atom feed"
-        title = _raw_text(root, "title")
-        entries = [_atom_entry(child) for child in root if local_name(child.tag) == "entry"]
+        title = raw_child_text(root, "title")
+        entries = [_atom_entry(child) for child in children(root, "entry")]
     elif local_name(root.tag) == "rss":
-        channel = next((child for child in root if local_name(child.tag) == "channel"), None)
+        channel = first_child(root, "channel")
         if channel is None:
             raise ParseError("the RSS feed has no channel")
         kind = "RSS feed"
-        title = _raw_text(channel, "title")
-        entries = [_rss_item(child) for child in channel if local_name(child.tag) == "item"]
+        title = raw_child_text(channel, "title")
+        entries = [_rss_item(child) for child in children(channel, "item")]
     elif local_name(root.tag) == "feed":
         raise ParseError("the answer looks like a feed but is not in the Atom namespace")
     else:
@@ -186,46 +199,31 @@ def _first_state(markup: str) -> str | None:
     return None
 
 
-def _raw_text(element: Element, name: str) -> str:
-    """Text of the first direct child called ``name``, untouched (HTML must keep its tags)."""
-    for child in element:
-        if local_name(child.tag) == name:
-            return "".join(child.itertext())
-    return ""
-
-
-def _children(element: Element, name: str) -> Iterator[Element]:
-    return (child for child in element if local_name(child.tag) == name)
-
-
 def _atom_entry(entry: Element) -> _Entry:
-    url = ""
-    for link in _children(entry, "link"):
-        if link.get("rel", "alternate") == "alternate":
-            url = http_url(link.get("href"))
-            break
-    markup = _raw_text(entry, "content") or _raw_text(entry, "summary")
-    key = clean(_raw_text(entry, "id"), 200)
+    # Raw text throughout: the HTML must keep its tags until the state has been found in it.
+    markup = raw_child_text(entry, "content") or raw_child_text(entry, "summary")
+    key = clean(raw_child_text(entry, "id"), 200)
     return _Entry(
         key=key,
-        title=_entry_title(_raw_text(entry, "title"), key),
-        url=url,
-        started_at=clean(_raw_text(entry, "published"), 40) or clean(_raw_text(entry, "updated"), 40),
+        title=_entry_title(raw_child_text(entry, "title"), key),
+        url=safe_url(atom_link(entry), LINK_LIMIT),
+        started_at=clean(raw_child_text(entry, "published"), 40)
+        or clean(raw_child_text(entry, "updated"), 40),
         html=markup,
         plain="",
     )
 
 
 def _rss_item(item: Element) -> _Entry:
-    description = _raw_text(item, "description")
-    encoded = _raw_text(item, "encoded")  # content:encoded, where feeds that have it put the HTML
-    link = http_url(_raw_text(item, "link"))
-    key = clean(_raw_text(item, "guid"), 200) or link
+    description = raw_child_text(item, "description")
+    encoded = raw_child_text(item, "encoded")  # content:encoded, where feeds that have it put the HTML
+    link = safe_url(raw_child_text(item, "link"), LINK_LIMIT)
+    key = clean(raw_child_text(item, "guid"), 200) or link
     return _Entry(
         key=key,
-        title=_entry_title(_raw_text(item, "title"), key),
+        title=_entry_title(raw_child_text(item, "title"), key),
         url=link,
-        started_at=clean(_raw_text(item, "pubDate"), 40),
+        started_at=clean(raw_child_text(item, "pubDate"), 40),
         html=encoded or description,
         plain=description,
     )
@@ -257,7 +255,5 @@ def _detail(kind: str, title: str, count: int, notes: list[IncidentNote], odd: l
     if running:
         text += f", {running} {'maintenance' if running == 1 else 'maintenances'} in progress"
     if odd:
-        text += "; not understood: " + "; ".join(odd[:5])
-        if len(odd) > 5:
-            text += f" and {len(odd) - 5} more"
+        text += "; not understood: " + first_few(odd, 5, "; ", brackets=False)
     return clean(text, 600)
