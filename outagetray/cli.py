@@ -139,7 +139,9 @@ def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
         settings, platforms = _settings_and_platforms(config, platform_ids)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    report = run_check(HttpClient(), platforms, settings.controls)
+    from outagetray.core.probes import DnsConfig
+
+    report = run_check(HttpClient(), platforms, settings.controls, DnsConfig(settings.nameservers))
     out = _stdout()
     if as_json:
         json.dump(report.to_json(), out, indent=2, ensure_ascii=False)

@@ -85,10 +85,17 @@ controls = {controls}
 [[platforms]]
 id = "reddit"
 sources = [{{ type = "statuspage", url = "{base}/reddit/summary.json" }}]
+probes = []
 
 [[platforms]]
 id = "discord"
 sources = [{{ type = "statuspage", url = "{base}/discord/summary.json" }}]
+probes = []
+
+[[platforms]]
+id = "x"
+sources = []
+probes = [{{ type = "http_probe", url = "{base.replace("localhost", "127.0.0.1")}/x/" }}]
 
 [[platforms]]
 id = "junk"
@@ -183,6 +190,38 @@ def test_unknown_platform_is_a_usage_error(
     path = config(tmp_path, peers.url_for("").rstrip("/"), watch=["reddit"])
     assert main(["--config", str(path), "check", "--platform", "redit"]) == 2
     assert 'Did you mean "reddit"?' in capsys.readouterr().err
+
+
+def test_probe_only_platform_is_operational_when_its_checks_pass(
+    peers: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    peers.expect_request("/x/").respond_with_data("", status=302, headers={"Location": "/login"})
+    path = config(tmp_path, peers.url_for("").rstrip("/"), watch=["x"])
+    code, report = run_json(capsys, "--config", str(path), "check", "--json")
+    x = report["platforms"][0]  # type: ignore[index]
+    assert (code, x["verdict"]) == (0, "operational")
+    assert x["summary"] == "OutageTray's own checks pass (1 of 1)"
+    assert x["sources"][0]["type"] == "http_probe"
+    assert x["sources"][0]["outcome"] == "healthy"
+
+
+def test_one_failed_probe_is_unknown_never_down(
+    peers: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    peers.expect_request("/x/").respond_with_data("bad gateway", status=502)
+    path = config(tmp_path, peers.url_for("").rstrip("/"), watch=["x"])
+    code, report = run_json(capsys, "--config", str(path), "check", "--json")
+    x = report["platforms"][0]  # type: ignore[index]
+    assert (code, x["verdict"]) == (3, "unknown")
+    assert "1 of 1 of OutageTray's own checks failed just now" in x["summary"]
+    assert "502" in x["summary"]
+    assert x["sources"][0] == {
+        "type": "http_probe",
+        "url": x["sources"][0]["url"],
+        "verdict": "unknown",
+        "outcome": "unhealthy",
+        "detail": x["sources"][0]["detail"],
+    }
 
 
 def test_broken_settings_are_a_config_error_naming_the_line(

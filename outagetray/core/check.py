@@ -1,23 +1,23 @@
 """One look at every watched platform: what ``outagetray check`` prints.
 
-This is a single round with no memory, so it can only combine what the sources
-say right now. The live monitor adds confirmation over time on top of the same
-pieces.
+A check is a single round with no memory. Official status pages speak at once, as
+in the live monitor. OutageTray's own probes cannot confirm an outage in one round
+(the monitor needs three failed rounds in a row), so a probe failure here makes a
+platform ``unknown`` with the failure named, never "down".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from outagetray.core import connectivity
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
 from outagetray.core.http import HttpClient
-from outagetray.core.model import Platform, Verdict, worst
-from outagetray.core.poller import SourceResult, poll_sources
+from outagetray.core.model import Platform, Verdict, worst_known
+from outagetray.core.poller import SourceResult
+from outagetray.core.probes import DnsConfig, ProbeResult
 from outagetray.core.settings import ControlCheck
 
 EXIT_OK = 0
@@ -33,6 +33,7 @@ class PlatformReport:
     summary: str
     affected: tuple[str, ...]
     sources: tuple[SourceResult, ...]
+    probes: tuple[ProbeResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,79 +64,111 @@ class CheckReport:
                     "verdict": p.verdict.value,
                     "summary": p.summary,
                     "affected": list(p.affected),
-                    "sources": [
-                        {
-                            "type": s.spec.type,
-                            "url": s.spec.url,
-                            "verdict": s.reading.verdict.value,
-                            "detail": s.reading.detail or s.reading.summary,
-                        }
-                        for s in p.sources
-                    ],
+                    "sources": [_source_json(s) for s in p.sources] + [_probe_json(r) for r in p.probes],
                 }
                 for p in self.platforms
             ],
         }
 
 
-def assess(platform: Platform, results: Sequence[SourceResult], link: ConnectivityReport) -> PlatformReport:
-    """Combine one platform's source readings into one verdict, with the user's connection in mind.
+def _source_json(result: SourceResult) -> dict[str, str]:
+    reading = result.reading
+    return {
+        "type": result.spec.type,
+        "url": result.spec.url,
+        "verdict": reading.verdict.value,
+        "detail": reading.detail or reading.summary,
+    }
 
-    A source we could not read says nothing about the platform: it neither hides
-    a problem another source reports nor makes an all-clear. Only when no source
-    could be read is the platform unknown. While the user is offline or behind a
-    sign-in page, nothing is reported down: every platform is unknown.
+
+def _probe_json(result: ProbeResult) -> dict[str, str]:
+    # One probe cannot confirm an outage, so its verdict is only ever operational or unknown;
+    # "outcome" says what it saw.
+    verdict = Verdict.OPERATIONAL if result.outcome == "healthy" else Verdict.UNKNOWN
+    return {
+        "type": result.spec.type,
+        "url": result.spec.url,
+        "verdict": verdict.value,
+        "outcome": result.outcome,
+        "detail": result.detail,
+    }
+
+
+def assess(
+    platform: Platform,
+    results: Sequence[SourceResult],
+    link: ConnectivityReport,
+    probes: Sequence[ProbeResult] = (),
+) -> PlatformReport:
+    """Combine one platform's readings from one round into one verdict.
+
+    A source we could not read says nothing about the platform: it neither hides a
+    problem another source reports nor makes an all-clear. Probes can show that a
+    platform answers; their failures are named but not confirmed. While the user is
+    offline or behind a sign-in page, nothing is reported down: every platform is unknown.
     """
-    results = tuple(results)
+    results, probes = tuple(results), tuple(probes)
+
+    def report(verdict: Verdict, summary: str, affected: tuple[str, ...] = ()) -> PlatformReport:
+        return PlatformReport(platform, verdict, summary, affected, results, probes)
+
     if link.state is not Connectivity.ONLINE:
         if link.state is Connectivity.CAPTIVE_PORTAL:
-            reason = "Not checked: your network shows a sign-in page"
-        else:
-            reason = "Not checked: your connection appears down"
-        return PlatformReport(platform, Verdict.UNKNOWN, reason, (), results)
-    if not results:
-        summary = platform.note or "This platform publishes no status of its own."
-        return PlatformReport(platform, Verdict.UNKNOWN, summary, (), results)
+            return report(Verdict.UNKNOWN, "Not checked: your network shows a sign-in page")
+        return report(Verdict.UNKNOWN, "Not checked: your connection appears down")
     readable = [r for r in results if r.reading.verdict is not Verdict.UNKNOWN]
-    if not readable:
-        return PlatformReport(
-            platform,
-            Verdict.UNKNOWN,
-            f"Status could not be read: {results[0].reading.detail or results[0].reading.summary}",
-            (),
-            results,
+    failing = [p for p in probes if p.outcome == "unhealthy"]
+    passing = [p for p in probes if p.outcome == "healthy"]
+    probe_note = ""
+    if failing:
+        probe_note = (
+            f"{len(failing)} of {len(probes)} of OutageTray's own checks failed just now "
+            f"({failing[0].detail}); `outagetray watch` confirms an outage over several rounds"
         )
-    verdict = worst(r.reading.verdict for r in readable)
-    leading = next(r for r in readable if r.reading.verdict is verdict)
-    affected: list[str] = []
-    for result in readable:
-        for name in result.reading.affected:
-            if name not in affected:
-                affected.append(name)
-    summary = leading.reading.summary
-    unreadable = len(results) - len(readable)
-    if unreadable:
-        summary += f" ({unreadable} of {len(results)} sources could not be read)"
-    return PlatformReport(platform, verdict, summary, tuple(affected), results)
+    if readable:
+        verdict = worst_known(r.reading.verdict for r in readable)
+        leading = next(r for r in readable if r.reading.verdict is verdict)
+        affected = tuple(dict.fromkeys(a for r in readable for a in r.reading.affected))
+        summary = leading.reading.summary
+        if len(readable) < len(results):
+            summary += f" ({len(results) - len(readable)} of {len(results)} sources could not be read)"
+        if probe_note:
+            summary += f". {probe_note}"
+        return report(verdict, summary, affected)
+    if failing:
+        return report(Verdict.UNKNOWN, probe_note[0].upper() + probe_note[1:])
+    if passing:
+        return report(Verdict.OPERATIONAL, f"OutageTray's own checks pass ({len(passing)} of {len(probes)})")
+    if probes:
+        return report(Verdict.UNKNOWN, f"OutageTray's checks got no usable answer: {probes[0].detail}")
+    if results:
+        first = results[0].reading
+        return report(Verdict.UNKNOWN, f"Status could not be read: {first.detail or first.summary}")
+    return report(Verdict.UNKNOWN, platform.note or "This platform publishes no status of its own.")
 
 
 def run_check(
     client: HttpClient,
     platforms: Sequence[Platform],
     controls: Sequence[ControlCheck],
+    dns: DnsConfig | None = None,
     now: datetime | None = None,
 ) -> CheckReport:
-    """Check the connection and every platform's sources at the same time."""
-    checked_at = now or datetime.now(UTC)
-    specs = [spec for platform in platforms for spec in platform.sources]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="controls") as pool:
-        link_future = pool.submit(connectivity.check, client, controls)
-        results = poll_sources(client, specs)
-        link = link_future.result()
-    reports = []
-    index = 0
-    for platform in platforms:
-        count = len(platform.sources)
-        reports.append(assess(platform, results[index : index + count], link))
-        index += count
-    return CheckReport(checked_at, link, tuple(reports))
+    """Check the connection, every status source and every probe once, all at the same time."""
+    from outagetray.core.monitor import Monitor, MonitorConfig
+
+    monitor = Monitor(
+        platforms,
+        MonitorConfig(controls=tuple(controls), dns=dns or DnsConfig()),
+        lambda changes: None,
+        client=client,
+    )
+    try:
+        rnd = monitor.collect()
+    finally:
+        monitor.stop()
+    assert rnd is not None  # nothing stopped this monitor while it collected
+    reports = tuple(
+        assess(p, rnd.official.get(p.id, ()), rnd.connectivity, rnd.probes.get(p.id, ())) for p in platforms
+    )
+    return CheckReport(now or rnd.at, rnd.connectivity, reports)

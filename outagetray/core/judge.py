@@ -269,9 +269,7 @@ class Judge:
                 return Verdict.UNKNOWN, "unknown because your network shows a sign-in page", False
             return Verdict.UNKNOWN, "unknown because your connection appears down", False
         official, stale = (
-            track.official.current(mono, self.config)
-            if track.platform.sources
-            else (Verdict.UNKNOWN, False)
+            track.official.current(mono, self.config) if track.platform.sources else (Verdict.UNKNOWN, False)
         )
         probe = track.probes.verdict if track.platform.probes else Verdict.UNKNOWN
         verdict = worst_known((official, probe))

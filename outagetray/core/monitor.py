@@ -185,21 +185,24 @@ class Monitor:
 
     def run_round(self, after_resume: bool = False) -> list[Event]:
         """Poll everything once, judge it, and return the changes (also used directly by tests)."""
+        rnd = self.collect(after_resume)
+        if rnd is None:
+            return []
+        changes = self.judge.observe(rnd)
+        self.rounds += 1
+        return changes
+
+    def collect(self, after_resume: bool = False) -> Round | None:
+        """Poll every control, source and probe once, without judging; None when stopped meanwhile."""
         started_at, started = self.clock.now(), self.clock.monotonic()
-        jobs = self._plan()
-        futures = {host: self._pool.submit(_sequence(work)) for host, work in jobs.items()}
-        results: dict[str, list[Any]] = {}
+        futures = {host: self._pool.submit(_sequence(work)) for host, work in self._plan().items()}
         pending = set(futures.values())
         while pending and not self._stop.is_set():
             _, pending = wait_futures(pending, timeout=0.2)
         if self._stop.is_set():
-            return []
-        for host, future in futures.items():
-            results[host] = future.result()
-        rnd = self._assemble(results, started_at, started, after_resume)
-        changes = self.judge.observe(rnd)
-        self.rounds += 1
-        return changes
+            return None
+        results = {host: future.result() for host, future in futures.items()}
+        return self._assemble(results, started_at, started, after_resume)
 
     def _plan(self) -> dict[str, list[tuple[str, Callable[[], Any]]]]:
         """Group all work of a round by host, so each host is asked one thing at a time."""
