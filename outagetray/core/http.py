@@ -226,7 +226,7 @@ class HttpClient:
                 max_age=_max_age(headers) or cached.response.max_age,
             )
         if status in (420, 429, 503):
-            retry_after = _retry_after(headers.get("retry-after", ""), self.wall())
+            retry_after = parse_retry_after(headers.get("retry-after", ""), self.wall())
             if retry_after is not None:
                 with self._lock:
                     self._not_before[host.lower()] = self.monotonic() + retry_after
@@ -383,7 +383,7 @@ def _host(url: str) -> str:
         return ""
 
 
-def _retry_after(value: str, now: float) -> float | None:
+def parse_retry_after(value: str, now: float) -> float | None:
     """Seconds to wait from a Retry-After header, given as seconds or as an HTTP date."""
     value = value.strip()
     if not value:

@@ -151,6 +151,8 @@ class Monitor:
         self._resume = False
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        #: Probe hosts that asked us to wait (Retry-After), until a monotonic time.
+        self._probe_not_before: dict[str, float] = {}
         self.rounds = 0
 
     # -- control ---------------------------------------------------------------------------
@@ -230,7 +232,13 @@ class Monitor:
                     continue
                 seen.add((spec.type, spec.url))
                 host = spec.url if spec.type == "dns_probe" else _host_of(spec.url)
-                add(host, f"probe:{spec.type}:{spec.url}", _bind(self._probe, spec, self.config.dns))
+                wait = self._probe_not_before.get(host, 0.0) - self.clock.monotonic()
+                job = (
+                    _bind(_waiting, spec, host, wait)
+                    if wait > 0
+                    else _bind(self._probe, spec, self.config.dns)
+                )
+                add(host, f"probe:{spec.type}:{spec.url}", job)
         return jobs
 
     def _assemble(
@@ -247,6 +255,8 @@ class Monitor:
                     by_url[tag[4:]] = value
                 else:
                     probes[(value.spec.type, value.spec.url)] = value
+                    if value.retry_after:
+                        self._probe_not_before[_host_of(value.spec.url)] = mono + value.retry_after
         link: ConnectivityReport = connectivity.summarize(controls)
         official: dict[str, list[SourceResult]] = {}
         probe_results: dict[str, list[ProbeResult]] = {}
@@ -294,6 +304,13 @@ def _sequence(work: list[tuple[str, Callable[[], Any]]]) -> Callable[[], list[tu
 
 def _bind(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     return lambda: func(*args)
+
+
+def _waiting(spec: SourceSpec, host: str, wait: float) -> ProbeResult:
+    """The result of a probe we did not send because its host asked us to wait (no evidence)."""
+    return ProbeResult(
+        spec, "ambiguous", "backoff", f"{host} asked OutageTray to wait {wait:.0f} s more", 0.0
+    )
 
 
 def _pick(results: list[SourceResult], spec: SourceSpec) -> SourceResult:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
-from outagetray.core.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, USER_AGENT
+from outagetray.core.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, USER_AGENT, parse_retry_after
 from outagetray.core.model import SourceSpec
 
 if TYPE_CHECKING:
@@ -74,6 +74,8 @@ class ProbeResult:
     detail: str
     elapsed: float
     status: int | None = None
+    #: Seconds the host asked us to wait (Retry-After on 429/503); the monitor honours it.
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -483,7 +485,10 @@ def _http_stages(
     outcome, kind, detail = classify_response(target.url, status, headers, body, related_hosts)
     if note:
         detail += f" ({note})"
-    return _result(spec, outcome, kind, detail, started, status)
+    retry_after = None
+    if status in (420, 429, 503):
+        retry_after = parse_retry_after(headers.get("retry-after", ""), time.time())
+    return _result(spec, outcome, kind, detail, started, status, retry_after)
 
 
 def _parse_target(url: str) -> _Target:
@@ -1053,8 +1058,9 @@ def _result(
     detail: str,
     started: float,
     status: int | None = None,
+    retry_after: float | None = None,
 ) -> ProbeResult:
-    return ProbeResult(spec, outcome, kind, detail, time.monotonic() - started, status)
+    return ProbeResult(spec, outcome, kind, detail, time.monotonic() - started, status, retry_after)
 
 
 def _internal_error(spec: SourceSpec, exc: Exception, started: float) -> ProbeResult:

@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from outagetray.core.http import FetchError, HttpClient, _retry_after
+from outagetray.core.http import FetchError, HttpClient, parse_retry_after
 from tests.support import rawserver
 
 SUMMARY = json.dumps({"page": {"id": "x"}, "status": {"indicator": "none", "description": "ok"}}).encode()
@@ -142,7 +142,7 @@ def test_forget_drops_the_validators(httpserver: HTTPServer) -> None:
     assert "If-None-Match" not in httpserver.log[1][0].headers
 
 
-def test_429_retry_after_seconds_is_respected_without_asking_again(httpserver: HTTPServer) -> None:
+def test_429parse_retry_after_seconds_is_respected_without_asking_again(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/s").respond_with_data("slow down", status=429, headers={"Retry-After": "120"})
     clock = Clock()
     client = HttpClient(monotonic=clock)
@@ -161,7 +161,7 @@ def test_429_retry_after_seconds_is_respected_without_asking_again(httpserver: H
     assert len(httpserver.log) == 2
 
 
-def test_503_retry_after_http_date_is_respected(httpserver: HTTPServer) -> None:
+def test_503parse_retry_after_http_date_is_respected(httpserver: HTTPServer) -> None:
     now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
     when = format_datetime(now + timedelta(minutes=5), usegmt=True)
     httpserver.expect_request("/s").respond_with_data("busy", status=503, headers={"Retry-After": when})
@@ -172,12 +172,12 @@ def test_503_retry_after_http_date_is_respected(httpserver: HTTPServer) -> None:
     assert error.retry_after == pytest.approx(300)
 
 
-def test_retry_after_parsing_bounds() -> None:
-    assert _retry_after("", 0) is None
-    assert _retry_after("soon", 0) is None
-    assert _retry_after("99999999", 0) == 6 * 3600
+def testparse_retry_after_parsing_bounds() -> None:
+    assert parse_retry_after("", 0) is None
+    assert parse_retry_after("soon", 0) is None
+    assert parse_retry_after("99999999", 0) == 6 * 3600
     past = format_datetime(datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)
-    assert _retry_after(past, time.time()) == 0
+    assert parse_retry_after(past, time.time()) == 0
 
 
 def test_server_error_is_reported_with_its_status(httpserver: HTTPServer) -> None:

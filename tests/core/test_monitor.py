@@ -197,6 +197,9 @@ def test_a_429_storm_does_not_flip_a_platform(httpserver: HTTPServer, controls: 
     )
     storm = [c for _ in range(8) for c in monitor.run_round()]
     assert storm == []
+    # Both hosts asked us to wait 60 s: neither is asked again during the storm.
+    assert [r.path for r, _ in httpserver.log].count("/api/") == 1
+    assert [r.path for r, _ in httpserver.log].count("/s.json") == 1
     assert {s.platform.id: s.verdict for s in monitor.statuses()} == {
         "x": Verdict.OPERATIONAL,
         "discord": Verdict.OPERATIONAL,

@@ -467,6 +467,13 @@ def test_429_is_rate_limiting_not_an_outage(web: HTTPServer) -> None:
     result = http(web.url_for("/"))
     assert_result(result, "ambiguous", "rate_limited", "limiting how often")
     assert result.status == 429
+    assert result.retry_after is None
+
+
+def test_retry_after_on_a_429_is_handed_to_the_monitor(web: HTTPServer) -> None:
+    web.expect_request("/").respond_with_data("slow down", status=429, headers={"Retry-After": "120"})
+    result = http(web.url_for("/"))
+    assert (result.kind, result.retry_after) == ("rate_limited", 120.0)
 
 
 def test_a_cloudflare_429_with_html_is_a_challenge(web: HTTPServer) -> None:
