@@ -29,19 +29,11 @@ def run_app(config: Path | None = None) -> int:
     app.setApplicationName("OutageTray")
     app.setQuitOnLastWindowClosed(False)
 
-    loaded = settings_module.load(config)
+    settings, problem = settings_module.load_or_recover(config)
     notices: list[str] = []
-    if not loaded.ok:
-        backup = settings_module.keep_aside(loaded.path)
-        kept = f" Your file was kept as {backup}." if backup else ""
-        notices.append(
-            "Your settings had problems, so OutageTray is using its defaults for now."
-            + kept
-            + "\n"
-            + "\n".join(loaded.problems)
-        )
-        log.warning("settings problems in %s: %s", loaded.path, "; ".join(loaded.problems))
-    settings = loaded.settings
+    if problem:
+        notices.append(problem)
+        log.warning("%s", problem.replace("\n", " "))
 
     tray = Tray(app)
     window = StatusWindow()

@@ -26,6 +26,7 @@ from outagetray.core.model import Platform
 APP_NAME = "OutageTray"
 CONFIG_NAME = "config.toml"
 MIN_INTERVAL = 15
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_INTERVAL = 86_400
 
 
@@ -45,6 +46,21 @@ DEFAULT_CONTROLS = (
 
 
 @dataclass(frozen=True)
+class Notifications:
+    """How and when the user wants to be told. Sounds are off by default: an office is no place for beeps."""
+
+    enabled: bool = True
+    #: Platform ids that are shown but never announced.
+    muted: tuple[str, ...] = ()
+    #: Local times "HH:MM"; pop-ups are held back from start to end (may span midnight).
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    sound: bool = False
+    #: A platform announced less than this long ago is not announced again for the same kind of change.
+    cooldown_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the user can set. Defaults are the playbook's four platforms, polled every minute."""
 
@@ -57,6 +73,8 @@ class Settings:
     controls: tuple[ControlCheck, ...] = DEFAULT_CONTROLS
     custom_platforms: tuple[dict[str, Any], ...] = ()
     nameservers: tuple[str, ...] = ()
+    notifications: Notifications = field(default_factory=Notifications)
+    start_at_login: bool = False
 
     def platforms(self) -> dict[str, Platform]:
         """The catalog with the user's overrides and additions applied, keyed by id."""
@@ -133,6 +151,27 @@ def keep_aside(path: Path, now: datetime | None = None) -> Path | None:
     return backup
 
 
+def load_or_recover(path: Path | None = None, now: datetime | None = None) -> tuple[Settings, str]:
+    """Load settings for the app, which must start whatever the file holds.
+
+    A broken file is kept aside under a new name (nothing the user wrote is lost)
+    and the defaults are used; the returned message says, in plain words, what was
+    wrong and where the file went. The message is empty when all was well.
+    """
+    result = load(path)
+    if result.ok:
+        return result.settings, ""
+    backup = keep_aside(result.path, now)
+    kept = (
+        f"Your file was kept as {backup}."
+        if backup
+        else f"Your file {result.path} could not be moved aside; fix or remove it."
+    )
+    lines = [f"Your settings had problems, so OutageTray is using its defaults for now. {kept}"]
+    lines += [f"• {problem}" for problem in result.problems]
+    return result.settings, "\n".join(lines)
+
+
 def to_toml_data(settings: Settings) -> dict[str, Any]:
     """The settings as TOML-ready data (what :func:`save` writes)."""
     controls = []
@@ -154,6 +193,17 @@ def to_toml_data(settings: Settings) -> dict[str, Any]:
     }
     if settings.nameservers:
         data["network"] = {"nameservers": list(settings.nameservers)}
+    notes = settings.notifications
+    notifications: dict[str, Any] = {
+        "enabled": notes.enabled,
+        "muted": list(notes.muted),
+        "sound": notes.sound,
+        "cooldown_minutes": notes.cooldown_minutes,
+    }
+    if notes.quiet_start and notes.quiet_end:
+        notifications["quiet_hours"] = {"start": notes.quiet_start, "end": notes.quiet_end}
+    data["notifications"] = notifications
+    data["app"] = {"start_at_login": settings.start_at_login}
     if settings.custom_platforms:
         data["platforms"] = [dict(t) for t in settings.custom_platforms]
     return data
@@ -201,7 +251,7 @@ class _Validator:
 
     def settings(self, data: dict[str, Any]) -> Settings:
         for key in data:
-            if key not in ("monitor", "connectivity", "network", "platforms"):
+            if key not in ("monitor", "connectivity", "network", "platforms", "notifications", "app"):
                 self.warn((key,), "not a setting OutageTray knows; it is ignored")
         custom = self._platforms(data.get("platforms", []))
         known = set(builtin_platforms()) | {t["id"] for t in custom}
@@ -215,6 +265,15 @@ class _Validator:
                 self.warn(("monitor", key), "not a setting OutageTray knows; it is ignored")
         controls = self._controls(self._table(data, "connectivity"))
         nameservers = self._nameservers(self._table(data, "network"))
+        notifications = self._notifications(self._table(data, "notifications"), known)
+        app = self._table(data, "app")
+        start_at_login = app.get("start_at_login", False)
+        if not isinstance(start_at_login, bool):
+            self.problem(("app", "start_at_login"), "must be true or false")
+            start_at_login = False
+        for key in app:
+            if key != "start_at_login":
+                self.warn(("app", key), "not a setting OutageTray knows; it is ignored")
         return Settings(
             watch=watch,
             interval_seconds=interval,
@@ -223,6 +282,49 @@ class _Validator:
             controls=controls,
             custom_platforms=tuple(custom),
             nameservers=nameservers,
+            notifications=notifications,
+            start_at_login=start_at_login,
+        )
+
+    def _notifications(self, section: Mapping[str, Any], known: set[str]) -> Notifications:
+        defaults = Notifications()
+        path = ("notifications",)
+        for key in section:
+            if key not in ("enabled", "muted", "quiet_hours", "sound", "cooldown_minutes"):
+                self.warn((*path, key), "not a setting OutageTray knows; it is ignored")
+        enabled, sound = section.get("enabled", True), section.get("sound", False)
+        for key, value in (("enabled", enabled), ("sound", sound)):
+            if not isinstance(value, bool):
+                self.problem((*path, key), "must be true or false")
+        muted = section.get("muted", [])
+        if not isinstance(muted, list) or not all(isinstance(m, str) for m in muted):
+            self.problem((*path, "muted"), 'must be a list of platform ids, e.g. ["tiktok"]')
+            muted = []
+        for pid in muted:
+            if pid not in known:
+                self.problem((*path, "muted"), f'"{pid}" is not a platform OutageTray knows')
+        cooldown = section.get("cooldown_minutes", defaults.cooldown_minutes)
+        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or not 0 <= cooldown <= 1440:
+            self.problem((*path, "cooldown_minutes"), "must be a whole number of minutes from 0 to 1440")
+            cooldown = defaults.cooldown_minutes
+        start = end = None
+        if "quiet_hours" in section:
+            quiet = section["quiet_hours"]
+            if (
+                not isinstance(quiet, dict)
+                or set(quiet) != {"start", "end"}
+                or not all(isinstance(v, str) and _HHMM.match(v) for v in quiet.values())
+            ):
+                self.problem((*path, "quiet_hours"), 'must look like { start = "22:00", end = "07:00" }')
+            else:
+                start, end = quiet["start"], quiet["end"]
+        return Notifications(
+            enabled=enabled if isinstance(enabled, bool) else True,
+            muted=tuple(dict.fromkeys(muted)),
+            quiet_start=start,
+            quiet_end=end,
+            sound=sound if isinstance(sound, bool) else False,
+            cooldown_minutes=cooldown,
         )
 
     def _table(self, data: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -109,6 +109,14 @@ def test_syntax_error_names_the_line(tmp_path: Path) -> None:
         ("[connectivity]\ncontrols = []\n", "Line 2, connectivity.controls: must be a list"),
         ('[network]\nnameservers = ["dns.google"]\n', "Line 2, network.nameservers"),
         (
+            '[notifications]\nquiet_hours = { start = "25:00", end = "07:00" }\n',
+            "Line 2, notifications.quiet_hours",
+        ),
+        ('[notifications]\nmuted = ["tiktk"]\n', 'Line 2, notifications.muted: "tiktk" is not a platform'),
+        ("[notifications]\nsound = 1\n", "Line 2, notifications.sound: must be true or false"),
+        ("[notifications]\ncooldown_minutes = -5\n", "Line 2, notifications.cooldown_minutes"),
+        ('[app]\nstart_at_login = "yes"\n', "Line 2, app.start_at_login: must be true or false"),
+        (
             '[[platforms]]\nid = "ok"\nsources = [{ type = "statuspage", url = "https://a" }]\n\n'
             '[[platforms]]\nid = "Bad Id"\n',
             "Line 6, platforms[2].id: id must be lower-case",
@@ -175,6 +183,15 @@ def test_save_round_trips_and_is_atomic(tmp_path: Path) -> None:
         recover_rounds=3,
         custom_platforms=({"id": "acme", "sources": [{"type": "statuspage", "url": "https://a/s.json"}]},),
         nameservers=("127.0.0.1:5353",),
+        notifications=s.Notifications(
+            enabled=True,
+            muted=("tiktok",),
+            quiet_start="22:00",
+            quiet_end="07:00",
+            sound=True,
+            cooldown_minutes=10,
+        ),
+        start_at_login=True,
     )
     s.save(settings, path)
     assert s.load(path).settings == settings
@@ -193,3 +210,22 @@ def test_a_failed_save_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch
         s.save(s.Settings(interval_seconds=60), path)
     assert path.read_text() == "[monitor]\ninterval_seconds = 300\n"
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
+
+
+def test_the_app_recovers_from_a_broken_file_and_says_what_was_wrong(tmp_path: Path) -> None:
+    path = write(tmp_path, '[monitor]\ninterval_seconds = "often"\n')
+    settings, message = s.load_or_recover(path, datetime(2026, 11, 25, 9, 30, 0))
+    assert settings == s.Settings()
+    backup = tmp_path / "config.toml.broken-20261125-093000"
+    assert backup.read_text() == '[monitor]\ninterval_seconds = "often"\n'
+    assert message.startswith("Your settings had problems, so OutageTray is using its defaults for now.")
+    assert str(backup) in message
+    assert "Line 2, monitor.interval_seconds" in message
+    assert "Traceback" not in message
+
+
+def test_the_app_says_nothing_when_the_file_is_fine(tmp_path: Path) -> None:
+    path = write(tmp_path, "[monitor]\ninterval_seconds = 90\n")
+    settings, message = s.load_or_recover(path)
+    assert (settings.interval_seconds, message) == (90, "")
+    assert path.exists()
