@@ -1,0 +1,455 @@
+"""Decides which changes become pop-ups, so that one outage gives one notification, not a flood.
+
+Users of every comparable tool complain first about false alarms and then about noise
+(ANCHORS.md §3). The judge already refuses to cry wolf; this module makes sure what it
+does report reaches the user as few, plain, grouped messages. It is pure Python and uses
+only the ``now`` it is given, so hours of flapping can be tested in milliseconds.
+
+The rules, exactly:
+
+Kinds. A change's new verdict gives its kind: partial or major outage is "down",
+degraded is "degraded", operational or maintenance is "recovered". Changes with
+``alert=False`` or to unknown are never news and are ignored.
+
+What the user was told. For every platform the policy remembers the last thing the
+user was shown ("ok" at start, "down" or "degraded"). Only a change that differs from
+it can be announced; a partial outage turning major is not a second pop-up (the tray
+shows the detail). A change of a muted platform, or while notifications are disabled,
+shows nothing and resets this memory to "ok": the user was not told, so after unmuting
+its recovery is not announced as "back", while its next outage is.
+
+Grouping. All announced changes of one ``decide()`` call (one monitor round) give at
+most one notification per kind, in the order down, degraded, recovered. Platforms of one
+correlated event share one evidence line; unrelated platforms get one line each.
+
+Cool-down (``cooldown_minutes``, 0 turns it off):
+
+- "down" and "degraded" for a platform are not announced if the same kind was announced
+  for that platform less than the cool-down ago (measured from the announcement, with
+  the ``now`` of the call). The change is held instead.
+- "recovered" is never held by the cool-down: it is announced exactly when the user was
+  last told the platform had a problem, so nobody is left believing a platform is still
+  down. A recovery of a problem the user was not told about is not news, and it drops
+  anything held for that platform.
+- So a down→recovered→down→recovered storm gives, per platform and per cool-down window,
+  at most one "down" and one "recovered"; with degraded in the mix, at most one "down",
+  one "degraded" and one "recovered" per announced problem.
+- A held problem is not forgotten: ``catch_up()`` announces it once its cool-down is
+  over if the platform is still in that state (it settled rather than flapped), so the
+  user is never left with "back" while a platform has been down for an hour.
+
+Pause and quiet hours. While paused or inside quiet hours (local time in ``tz``, start
+inclusive, end exclusive, may span midnight; equal start and end mean no quiet hours)
+nothing is shown: each alerting change only marks its platform as "changed while away".
+The first ``catch_up()`` after the window sends ONE "digest" listing, for the
+platforms that changed while away, those whose current state differs from what the user
+was last told: still down or degraded, and also back, when the user had been told it was
+down before the window (people must learn it is back). A platform that went down and
+came back during the window produces nothing. A platform whose status is unknown at that
+moment (the computer is still offline) stays held for a later digest rather than being
+guessed at. Problems held by the cool-down join the digest when there is one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+from typing import Literal
+
+from outagetray.core.judge import Change, ConnectivityChange, PlatformStatus
+from outagetray.core.model import Platform, Verdict
+from outagetray.core.settings import Notifications
+
+Kind = Literal["down", "degraded", "recovered", "digest"]
+Urgency = Literal["low", "normal", "critical"]
+#: What the user was last told about a platform.
+_Told = Literal["ok", "down", "degraded"]
+#: Why a platform's news was not shown yet.
+_Reason = Literal["cooldown", "away"]
+
+#: Titles stay short enough for every desktop's notification bubble.
+MAX_TITLE = 80
+#: Bodies stay short enough to be read at a glance and not cut by the desktop.
+MAX_BODY = 300
+#: A title names at most this many platforms, then says "and N more".
+MAX_NAMED = 5
+
+_URGENCY: dict[Kind, Urgency] = {
+    "down": "critical",
+    "degraded": "normal",
+    "recovered": "low",
+    "digest": "low",
+}
+_SPACES = re.compile(r"\s+")
+_DIGEST_PREFIX = "While you were away: "
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One pop-up, in plain text; the UI escapes it for whatever notification back-end it uses."""
+
+    kind: Kind
+    #: Short and plain, e.g. "Facebook, Instagram and WhatsApp are down".
+    title: str
+    #: The evidence in plain words, one line per event or platform.
+    body: str
+    #: Platform ids, in the order they are named.
+    platforms: tuple[str, ...]
+    urgency: Urgency
+    sound: bool
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One platform's news, from a Change or (for catch-up) from a PlatformStatus."""
+
+    platform: Platform
+    verdict: Verdict
+    evidence: str
+    event: int | None = None
+    together: tuple[str, ...] = ()
+
+
+class AlertPolicy:
+    """Turns the monitor's changes into the few notifications a person should see.
+
+    Not thread-safe: call it from one thread (the UI thread, after the bridge).
+    """
+
+    def __init__(self, prefs: Notifications, tz: tzinfo | None = None) -> None:
+        self._prefs = prefs
+        self._tz = tz
+        self._pause: datetime | None = None
+        self._last_now: datetime | None = None
+        self._told: dict[str, _Told] = {}
+        self._announced: dict[tuple[str, Kind], datetime] = {}
+        self._held: dict[str, _Reason] = {}
+
+    # -- preferences and pause ------------------------------------------------------------------
+
+    def update(self, prefs: Notifications) -> None:
+        """Apply new preferences at once; what was held is judged by them at the next catch-up."""
+        self._prefs = prefs
+        if not prefs.enabled:
+            self._held.clear()
+
+    def pause(self, until: datetime | None) -> None:
+        """Hold every pop-up back until ``until``; ``None`` resumes now (the digest follows)."""
+        self._pause = None if until is None else self._aware(until)
+
+    @property
+    def paused_until(self) -> datetime | None:
+        """The end of the current pause, or None.
+
+        The policy never reads the clock, so "in the past" means not after the latest
+        ``now`` it was given (a pause set before any call is reported as set).
+        """
+        if self._pause is None:
+            return None
+        if self._last_now is not None and self._pause <= self._last_now:
+            return None
+        return self._pause
+
+    # -- the two entry points -------------------------------------------------------------------
+
+    def decide(self, changes: Sequence[Change | ConnectivityChange], now: datetime) -> list[Notification]:
+        """The notifications for one monitor round; connectivity changes are accepted and ignored.
+
+        They are ignored because a drop of the user's own connection is shown by the tray
+        icon, and the judge already keeps it from turning into platform alerts.
+        """
+        now = self._see(now)
+        prefs = self._prefs
+        away = self._away(now)
+        chosen: dict[Kind, list[_Item]] = {"down": [], "degraded": [], "recovered": []}
+        for change in changes:
+            if not isinstance(change, Change) or not change.alert:
+                continue
+            pid = change.platform.id
+            kind = _kind_of(change.new)
+            if kind is None:
+                continue
+            if pid in prefs.muted or not prefs.enabled:
+                self._forget(pid)  # the user was told nothing, whatever happens now
+                continue
+            if away:
+                self._held[pid] = "away"
+                continue
+            if self._announce(pid, kind, now):
+                chosen[kind].append(
+                    _Item(change.platform, change.new, change.evidence, change.event, change.together)
+                )
+        return [self._notification(kind, items) for kind, items in chosen.items() if items]
+
+    def catch_up(self, now: datetime, statuses: Sequence[PlatformStatus]) -> list[Notification]:
+        """Called every round: the digest after a pause or quiet hours, or a settled held problem.
+
+        Nothing is shown while still paused or quiet. After the window, one digest covers
+        every platform that changed meanwhile; otherwise problems held by the cool-down
+        are announced once their cool-down is over, if they are still there.
+        """
+        now = self._see(now)
+        if not self._prefs.enabled or not self._held or self._away(now):
+            return []  # disabling cleared what was held (update), so nothing can wait here
+        current = {s.platform.id: s for s in statuses}
+        for pid in list(self._held):
+            if pid in self._prefs.muted or pid not in current:
+                del self._held[pid]  # muted since, or no longer watched: nobody wants to hear of it
+        news = self._news(current, "away")
+        if news:
+            news += self._news(current, "cooldown")  # one digest rather than two pop-ups
+            return [self._digest(news, now)]
+        chosen: dict[Kind, list[_Item]] = {"down": [], "degraded": [], "recovered": []}
+        for status, kind in self._news(current, "cooldown", keep=True):
+            if self._announce(status.platform.id, kind, now):
+                chosen[kind].append(_Item(status.platform, status.verdict, status.evidence))
+        return [self._notification(kind, items) for kind, items in chosen.items() if items]
+
+    # -- rules ---------------------------------------------------------------------------------
+
+    def _announce(self, pid: str, kind: Kind, now: datetime) -> bool:
+        """Apply the told-state and cool-down rules to one platform's news; True if it is shown."""
+        if not self._is_news(pid, kind):
+            self._held.pop(pid, None)  # nothing new for the user; anything held is moot
+            return False
+        if kind != "recovered":
+            last = self._announced.get((pid, kind))
+            if last is not None and now - last < timedelta(minutes=self._prefs.cooldown_minutes):
+                self._held[pid] = "cooldown"
+                return False
+        self._mark_told(pid, kind, now)
+        return True
+
+    def _is_news(self, pid: str, kind: Kind) -> bool:
+        """Different from what the user was last shown (a recovery of an unseen problem is not)."""
+        return self._told.get(pid, "ok") != _told_of(kind)
+
+    def _mark_told(self, pid: str, kind: Kind, now: datetime) -> None:
+        """Remember what the user now believes and when it was said, for the cool-down."""
+        self._told[pid] = _told_of(kind)
+        self._announced[(pid, kind)] = now
+        self._held.pop(pid, None)
+
+    def _forget(self, pid: str) -> None:
+        """Muted or disabled: nothing was said, so a later recovery is not news."""
+        self._told.pop(pid, None)
+        self._held.pop(pid, None)
+
+    def _news(
+        self, current: dict[str, PlatformStatus], reason: _Reason, keep: bool = False
+    ) -> list[tuple[PlatformStatus, Kind]]:
+        """Held platforms (for ``reason``) whose current state is news; the rest are dropped.
+
+        A platform whose state is unknown right now stays held: we do not guess. With
+        ``keep`` the news stays held too, for the caller to announce or hold again.
+        """
+        found: list[tuple[PlatformStatus, Kind]] = []
+        for pid in [p for p, r in self._held.items() if r == reason]:
+            status = current[pid]
+            kind = _kind_of(status.verdict)
+            if kind is None:
+                continue
+            if not self._is_news(pid, kind):
+                del self._held[pid]  # e.g. went down and came back while the user was away
+                continue
+            found.append((status, kind))
+            if not keep:
+                del self._held[pid]
+        return found
+
+    def _digest(self, news: list[tuple[PlatformStatus, Kind]], now: datetime) -> Notification:
+        groups: dict[Kind, list[PlatformStatus]] = {"down": [], "degraded": [], "recovered": []}
+        for status, kind in news:
+            self._mark_told(status.platform.id, kind, now)
+            groups[kind].append(status)
+        ordered = [(s, kind) for kind, statuses in groups.items() for s in statuses]
+        parts = [
+            _sentence([s.platform.name for s in statuses], kind, [s.verdict for s in statuses], MAX_NAMED)
+            for kind, statuses in groups.items()
+            if statuses
+        ]
+        title = _DIGEST_PREFIX + "; ".join(parts)
+        if len(title) > MAX_TITLE:
+            words = {"down": "down", "degraded": "with problems", "recovered": "back"}
+            title = _DIGEST_PREFIX + ", ".join(
+                f"{len(statuses)} {words[kind]}" for kind, statuses in groups.items() if statuses
+            )
+        return Notification(
+            kind="digest",
+            title=_clip(title, MAX_TITLE),
+            body=_bounded_lines([self._digest_line(s, kind, now) for s, kind in ordered], MAX_BODY),
+            platforms=tuple(s.platform.id for s, _ in ordered),
+            urgency=_URGENCY["digest"],
+            sound=False,
+        )
+
+    def _digest_line(self, status: PlatformStatus, kind: Kind, now: datetime) -> str:
+        name = status.platform.name
+        evidence = _plain(status.evidence)
+        if kind == "recovered":
+            state = "working again"
+        else:
+            state = _state_words(kind, [status.verdict])
+            if status.since is not None:
+                state += " since " + self._clock_words(status.since, now)
+        return f"{name}: {state} — {evidence}" if evidence else f"{name}: {state}"
+
+    def _notification(self, kind: Kind, items: list[_Item]) -> Notification:
+        names = [i.platform.name for i in items]
+        verdicts = [i.verdict for i in items]
+        title = _sentence(names, kind, verdicts, MAX_NAMED)
+        limit = MAX_NAMED
+        while len(title) > MAX_TITLE and limit > 1:
+            limit -= 1
+            title = _sentence(names, kind, verdicts, limit)
+        return Notification(
+            kind=kind,
+            title=_clip(title, MAX_TITLE),
+            body=_bounded_lines(_evidence_lines(items), MAX_BODY),
+            platforms=tuple(i.platform.id for i in items),
+            urgency=_URGENCY[kind],
+            sound=self._prefs.sound and kind == "down",
+        )
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def _see(self, now: datetime) -> datetime:
+        now = self._aware(now)
+        self._last_now = now
+        return now
+
+    def _aware(self, moment: datetime) -> datetime:
+        """Naive times are wall-clock times in the policy's zone (the local one when tz is None)."""
+        if moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=self._tz) if self._tz is not None else moment.astimezone()
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
+
+    def _away(self, now: datetime) -> bool:
+        """Paused or inside quiet hours: nothing may be shown right now."""
+        if self._pause is not None:
+            if now < self._pause:
+                return True
+            self._pause = None  # over: forget it, so paused_until stays honest
+        return self._quiet(now)
+
+    def _quiet(self, now: datetime) -> bool:
+        start, end = _parse_hhmm(self._prefs.quiet_start), _parse_hhmm(self._prefs.quiet_end)
+        if start is None or end is None or start == end:
+            return False
+        local = self._local(now).time().replace(tzinfo=None)
+        if start < end:
+            return start <= local < end
+        return local >= start or local < end  # spans midnight, e.g. 22:00 to 07:00
+
+    def _clock_words(self, moment: datetime, now: datetime) -> str:
+        """ "16:02" today, "Mon 23:40" on another day: what a person needs to place it."""
+        local, today = self._local(self._aware(moment)), self._local(now)
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        # Our own day names, not strftime's: the rest of the text is English whatever the locale.
+        return clock if local.date() == today.date() else f"{_WEEKDAYS[local.weekday()]} {clock}"
+
+
+# -- wording ---------------------------------------------------------------------------------------
+
+
+def _kind_of(verdict: Verdict) -> Kind | None:
+    if verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
+        return "down"
+    if verdict is Verdict.DEGRADED:
+        return "degraded"
+    if verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE):
+        return "recovered"
+    return None
+
+
+def _told_of(kind: Kind) -> _Told:
+    if kind == "down":
+        return "down"
+    if kind == "degraded":
+        return "degraded"
+    return "ok"
+
+
+def _state_words(kind: Kind, verdicts: Iterable[Verdict]) -> str:
+    if kind == "down":
+        partly = all(v is Verdict.PARTIAL_OUTAGE for v in verdicts)
+        return "partly down" if partly else "down"
+    if kind == "degraded":
+        return "having problems"
+    return "back"
+
+
+def _sentence(names: Sequence[str], kind: Kind, verdicts: Sequence[Verdict], limit: int) -> str:
+    """ "Discord is down", "Facebook, Instagram and WhatsApp are down", "A, B and 3 more are back"."""
+    named = _names(names, limit)
+    verb = "is" if len(names) == 1 else "are"
+    return f"{named} {verb} {_state_words(kind, verdicts)}"
+
+
+def _names(names: Sequence[str], limit: int) -> str:
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def _evidence_lines(items: Sequence[_Item]) -> list[str]:
+    """One line per correlated event (its evidence already names everyone), one per lone platform."""
+    lines: list[str] = []
+    seen_events: set[int] = set()
+    for item in items:
+        evidence = _plain(item.evidence)
+        if item.together and item.event is not None:
+            if item.event in seen_events:
+                continue
+            seen_events.add(item.event)
+            lines.append(evidence or f"{item.platform.name} and others from {item.platform.owner}")
+        else:
+            lines.append(f"{item.platform.name}: {evidence}" if evidence else item.platform.name)
+    return lines
+
+
+def _bounded_lines(lines: Sequence[str], limit: int) -> str:
+    """Join lines without going over ``limit`` characters; what does not fit is counted, not cut off."""
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        rest = len(lines) - index - 1
+        tail = f"\nand {rest} more" if rest else ""
+        room = limit - len("\n".join(kept)) - (1 if kept else 0)
+        if len(line) + len(tail) <= room:
+            kept.append(line)
+            continue
+        if not kept:
+            kept.append(_clip(line, room - len(tail)))
+            continue
+        left = len(lines) - index
+        kept.append(f"and {left} more")
+        break
+    return "\n".join(kept)
+
+
+def _plain(text: str) -> str:
+    """One line of text: evidence is shown as a line of its own, so newlines and runs of spaces go."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def _parse_hhmm(value: str | None) -> time | None:
+    """ "22:00" → 22:00; anything unreadable means no quiet hours rather than a crash."""
+    if not value:
+        return None
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        return None
