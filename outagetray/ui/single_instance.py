@@ -1,0 +1,197 @@
+"""Only one OutageTray per user: a second start brings the running one forward instead.
+
+Two copies would poll every platform twice, show two tray icons and, worse, notify
+twice and race on the incident log. A person who clicks the menu entry while the app is
+already in the tray expects its window, not a second app. So a starting process first
+asks (``notify_running``) whether another copy answers on a per-user local socket (a
+Unix domain socket, or a named pipe on Windows); if so it sends ``show`` and exits, and
+the first copy emits ``activated``. Otherwise it becomes the first copy (``listen``).
+
+Qt's QLocalServer/QLocalSocket are used because they give the same behaviour on all
+three desktops and fit the event loop: the running copy never blocks on a client. The
+starting copy blocks only for the small connect timeout, before any window exists.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+SHOW = b"show"
+ACK = b"ok\n"
+# A client that says nothing (a probe) or too much is dropped; no message is longer than this.
+_MAX_MESSAGE = 64
+_IDLE_CLIENT_MS = 2000
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        # No login name in the environment nor the password database (some containers).
+        uid = getattr(os, "getuid", None)
+        return str(uid()) if uid else "user"
+
+
+def _left_ms(deadline: float) -> int:
+    """Milliseconds until a time.monotonic() deadline, never negative."""
+    return max(0, int((deadline - time.monotonic()) * 1000))
+
+
+class SingleInstance(QObject):
+    """The running copy's side: listens on the per-user name and reports a second start."""
+
+    activated = Signal()
+    """A second OutageTray was started by the user: show the window."""
+
+    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name or self.server_name()
+        self.error = ""
+        self._server = QLocalServer(self)
+        # Only this user may connect (socket file mode on Unix, pipe ACL on Windows).
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._accept)
+        self._buffers: dict[QLocalSocket, bytearray] = {}
+
+    @staticmethod
+    def server_name(
+        user: str | None = None,
+        *,
+        platform: str = sys.platform,
+        env: Mapping[str, str] | None = None,
+    ) -> str:
+        """The per-user name both copies agree on.
+
+        It carries the user name, because named pipes on Windows are shared by every
+        session on the machine. On Linux and the BSDs it is a path in the private
+        ``$XDG_RUNTIME_DIR`` when there is one, so another user cannot take the name
+        first in the shared temporary folder.
+        """
+        raw = user if user is not None else _user_name()
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", raw) or "user"
+        if safe != raw:  # keep names apart that differ only in replaced characters
+            safe += "-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
+        name = f"outagetray-{safe}"
+        if platform in ("win32", "darwin"):
+            return name  # macOS's temporary folder is already per user
+        environ = os.environ if env is None else env
+        runtime = environ.get("XDG_RUNTIME_DIR", "")
+        if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
+            return os.path.join(runtime, name)
+        return name
+
+    @staticmethod
+    def notify_running(name: str | None = None, timeout_ms: int = 500) -> bool:
+        """Ask a running copy to show itself; True means it answered and the caller should exit.
+
+        Call this before building any window. It waits at most ``timeout_ms`` in all: a
+        name nobody listens on fails at once, and a stale socket from a crash is refused
+        at once too. Once connected the answer is True even if the running copy is too
+        busy to confirm in time, since starting a second copy would be worse.
+        """
+        deadline = time.monotonic() + timeout_ms / 1000
+        socket = QLocalSocket()
+        socket.connectToServer(name or SingleInstance.server_name())
+        try:
+            if not socket.waitForConnected(max(1, _left_ms(deadline))):
+                return False
+            socket.write(SHOW + b"\n")
+            if _left_ms(deadline):
+                socket.waitForBytesWritten(max(1, _left_ms(deadline)))
+            # Wait for the answer so the message is read before this process goes away.
+            while _left_ms(deadline) and ACK not in bytes(socket.peek(len(ACK)).data()):
+                if not socket.waitForReadyRead(max(1, _left_ms(deadline))):
+                    break
+            socket.disconnectFromServer()
+            return True
+        finally:
+            socket.abort()
+
+    def listen(self) -> bool:
+        """Become the running copy; False (with ``error`` set) if that is not possible.
+
+        A socket file left by a crash would make listening fail, so it is removed first,
+        but only after checking that nobody answers on it: removing a live copy's name
+        would let a third start slip past both.
+        """
+        if self._server.isListening():
+            return True
+        if self._someone_answers():
+            self.error = "another OutageTray is already running for this user"
+            return False
+        QLocalServer.removeServer(self.name)
+        if self._server.listen(self.name):
+            self.error = ""
+            return True
+        self.error = self._server.errorString()
+        return False
+
+    def is_listening(self) -> bool:
+        return self._server.isListening()
+
+    def close(self) -> None:
+        """Stop listening and free the name (on Unix the socket file is removed)."""
+        self._server.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _someone_answers(self, timeout_ms: int = 200) -> bool:
+        probe = QLocalSocket()
+        probe.connectToServer(self.name)
+        try:
+            return probe.waitForConnected(timeout_ms)
+        finally:
+            probe.abort()
+
+    def _accept(self) -> None:
+        # Clients are tracked in a dict and found again with sender(): slots that close
+        # over a client (partial, lambda) made PySide crash when the client was deleted
+        # after its connection ended (seen with PySide6 6.12).
+        while self._server.hasPendingConnections():
+            client = self._server.nextPendingConnection()
+            if client is None:
+                break
+            self._buffers[client] = bytearray()
+            client.readyRead.connect(self._on_ready_read)
+            client.disconnected.connect(self._on_disconnected)
+            # A client that connects and stays silent must not hold a socket for ever.
+            QTimer.singleShot(_IDLE_CLIENT_MS, client, client.abort)
+            self._read(client, closed=False)  # the message may already be waiting
+
+    def _on_ready_read(self) -> None:
+        client = self.sender()
+        if isinstance(client, QLocalSocket) and client in self._buffers:
+            self._read(client, closed=False)
+
+    def _on_disconnected(self) -> None:
+        client = self.sender()
+        if isinstance(client, QLocalSocket) and client in self._buffers:
+            self._read(client, closed=True)
+            self._buffers.pop(client, None)
+            client.deleteLater()
+
+    def _read(self, client: QLocalSocket, *, closed: bool) -> None:
+        buffer = self._buffers[client]
+        if client.bytesAvailable():
+            buffer += bytes(client.readAll().data())
+        if len(buffer) > _MAX_MESSAGE:
+            buffer.clear()
+            client.abort()
+            return
+        while b"\n" in buffer or (closed and buffer):
+            line, _, rest = bytes(buffer).partition(b"\n")
+            buffer[:] = rest
+            if line.strip() == SHOW:
+                if not closed:
+                    client.write(ACK)
+                    client.flush()
+                self.activated.emit()

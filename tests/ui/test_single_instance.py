@@ -1,0 +1,179 @@
+"""One OutageTray per user: the second start wakes the first and goes away."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDir
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from pytestqt.qtbot import QtBot
+
+from outagetray.ui.single_instance import SingleInstance
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def name() -> Iterator[str]:
+    """A name no real OutageTray uses, freed again after the test."""
+    unique = f"outagetray-test-{uuid.uuid4().hex[:12]}"
+    yield unique
+    QLocalServer.removeServer(unique)
+
+
+@pytest.fixture
+def first(qtbot: QtBot, name: str) -> Iterator[SingleInstance]:
+    instance = SingleInstance(name)
+    assert instance.listen(), instance.error
+    yield instance
+    instance.close()
+
+
+def test_first_instance_listens_under_its_name(first: SingleInstance, name: str) -> None:
+    assert first.is_listening()
+    assert first.name == name
+    assert first.error == ""
+    assert first.listen()  # asking again is harmless
+
+
+def test_second_start_in_the_same_process_activates_the_first(qtbot: QtBot, first: SingleInstance) -> None:
+    with qtbot.waitSignal(first.activated, timeout=2000):
+        assert SingleInstance.notify_running(first.name, timeout_ms=100) is True
+
+
+def test_second_process_is_told_to_exit_and_the_first_shows_itself(
+    qtbot: QtBot, first: SingleInstance
+) -> None:
+    code = (
+        "import sys\n"
+        "from outagetray.ui.single_instance import SingleInstance\n"
+        f"sys.exit(0 if SingleInstance.notify_running({first.name!r}) else 1)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with qtbot.waitSignal(first.activated, timeout=10_000):
+        second = subprocess.Popen([sys.executable, "-c", code], env=env)
+        # The running copy must keep serving its event loop while the second one asks.
+        qtbot.waitUntil(lambda: second.poll() is not None, timeout=10_000)
+    assert second.returncode == 0
+
+
+def test_with_nobody_listening_the_answer_is_no_and_quick(qtbot: QtBot, name: str) -> None:
+    started = time.monotonic()
+    assert SingleInstance.notify_running(name) is False
+    assert time.monotonic() - started < 0.25
+
+
+def test_notify_never_waits_longer_than_its_timeout(qtbot: QtBot, name: str) -> None:
+    # A listener that never reads nor answers: a running copy that is stuck.
+    silent = QLocalServer()
+    assert silent.listen(name)
+    try:
+        started = time.monotonic()
+        assert SingleInstance.notify_running(name, timeout_ms=300) is True
+        assert time.monotonic() - started < 0.6
+    finally:
+        silent.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes vanish with the process that made them")
+def test_a_socket_left_by_a_crash_is_reclaimed(qtbot: QtBot, name: str) -> None:
+    path = os.path.join(QDir.tempPath(), name)
+    crashed = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    crashed.bind(path)
+    crashed.close()  # the file stays, as after a crash, but nobody accepts on it
+    assert os.path.exists(path)
+
+    started = time.monotonic()
+    assert SingleInstance.notify_running(name) is False
+    assert time.monotonic() - started < 0.25
+
+    instance = SingleInstance(name)
+    try:
+        assert instance.listen(), instance.error
+        with qtbot.waitSignal(instance.activated, timeout=2000):
+            assert SingleInstance.notify_running(name, timeout_ms=100)
+    finally:
+        instance.close()
+
+
+def test_a_live_instance_keeps_its_name(qtbot: QtBot, first: SingleInstance) -> None:
+    second = SingleInstance(first.name)
+    assert second.listen() is False
+    assert "already running" in second.error
+    with qtbot.assertNotEmitted(second.activated), qtbot.waitSignal(first.activated, timeout=2000):
+        assert SingleInstance.notify_running(first.name, timeout_ms=100)
+
+
+def test_a_silent_or_unknown_client_does_not_activate(qtbot: QtBot, first: SingleInstance) -> None:
+    with qtbot.assertNotEmitted(first.activated, wait=200):
+        quiet = QLocalSocket()
+        quiet.connectToServer(first.name)
+        assert quiet.waitForConnected(500)
+        quiet.abort()
+        chatty = QLocalSocket()
+        chatty.connectToServer(first.name)
+        assert chatty.waitForConnected(500)
+        chatty.write(b"quit\n" + b"x" * 200 + b"\nshow\n")
+        chatty.waitForBytesWritten(500)
+        qtbot.wait(100)
+        chatty.abort()
+
+
+def test_closing_frees_the_name_for_the_next_start(qtbot: QtBot, name: str) -> None:
+    instance = SingleInstance(name)
+    assert instance.listen()
+    instance.close()
+    assert SingleInstance.notify_running(name) is False
+    again = SingleInstance(name)
+    try:
+        assert again.listen(), again.error
+    finally:
+        again.close()
+
+
+def test_server_name_is_per_user_and_safe() -> None:
+    assert SingleInstance.server_name("alice", platform="win32") == "outagetray-alice"
+    assert SingleInstance.server_name("alice", platform="darwin") == "outagetray-alice"
+    odd = SingleInstance.server_name("DOMAIN\\José Ünal", platform="win32")
+    assert odd.startswith("outagetray-DOMAIN_Jos___nal-")
+    assert odd != SingleInstance.server_name("DOMAIN_Jos___nal", platform="win32")
+    assert set(odd) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def test_server_name_lives_in_the_private_runtime_folder_when_there_is_one(tmp_path: Path) -> None:
+    env = {"XDG_RUNTIME_DIR": str(tmp_path)}
+    assert SingleInstance.server_name("bob", platform="linux", env=env) == str(tmp_path / "outagetray-bob")
+    assert SingleInstance.server_name("bob", platform="linux", env={}) == "outagetray-bob"
+    relative = {"XDG_RUNTIME_DIR": "run/user"}
+    assert SingleInstance.server_name("bob", platform="linux", env=relative) == "outagetray-bob"
+    missing = {"XDG_RUNTIME_DIR": str(tmp_path / "gone")}
+    assert SingleInstance.server_name("bob", platform="freebsd14", env=missing) == "outagetray-bob"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a Unix socket path")
+def test_a_runtime_folder_path_works_as_a_name(qtbot: QtBot, tmp_path: Path) -> None:
+    folder = Path("/tmp") / f"ot-{uuid.uuid4().hex[:8]}"  # short: socket paths are limited
+    folder.mkdir(mode=0o700)
+    try:
+        name = SingleInstance.server_name("carol", platform="linux", env={"XDG_RUNTIME_DIR": str(folder)})
+        instance = SingleInstance(name)
+        assert instance.listen(), instance.error
+        assert (folder / "outagetray-carol").exists()
+        with qtbot.waitSignal(instance.activated, timeout=2000):
+            assert SingleInstance.notify_running(name, timeout_ms=100)
+        instance.close()
+        assert not (folder / "outagetray-carol").exists()
+    finally:
+        QLocalServer.removeServer(str(folder / "outagetray-carol"))
+        folder.rmdir()
