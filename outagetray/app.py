@@ -1,100 +1,295 @@
 """Composition root: builds the core objects and the Qt shell and connects them.
 
-Nothing else constructs services. Heavy modules (requests, the status formats)
-load on the worker thread during the first check, after the tray icon is shown.
+Nothing else constructs services. The tray icon is shown first; the monitor (and
+with it requests, dnspython and the status formats) is built on the first turn of
+the event loop, so start-up costs about what a bare tray app costs.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
+
+    from outagetray.core.alerts import AlertPolicy
+    from outagetray.core.monitor import Monitor, RoundReport
+    from outagetray.core.settings import Settings
 
 log = logging.getLogger("outagetray")
 
 
-def run_app(config: Path | None = None) -> int:
+class App:
+    """Holds the running pieces and the wiring between them; one per process."""
+
+    def __init__(
+        self, config: Path | None, state_path: Path | None = None, interval: float | None = None
+    ) -> None:
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        from outagetray.core import settings as settings_module
+        from outagetray.core import state as state_module
+        from outagetray.ui.bridge import RoundBridge
+        from outagetray.ui.notify import Notifier
+        from outagetray.ui.tray import Tray
+        from outagetray.ui.window import StatusWindow
+
+        self.config = config
+        self.state_path = state_path
+        self.interval = interval
+        self.settings: Settings
+        self.settings, problem = settings_module.load_or_recover(config)
+        self.state = state_module.load(state_path)
+        self.monitor: Monitor | None = None
+        self.policy: AlertPolicy | None = None
+        self.last_report: RoundReport | None = None
+        self._settings_dialog: QDialog | None = None
+        self._autostart_checked = False
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-save")
+
+        self.tray = Tray()
+        self.window = StatusWindow()
+        self.window.restore_geometry(self.state.window_geometry)
+        self.bridge = RoundBridge()
+        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self.notifier = Notifier(self.tray.icon if self.has_tray else None)
+
+        notices = []
+        if problem:
+            notices.append(problem)
+            log.warning("%s", problem.replace("\n", " "))
+        if not self.has_tray:
+            notices.append(
+                "Your desktop shows no system tray (on GNOME, the AppIndicator extension adds one), "
+                "so OutageTray runs in this window instead. Alerts still appear as notifications."
+            )
+        self.window.show_notice("\n\n".join(notices))
+
+        self.bridge.round.connect(self.on_round)
+        self.bridge.notice.connect(self.window.show_notice)
+        self.tray.check_requested.connect(self.check_now)
+        self.tray.open_requested.connect(self.open_window)
+        self.tray.settings_requested.connect(self.open_settings)
+        self.tray.pause_requested.connect(self.pause)
+        self.tray.quit_requested.connect(self.quit)
+        self.window.check_requested.connect(self.check_now)
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.geometry_changed.connect(self.remember_geometry)
+        self.notifier.clicked.connect(self.open_window)
+
+    # -- start and stop -------------------------------------------------------------------------
+
+    def show(self) -> None:
+        if self.has_tray:
+            self.tray.show()
+        if not self.has_tray or self.window.notice.isVisible():
+            self.window.show()
+
+    def start_monitor(self) -> None:
+        """Build the core services and start polling (called once the tray is visible)."""
+        from outagetray.core.alerts import AlertPolicy
+        from outagetray.core.monitor import Monitor, MonitorConfig
+        from outagetray.core.probes import DnsConfig
+
+        if self.policy is None:
+            self.policy = AlertPolicy(self.settings.notifications)
+            pause_end = self.state.pause_end()
+            if pause_end is not None and pause_end > datetime.now(UTC):
+                self.policy.pause(pause_end)
+                self._show_pause(pause_end)
+        settings = self.settings
+        self.monitor = Monitor(
+            settings.watched(),
+            MonitorConfig(
+                interval=self.interval or float(settings.interval_seconds),
+                controls=settings.controls,
+                dns=DnsConfig(settings.nameservers),
+                confirm_rounds=settings.confirm_rounds,
+                recover_rounds=settings.recover_rounds,
+            ),
+            lambda changes: None,
+            on_round=self.bridge.deliver,
+        )
+        self.monitor.start()
+        self._watch_network()
+        if settings.start_at_login and not self._autostart_checked:
+            self._autostart_checked = True
+            self._writer.submit(self._apply_autostart, True)
+
+    def quit(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        if self.monitor is not None:
+            self.monitor.stop()
+        self.notifier.shutdown()
+        self._writer.shutdown(wait=True)
+        QApplication.quit()
+
+    # -- what the core reports ------------------------------------------------------------------
+
+    def on_round(self, report: object) -> None:
+        from outagetray.core.monitor import RoundReport
+
+        if not isinstance(report, RoundReport):
+            return
+        self.last_report = report
+        self.tray.show_report(report)
+        self.window.set_busy(False)
+        self.window.show_report(report)
+        if self.policy is not None:
+            now = datetime.now(UTC)
+            for note in self.policy.decide(report.changes, now) + self.policy.catch_up(now, report.statuses):
+                self.notifier.show(note)
+            if self.policy.paused_until is None and self.state.paused_until:
+                self._set_pause_state(None)
+
+    # -- what the user asks for -----------------------------------------------------------------
+
+    def check_now(self) -> None:
+        if self.monitor is not None:
+            self.monitor.poke()
+            self.tray.set_busy(True)
+            self.window.set_busy(True)
+
+    def open_window(self) -> None:
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def pause(self, choice: str) -> None:
+        from outagetray.core.state import pause_end_for
+
+        until = pause_end_for(choice, datetime.now(UTC)) if choice else None
+        if self.policy is not None:
+            self.policy.pause(until)
+        self._set_pause_state(until)
+
+    def open_settings(self) -> None:
+        from PySide6.QtCore import Qt
+
+        from outagetray.ui.settings_dialog import SettingsDialog
+
+        if self._settings_dialog is not None:
+            self._settings_dialog.raise_()
+            self._settings_dialog.activateWindow()
+            return
+        dialog = SettingsDialog(self.settings, self.config)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self.apply_settings)
+        dialog.finished.connect(self._settings_closed)
+        self._settings_dialog = dialog
+        dialog.open()  # never exec(): no nested event loop
+
+    def _settings_closed(self, _code: int) -> None:
+        self._settings_dialog = None
+
+    def apply_settings(self, new: object) -> None:
+        """The dialog has written the file; apply it to the running app."""
+        from outagetray.core.settings import Settings
+
+        if not isinstance(new, Settings):
+            return
+        self.settings = new
+        if self.policy is not None:
+            self.policy.update(new.notifications)
+        # Start at login writes files: off the UI thread, with a message if it fails.
+        self._writer.submit(self._apply_autostart, new.start_at_login)
+        if self.monitor is not None:
+            self.monitor.stop()
+        self.start_monitor()
+
+    def _apply_autostart(self, wanted: bool) -> None:
+        from outagetray.core import autostart
+
+        try:
+            # set_enabled also repairs an entry left pointing at an old or moved install.
+            autostart.set_enabled(wanted)
+        except autostart.AutostartError as exc:
+            log.warning("start at login could not be changed: %s", exc)
+            self.bridge.notice.emit(f"Start at login could not be changed: {exc}")
+
+    def remember_geometry(self, encoded: str) -> None:
+        self._save_state(replace(self.state, window_geometry=encoded))
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _set_pause_state(self, until: datetime | None) -> None:
+        self._show_pause(until)
+        self._save_state(replace(self.state, paused_until=until.isoformat() if until else None))
+
+    def _show_pause(self, until: datetime | None) -> None:
+        self.tray.set_paused(until)
+        text = f"Alerts are paused until {until.astimezone().strftime('%a %H:%M')}." if until else ""
+        self.window.set_paused(text)
+
+    def _save_state(self, new_state: object) -> None:
+        from outagetray.core import state as state_module
+
+        assert isinstance(new_state, state_module.AppState)
+        self.state = new_state
+        path = self.state_path
+        # State is written off the UI thread: no disk I/O there, ever.
+        self._writer.submit(_save_quietly, new_state, path)
+
+    def _watch_network(self) -> None:
+        """Ask for a fresh round when the network changes (where Qt can tell)."""
+        from PySide6.QtNetwork import QNetworkInformation
+
+        if getattr(self, "_network_watched", False):
+            return
+        self._network_watched = True
+        try:
+            if not QNetworkInformation.loadDefaultBackend():
+                return
+        except Exception:  # noqa: BLE001 - no backend on this desktop: the monitor still notices sleeps
+            return
+        info = QNetworkInformation.instance()
+        if info is not None:
+            info.reachabilityChanged.connect(lambda _reachability: self._network_changed())
+
+    def _network_changed(self) -> None:
+        if self.monitor is not None:
+            self.monitor.poke(resumed=True)
+
+
+def _save_quietly(new_state: object, path: Path | None) -> None:
+    from outagetray.core import state as state_module
+
+    assert isinstance(new_state, state_module.AppState)
+    try:
+        state_module.save(new_state, path)
+    except OSError as exc:
+        log.warning("could not save the app state: %s", exc)
+
+
+def run_app(config: Path | None = None, interval: float | None = None) -> int:
     """Start the tray app and run until the user quits; returns the exit code."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+    from PySide6.QtWidgets import QApplication
 
-    from outagetray.core import settings as settings_module
-    from outagetray.ui.bridge import Bridge
-    from outagetray.ui.tray import Tray
-    from outagetray.ui.window import StatusWindow
+    from outagetray.ui.single_instance import SingleInstance
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("OutageTray")
+    app.setDesktopFileName("outagetray")
     app.setQuitOnLastWindowClosed(False)
+    if SingleInstance.notify_running():
+        log.info("OutageTray is already running; its window was asked to open")
+        return 0
+    instance = SingleInstance()
+    if not instance.listen():
+        log.warning("could not make sure only one OutageTray runs: %s", instance.error)
 
-    settings, problem = settings_module.load_or_recover(config)
-    notices: list[str] = []
-    if problem:
-        notices.append(problem)
-        log.warning("%s", problem.replace("\n", " "))
-
-    tray = Tray(app)
-    window = StatusWindow()
-    bridge = Bridge(app)
-    has_tray = QSystemTrayIcon.isSystemTrayAvailable()
-    if has_tray:
-        tray.show()
-    else:
-        notices.append(
-            "Your desktop has no system tray (on GNOME, install the AppIndicator extension), "
-            "so OutageTray shows this window instead. Closing it keeps OutageTray running; "
-            "use Quit in the tray, or close it from your task manager."
-        )
-        app.setQuitOnLastWindowClosed(True)
-    if notices:
-        window.show_notice("\n\n".join(notices))
-    if notices or not has_tray:
-        window.show()
-
-    def check() -> None:
-        from outagetray.core.check import run_check
-        from outagetray.core.http import HttpClient
-
-        client = HttpClient()
-
-        def job() -> object:
-            return run_check(client, settings.watched(), settings.controls)
-
-        if bridge.submit(job):
-            window.set_busy(True)
-
-    def on_result(report: object) -> None:
-        from outagetray.core.check import CheckReport
-
-        window.set_busy(False)
-        if isinstance(report, CheckReport):
-            tray.show_report(report)
-            window.show_report(report)
-
-    def on_failure(message: str) -> None:
-        window.set_busy(False)
-        log.error("check failed: %s", message)
-
-    def open_window() -> None:
-        window.show()
-        window.raise_()
-        window.activateWindow()
-
-    bridge.finished.connect(on_result)
-    bridge.failed.connect(on_failure)
-    tray.check_requested.connect(check)
-    tray.open_requested.connect(open_window)
-    tray.quit_requested.connect(app.quit)
-    window.check_requested.connect(check)
-
-    timer = QTimer(app)
-    timer.setInterval(settings.interval_seconds * 1000)
-    timer.timeout.connect(check)
-    timer.start()
-    QTimer.singleShot(0, check)
-    try:
-        return app.exec()
-    finally:
-        bridge.shutdown()
+    main = App(config, interval=interval)
+    instance.activated.connect(main.open_window)
+    main.show()
+    QTimer.singleShot(0, main.start_monitor)
+    return app.exec()

@@ -75,7 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_interval,
         help="seconds between rounds (from 1; overrides the settings, for tests and drills)",
     )
-    commands.add_parser("run", parents=[common], help="start the tray app (the default)")
+    run = commands.add_parser("run", parents=[common], help="start the tray app (the default)")
+    run.add_argument(
+        "--interval",
+        metavar="SECONDS",
+        type=_interval,
+        help="seconds between rounds (from 1; overrides the settings, for drills and tests)",
+    )
     return parser
 
 
@@ -89,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _watch(config, args.platforms or [], args.interval)
     from outagetray.app import run_app
 
-    return run_app(config)
+    return run_app(config, getattr(args, "interval", None))
 
 
 def _interval(text: str) -> float:

@@ -51,6 +51,19 @@ Event = Change | ConnectivityChange
 OnChange = Callable[[list[Event]], None]
 
 
+@dataclass(frozen=True)
+class RoundReport:
+    """A snapshot after each round, safe to hand to another thread: nothing in it changes later."""
+
+    at: datetime
+    connectivity: ConnectivityReport
+    statuses: tuple[PlatformStatus, ...]
+    changes: tuple[Event, ...]
+
+
+OnRound = Callable[[RoundReport], None]
+
+
 class Clock(Protocol):
     """Where the monitor gets time from; tests pass a fake that never really sleeps."""
 
@@ -133,6 +146,7 @@ class Monitor:
         client: HttpClient | None = None,
         rng: random.Random | None = None,
         probe: Callable[[SourceSpec, DnsConfig], ProbeResult] = run_probe,
+        on_round: OnRound | None = None,
     ) -> None:
         self.platforms = list(platforms)
         self.config = config
@@ -143,6 +157,7 @@ class Monitor:
             JudgeConfig(config.interval, config.confirm_rounds, config.recover_rounds),
         )
         self._on_change = on_change
+        self._on_round = on_round
         self._rng = rng or random.Random()
         self._probe = probe
         self._pool = DaemonPool(max(1, config.workers))
@@ -154,6 +169,7 @@ class Monitor:
         #: Probe hosts that asked us to wait (Retry-After), until a monotonic time.
         self._probe_not_before: dict[str, float] = {}
         self.rounds = 0
+        self.last_round: RoundReport | None = None
 
     # -- control ---------------------------------------------------------------------------
 
@@ -192,6 +208,7 @@ class Monitor:
             return []
         changes = self.judge.observe(rnd)
         self.rounds += 1
+        self.last_round = RoundReport(rnd.at, rnd.connectivity, tuple(self.judge.statuses()), tuple(changes))
         return changes
 
     def collect(self, after_resume: bool = False) -> Round | None:
@@ -284,6 +301,11 @@ class Monitor:
                     self._on_change(changes)
                 except Exception:
                     log.exception("a change listener failed")
+            if self._on_round is not None and self.last_round is not None:
+                try:
+                    self._on_round(self.last_round)
+                except Exception:
+                    log.exception("a round listener failed")
             delay = self.config.interval * (1 + self._rng.uniform(-self.config.jitter, self.config.jitter))
             remaining = delay - (self.clock.monotonic() - round_started)
             self._wake.clear()

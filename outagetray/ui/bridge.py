@@ -1,8 +1,8 @@
 """Hands results from worker threads to the UI thread, only through Qt signals.
 
-Core code runs on a thread pool and knows nothing of Qt. A worker calls
-``Bridge.deliver`` from its own thread; Qt queues the signal to the thread that
-owns the bridge (the UI thread), so widgets are only ever touched there.
+Core code runs on its own threads and knows nothing of Qt. A worker calls
+``deliver`` from its thread; the signal is queued to the thread that owns the
+bridge (the UI thread), so widgets are only ever touched there.
 """
 
 from __future__ import annotations
@@ -14,8 +14,19 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 
+class RoundBridge(QObject):
+    """Re-emits the monitor's per-round reports on the UI thread."""
+
+    round = Signal(object)  # a RoundReport
+    notice = Signal(str)  # a plain message for the window, from any thread
+
+    def deliver(self, report: object) -> None:
+        """Called on the monitor's thread; Qt queues the signal to the UI thread."""
+        self.round.emit(report)
+
+
 class Bridge(QObject):
-    """Runs jobs off the UI thread and re-emits their outcome on it."""
+    """Runs one job at a time off the UI thread and re-emits its outcome on it."""
 
     finished = Signal(object)  # the job's return value
     failed = Signal(str)  # a plain-words message
@@ -43,7 +54,7 @@ class Bridge(QObject):
         self._busy = False
         error = future.exception()
         if error is not None:
-            self.failed.emit(f"The check stopped unexpectedly ({type(error).__name__}).")
+            self.failed.emit(f"The job stopped unexpectedly ({type(error).__name__}).")
         else:
             self.finished.emit(future.result())
 

@@ -1,39 +1,57 @@
 """The tray icon: the worst verdict at a glance, and a menu that is always there.
 
-GNOME hides a tray icon that has no context menu, so the menu is created with
-the icon and rebuilt in place whenever the state changes.
+GNOME hides a tray icon that has no context menu, so the menu is created with the
+icon and rebuilt in place whenever the state changes. The tray holds no rules: it
+shows a RoundReport from the core and emits what the user asked for.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from outagetray.core.check import CheckReport
+from outagetray.core.connectivity import Connectivity
 from outagetray.core.model import Verdict, worst
+from outagetray.core.monitor import RoundReport
 from outagetray.ui.icons import icon_state, load_icon
 
+STATES = ("operational", "degraded", "outage", "unknown")
 
-def overall(report: CheckReport | None) -> Verdict:
-    """The verdict the icon shows: the worst problem, else unknown if anything is unknown."""
-    if report is None or not report.platforms:
+
+def overall(report: RoundReport | None) -> Verdict:
+    """The verdict the icon shows: the worst problem; unknown while checking or offline."""
+    if report is None or not report.statuses:
         return Verdict.UNKNOWN
-    return worst(p.verdict for p in report.platforms)
+    if report.connectivity.state is not Connectivity.ONLINE:
+        return Verdict.UNKNOWN
+    return worst(s.verdict for s in report.statuses)
 
 
-def tooltip_text(report: CheckReport | None) -> str:
-    """One line per platform that is not operational, or a single all-clear line."""
+def tooltip_text(report: RoundReport | None) -> str:
+    """One line per platform that is not operational, or one all-clear line."""
     if report is None:
         return "OutageTray: checking…"
+    if not report.statuses:
+        return "OutageTray: no platforms are watched"
+    if report.connectivity.state is not Connectivity.ONLINE:
+        return f"OutageTray: {report.connectivity.detail}"
     lines = [
-        f"{p.platform.name}: {p.verdict.label}"
-        for p in report.platforms
-        if p.verdict is not Verdict.OPERATIONAL
+        f"{s.platform.name}: {s.verdict.label}"
+        for s in report.statuses
+        if s.verdict is not Verdict.OPERATIONAL
     ]
     if not lines:
-        return f"All {len(report.platforms)} platforms operational"
+        return f"All {len(report.statuses)} platforms operational"
     return "\n".join(lines)
+
+
+def menu_line(name: str, verdict: Verdict, since: datetime | None) -> str:
+    text = f"{name}: {verdict.label}"
+    if verdict.is_problem and since is not None:
+        text += f" since {since.astimezone().strftime('%H:%M')}"
+    return text
 
 
 class Tray(QObject):
@@ -42,44 +60,78 @@ class Tray(QObject):
     check_requested = Signal()
     quit_requested = Signal()
     open_requested = Signal()
+    settings_requested = Signal()
+    pause_requested = Signal(str)  # "1h", "4h", "tomorrow", or "" to resume
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._icons = {state: load_icon(state) for state in ("operational", "degraded", "outage", "unknown")}
+        self._icons = {state: load_icon(state) for state in STATES}
         self.icon = QSystemTrayIcon(self._icons["unknown"], self)
         self.menu = QMenu()
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self.state = "unknown"
-        self.show_report(None)
+        self._report: RoundReport | None = None
+        self._paused_until: datetime | None = None
+        self._busy = False
+        self._render()
 
     def show(self) -> None:
         self.icon.show()
 
-    def show_report(self, report: CheckReport | None, busy: bool = False) -> None:
+    def show_report(self, report: RoundReport | None) -> None:
+        self._report = report
+        self._busy = False
+        self._render()
+
+    def set_paused(self, until: datetime | None) -> None:
+        self._paused_until = until
+        self._render()
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._render()
+
+    def _render(self) -> None:
+        report = self._report
         self.state = icon_state(overall(report))
         self.icon.setIcon(self._icons[self.state])
-        self.icon.setToolTip(tooltip_text(report))
-        self._rebuild_menu(report, busy)
+        tip = tooltip_text(report)
+        if self._paused_until is not None:
+            tip += f"\nAlerts paused until {self._paused_until.astimezone().strftime('%a %H:%M')}"
+        self.icon.setToolTip(tip)
+        self._rebuild_menu()
 
-    def _rebuild_menu(self, report: CheckReport | None, busy: bool) -> None:
-        self.menu.clear()
+    def _rebuild_menu(self) -> None:
+        menu, report = self.menu, self._report
+        menu.clear()
         if report is None:
-            self.menu.addAction("Checking platforms…").setEnabled(False)
+            menu.addAction("Checking platforms…").setEnabled(False)
         else:
-            if report.connectivity.state.value != "online":
-                self.menu.addAction(f"Your connection: {report.connectivity.detail}").setEnabled(False)
-            for item in report.platforms:
-                action = QAction(f"{item.platform.name}: {item.verdict.label}", self.menu)
-                action.setToolTip(item.summary)
-                action.setEnabled(False)
-                self.menu.addAction(action)
-        self.menu.addSeparator()
-        self.menu.addAction("Open OutageTray", self.open_requested.emit)
-        check = self.menu.addAction("Checking…" if busy else "Check now", self.check_requested.emit)
-        check.setEnabled(not busy)
-        self.menu.addSeparator()
-        self.menu.addAction("Quit", self.quit_requested.emit)
+            if report.connectivity.state is not Connectivity.ONLINE:
+                menu.addAction(f"Your connection: {report.connectivity.detail}").setEnabled(False)
+            if not report.statuses:
+                menu.addAction("No platforms watched yet").setEnabled(False)
+            for status in report.statuses:
+                line = menu.addAction(menu_line(status.platform.name, status.verdict, status.since))
+                line.setToolTip(status.evidence)
+                line.triggered.connect(self.open_requested.emit)
+        menu.addSeparator()
+        menu.addAction("Open OutageTray", self.open_requested.emit)
+        check = menu.addAction("Checking…" if self._busy else "Check now", self.check_requested.emit)
+        check.setEnabled(not self._busy)
+        pause = menu.addMenu("Pause alerts")
+        if self._paused_until is not None:
+            until = self._paused_until.astimezone().strftime("%a %H:%M")
+            pause.setTitle(f"Alerts paused until {until}")
+            pause.addAction("Resume alerts now", lambda: self.pause_requested.emit(""))
+            pause.addSeparator()
+        pause.addAction("For 1 hour", lambda: self.pause_requested.emit("1h"))
+        pause.addAction("For 4 hours", lambda: self.pause_requested.emit("4h"))
+        pause.addAction("Until tomorrow morning", lambda: self.pause_requested.emit("tomorrow"))
+        menu.addAction("Settings…", self.settings_requested.emit)
+        menu.addSeparator()
+        menu.addAction("Quit OutageTray", self.quit_requested.emit)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):

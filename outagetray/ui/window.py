@@ -1,73 +1,234 @@
-"""The main window: every watched platform with its verdict and what the sources say.
+"""The main window: each platform's verdict, since when, why, and where to reach people now.
 
-All text from the network is shown as plain text (never rich text), so a status
-page cannot inject markup or links into the app.
+It is the home the drafts, checklist and history will join as further tabs. All
+text from the network is shown as plain text (never rich text), so a status page
+cannot inject markup or links into the app.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from outagetray.core.check import CheckReport
+from outagetray.core.connectivity import Connectivity
+from outagetray.core.judge import PlatformStatus
+from outagetray.core.monitor import RoundReport
+from outagetray.core.reach import channels_line
+
+COLUMNS = ("Platform", "Status", "Since", "What OutageTray knows")
+
+
+def plain_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+def details_text(status: PlatformStatus) -> str:
+    """Everything known about one platform, as plain text for the details pane."""
+    p = status.platform
+    lines = [
+        f"{p.name} (owner: {p.owner}) — {status.verdict.label}" + (" (last known)" if status.stale else "")
+    ]
+    if status.since is not None:
+        lines.append(f"Since {status.since.astimezone().strftime('%a %d %b %H:%M')}")
+    lines.append(f"Why: {status.evidence}")
+    if status.affected:
+        lines.append(f"Affected: {', '.join(status.affected)}")
+    if p.note:
+        lines.append(p.note)
+    if status.official:
+        lines.append("")
+        lines.append("Official status:")
+        for result in status.official:
+            lines.append(f"  {result.spec.url}")
+            lines.append(f"    {result.reading.verdict.label}: {result.reading.summary}")
+            for incident in result.reading.incidents[:3]:
+                lines.append(
+                    f"    • {incident.title} ({incident.status or incident.verdict.label}) {incident.url}"
+                )
+    if status.probes:
+        lines.append("")
+        lines.append("OutageTray's own checks:")
+        for probe in status.probes:
+            lines.append(
+                f"  {probe.spec.type.replace('_probe', '').upper()} {probe.spec.url}: {probe.detail}"
+            )
+    return "\n".join(lines)
+
+
+def status_page_url(status: PlatformStatus) -> str:
+    """Where "Open status page" goes: the first open incident, else the status site, else the platform."""
+    for result in status.official:
+        for incident in result.reading.incidents:
+            if incident.url.startswith(("https://", "http://")):
+                return incident.url
+    for spec in status.platform.sources:
+        parts = urlsplit(spec.url)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return f"{parts.scheme}://{parts.netloc}/"
+    return status.platform.homepage
 
 
 class StatusWindow(QWidget):
     check_requested = Signal()
+    settings_requested = Signal()
+    geometry_changed = Signal(str)  # base64 of saveGeometry(), for the app to keep off the UI thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("OutageTray")
-        self.resize(640, 360)
-        self.notice = QLabel()
-        self.notice.setTextFormat(Qt.TextFormat.PlainText)
-        self.notice.setWordWrap(True)
+        self.resize(760, 460)
+        self._statuses: tuple[PlatformStatus, ...] = ()
+
+        self.notice = plain_label()
+        self.notice.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
         self.notice.hide()
-        self.connection = QLabel("Checking your connection…")
-        self.connection.setTextFormat(Qt.TextFormat.PlainText)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Platform", "Status", "What the sources say"])
+        self.connection = plain_label("Checking your connection…")
+        self.paused = plain_label()
+        self.paused.hide()
+        self.channels = plain_label("Waiting to learn which of your channels are up.")
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._show_details)
+
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setPlaceholderText("Select a platform to see what its sources and checks say.")
+        self.open_page = QPushButton("Open status page")
+        self.open_page.setEnabled(False)
+        self.open_page.clicked.connect(self._open_status_page)
+
         self.check_button = QPushButton("Check now")
         self.check_button.clicked.connect(self.check_requested.emit)
+        settings_button = QPushButton("Settings…")
+        settings_button.clicked.connect(self.settings_requested.emit)
+
+        detail_box = QWidget()
+        detail_layout = QVBoxLayout(detail_box)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.details, 1)
+        detail_layout.addWidget(self.open_page, 0, Qt.AlignmentFlag.AlignRight)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        status_tab = QWidget()
+        status_layout = QVBoxLayout(status_tab)
+        status_layout.addWidget(self.connection)
+        status_layout.addWidget(self.paused)
+        status_layout.addWidget(self.channels)
+        status_layout.addWidget(splitter, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(status_tab, "Status")
+
         buttons = QHBoxLayout()
+        buttons.addWidget(settings_button)
         buttons.addStretch(1)
         buttons.addWidget(self.check_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
-        layout.addWidget(self.connection)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
+
+    # -- what the app tells the window --------------------------------------------------------
 
     def show_notice(self, text: str) -> None:
         """A message the user must see, e.g. why there is no tray icon or what was wrong in settings."""
         self.notice.setText(text)
-        self.notice.show()
+        self.notice.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
         self.check_button.setEnabled(not busy)
         self.check_button.setText("Checking…" if busy else "Check now")
 
-    def show_report(self, report: CheckReport) -> None:
+    def set_paused(self, text: str) -> None:
+        self.paused.setText(text)
+        self.paused.setVisible(bool(text))
+
+    def restore_geometry(self, encoded: str | None) -> None:
+        if encoded:
+            self.restoreGeometry(QByteArray.fromBase64(encoded.encode("ascii")))
+
+    def show_report(self, report: RoundReport) -> None:
         link = report.connectivity
-        self.connection.setText(f"Your connection: {link.state.value.replace('_', ' ')} ({link.detail})")
-        self.table.setRowCount(len(report.platforms))
-        for row, item in enumerate(report.platforms):
-            for column, text in enumerate((item.platform.name, item.verdict.label, item.summary)):
+        if link.state is Connectivity.ONLINE:
+            self.connection.setText(f"Your connection is fine ({link.detail}).")
+        else:
+            self.connection.setText(f"Your connection: {link.detail}. Platforms cannot be checked meanwhile.")
+        selected = self._selected_id()
+        self._statuses = report.statuses
+        self.channels.setText(channels_line(report.statuses))
+        self.table.setRowCount(len(report.statuses))
+        for row, status in enumerate(report.statuses):
+            since = (
+                status.since.astimezone().strftime("%H:%M")
+                if status.since and status.verdict.is_problem
+                else ""
+            )
+            label = status.verdict.label + (" (last known)" if status.stale else "")
+            for column, text in enumerate((status.platform.name, label, since, status.evidence)):
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(text)
+                cell.setData(Qt.ItemDataRole.UserRole, status.platform.id)
                 self.table.setItem(row, column, cell)
+            if status.platform.id == selected:
+                self.table.selectRow(row)
         self.table.resizeColumnToContents(0)
         self.table.resizeColumnToContents(1)
+        self.table.resizeColumnToContents(2)
+        self._show_details()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _selected_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else None
+
+    def _selected(self) -> PlatformStatus | None:
+        pid = self._selected_id()
+        return next((s for s in self._statuses if s.platform.id == pid), None)
+
+    def _show_details(self) -> None:
+        status = self._selected()
+        self.details.setPlainText(details_text(status) if status else "")
+        self.open_page.setEnabled(bool(status and status_page_url(status)))
+
+    def _open_status_page(self) -> None:
+        status = self._selected()
+        if status is not None:
+            url = status_page_url(status)
+            if url.startswith(("https://", "http://")):
+                QDesktopServices.openUrl(QUrl(url))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.geometry_changed.emit(bytes(self.saveGeometry().toBase64().data()).decode("ascii"))
+        super().closeEvent(event)

@@ -1,0 +1,174 @@
+"""OutageTray in a real X session: the tray icon is embedded, exactly one "down" and one
+"recovered" notification reach the notification daemon, and a click on the icon opens
+the window. Runs the installed ``outagetray`` command against loopback peers.
+
+Set OUTAGETRAY_SCREENSHOTS=<folder> to also save the screenshots used in docs/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from tests.e2e.desktop import DesktopSession, missing_tools
+from tests.support.controls import ControlServer
+
+MISSING = missing_tools()
+pytestmark = pytest.mark.e2e
+if MISSING and os.geteuid() != 0:
+    # As root (CI) `make test` installs these, so a missing tool there is a failure, not a skip.
+    pytestmark = [pytest.mark.e2e, pytest.mark.skip(reason=f"desktop tools missing: {', '.join(MISSING)}")]
+
+
+def summary(indicator: str, status: str, incident: str | None = None) -> dict[str, Any]:
+    incidents = []
+    if incident:
+        incidents.append(
+            {
+                "id": "e2e1",
+                "name": incident,
+                "status": "investigating",
+                "impact": "critical",
+                "created_at": "2026-11-25T16:02:00Z",
+                "started_at": "2026-11-25T16:02:00Z",
+                "resolved_at": None,
+                "shortlink": "https://stspg.io/e2e1",
+                "components": [],
+                "incident_updates": [],
+            }
+        )
+    return {
+        "page": {"id": "srhpyqt94yxb", "name": "Discord", "url": "https://discordstatus.com"},
+        "status": {"indicator": indicator, "description": indicator},
+        "components": [
+            {"id": "api", "name": "API", "status": status, "group": False},
+            {"id": "gw", "name": "Gateway", "status": status, "group": False},
+        ],
+        "incidents": incidents,
+        "scheduled_maintenances": [],
+    }
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def desktop(tmp_path: Path) -> Iterator[DesktopSession]:
+    with DesktopSession(tmp_path / "desktop") as session:
+        yield session
+
+
+def test_tray_icon_notifications_and_click(
+    desktop: DesktopSession, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    state = {"body": summary("none", "operational")}
+    httpserver.expect_request("/discord.json").respond_with_handler(
+        lambda request: Response(json.dumps(state["body"]), content_type="application/json")
+    )
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        control_toml = ", ".join(
+            f'{{ url = "{c.url}", expect_status = 204 }}'
+            if c.expect_status
+            else f'{{ url = "{c.url}", expect_body = "{c.expect_body}" }}'
+            for c in controls.controls
+        )
+        discord_url = httpserver.url_for("/discord.json")
+        reddit_url = httpserver.url_for("/reddit.json")
+        config.write_text(
+            '[monitor]\nwatch = ["discord", "reddit"]\n\n'
+            f"[connectivity]\ncontrols = [{control_toml}]\n\n"
+            f'[[platforms]]\nid = "discord"\nprobes = []\n'
+            f'sources = [{{ type = "statuspage", url = "{discord_url}" }}]\n\n'
+            f'[[platforms]]\nid = "reddit"\nprobes = []\n'
+            f'sources = [{{ type = "statuspage", url = "{reddit_url}" }}]\n'
+        )
+        httpserver.expect_request("/reddit.json").respond_with_json(summary("none", "operational"))
+        home = tmp_path / "home"
+        env = {
+            **desktop.env,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+            "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+        }
+        (tmp_path / "run").mkdir(mode=0o700)
+        exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
+        assert exe
+        log = open(tmp_path / "app.log", "wb")  # noqa: SIM115
+        app = subprocess.Popen(
+            [exe, "run", "--config", str(config), "--interval", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            icons = wait_for(
+                "the tray icon to be embedded",
+                lambda: [i for i in desktop.tray_icons() if i[0] == "OutageTray"],
+            )
+            _name, x, y, width, height = icons[0]
+            assert width >= 16 and height >= 16
+            wait_for(
+                "a few rounds", lambda: len([r for r, _ in httpserver.log if r.path == "/discord.json"]) >= 3
+            )
+            assert desktop.notifications() == []  # starting with everything fine is not news
+
+            state["body"] = summary("critical", "major_outage", "Discord is down for everyone")
+            down = wait_for("the down notification", lambda: desktop.notifications())
+            assert len(down) == 1
+            title, body = down[0]
+            assert "Discord" in title and "down" in title.lower()
+            assert body
+            time.sleep(3)  # more rounds of the same outage: no second notification
+            assert len(desktop.notifications()) == 1
+
+            state["body"] = summary("none", "operational")
+            both = wait_for(
+                "the recovered notification",
+                lambda: len(desktop.notifications()) >= 2 and desktop.notifications(),
+            )
+            time.sleep(3)
+            final = desktop.notifications()
+            assert len(final) == 2, final
+            assert "Discord" in final[1][0] and "back" in final[1][0].lower()
+            del both
+
+            assert desktop.visible_windows("OutageTray") == []
+            desktop.click(x + width // 2, y + height // 2)
+            wait_for("the window to open", lambda: desktop.visible_windows("OutageTray"))
+
+            shots = os.environ.get("OUTAGETRAY_SCREENSHOTS")
+            if shots:
+                Path(shots).mkdir(parents=True, exist_ok=True)
+                time.sleep(1)
+                desktop.screenshot(Path(shots) / "window.png")
+                desktop.click(x + width // 2, y + height // 2, button=3)
+                time.sleep(1)
+                desktop.screenshot(Path(shots) / "menu.png")
+        finally:
+            app.terminate()
+            try:
+                app.wait(5)
+            except subprocess.TimeoutExpired:
+                app.kill()
+            log.close()
+        assert "Traceback" not in (tmp_path / "app.log").read_text(errors="replace")
