@@ -76,13 +76,7 @@ def start_watch(config: Path, *args: str) -> subprocess.Popen[str]:
 
 def write_config(tmp_path: Path, controls: ControlServer, platforms: str) -> Path:
     path = tmp_path / "config.toml"
-    control_lines = ", ".join(
-        f'{{ url = "{c.url}", expect_status = {c.expect_status} }}'
-        if c.expect_status
-        else f'{{ url = "{c.url}", expect_body = "{c.expect_body}" }}'
-        for c in controls.controls
-    )
-    path.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = [{control_lines}]\n\n{platforms}")
+    path.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n\n{platforms}")
     return path
 
 

@@ -116,11 +116,14 @@ class _Official:
     affected: tuple[str, ...] = ()
     results: tuple[SourceResult, ...] = ()
     refused: bool = False
+    unreadable: str = ""
 
     def observe(self, results: Sequence[SourceResult], mono: float, recover: int) -> None:
         self.results = tuple(results)
         readable = [r for r in results if r.reading.verdict is not Verdict.UNKNOWN]
         if not readable:
+            first = results[0].reading if results else None
+            self.unreadable = (first.detail or first.summary) if first else ""
             # No news: the last verdict stands until it goes stale. A page that only asked
             # us to slow down (429, Retry-After) was reached; it gets the longer grace.
             self.refused = bool(results) and all(
@@ -128,6 +131,7 @@ class _Official:
             )
             return
         self.refused = False
+        self.unreadable = ""
         self.last_read = mono
         raw = worst_known(r.reading.verdict for r in readable)
         leading = next(r for r in readable if r.reading.verdict is raw)
@@ -138,7 +142,7 @@ class _Official:
             if self.better_rounds < recover:
                 return  # hold the worse verdict until it is better for long enough
             self.verdict, self.better_rounds = raw, 0
-        self.evidence = f"{_source_name(leading)}: {leading.reading.summary}"
+        self.evidence = f"{_source_name(leading)} says: {leading.reading.summary}"
         self.affected = tuple(dict.fromkeys(a for r in readable for a in r.reading.affected))
 
     def current(self, mono: float, config: JudgeConfig) -> tuple[Verdict, bool]:
@@ -278,7 +282,9 @@ class Judge:
                 return verdict, "its status page has not answered for a while", False
             if track.probes.evidence:
                 return verdict, track.probes.evidence, False
-            return verdict, track.official.evidence or "no source could be read yet", False
+            if track.official.unreadable:
+                return verdict, f"its status could not be read: {track.official.unreadable}", False
+            return verdict, track.official.evidence or "not checked yet", False
         if probe is verdict and probe.is_problem and probe.severity >= official.severity:
             return verdict, track.probes.evidence, False
         if official is verdict:

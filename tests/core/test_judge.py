@@ -148,7 +148,7 @@ def test_official_sources_speak_at_once() -> None:
     d.round(sources={"discord": official(Verdict.OPERATIONAL)})
     changed = d.round(sources={"discord": official(Verdict.MAJOR_OUTAGE, "Major outage: Voice › US East")})
     assert [(c.new, c.alert) for c in changed] == [(Verdict.MAJOR_OUTAGE, True)]
-    assert changed[0].evidence == "discordstatus.com: Major outage: Voice › US East"
+    assert changed[0].evidence == "discordstatus.com says: Major outage: Voice › US East"
 
 
 def test_rate_limits_and_challenges_do_not_flip_a_platform() -> None:
@@ -250,3 +250,20 @@ def test_no_platform_is_ever_down_while_not_online(state: Connectivity) -> None:
         d.round(servfail(FACEBOOK), {"discord": official(Verdict.MAJOR_OUTAGE)}, link=link)
     assert {s.verdict for s in d.judge.statuses()} == {Verdict.UNKNOWN}
     assert d.alerts() == []
+
+
+def test_an_unreadable_status_page_says_why() -> None:
+    d = Driver(DISCORD)
+    unreadable = [
+        SourceResult(
+            STATUS, Reading(Verdict.UNKNOWN, "Status could not be read", detail="the answer is a web page")
+        )
+    ]
+    d.round(sources={"discord": unreadable})
+    status = d.judge.statuses()[0]
+    assert (status.verdict, status.evidence) == (
+        Verdict.UNKNOWN,
+        "its status could not be read: the answer is a web page",
+    )
+    d.round(sources={"discord": official(Verdict.OPERATIONAL, "All systems operational")})
+    assert d.judge.statuses()[0].evidence == "discordstatus.com says: All systems operational"

@@ -22,7 +22,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from tests.e2e.desktop import DesktopSession, missing_tools
-from tests.support.controls import ControlServer
+from tests.support.controls import ControlServer, platform_toml
 
 MISSING = missing_tools()
 pytestmark = pytest.mark.e2e
@@ -85,21 +85,11 @@ def test_tray_icon_notifications_and_click(
     )
     with ControlServer() as controls:
         config = tmp_path / "config.toml"
-        control_toml = ", ".join(
-            f'{{ url = "{c.url}", expect_status = 204 }}'
-            if c.expect_status
-            else f'{{ url = "{c.url}", expect_body = "{c.expect_body}" }}'
-            for c in controls.controls
-        )
-        discord_url = httpserver.url_for("/discord.json")
-        reddit_url = httpserver.url_for("/reddit.json")
         config.write_text(
             '[monitor]\nwatch = ["discord", "reddit"]\n\n'
-            f"[connectivity]\ncontrols = [{control_toml}]\n\n"
-            f'[[platforms]]\nid = "discord"\nprobes = []\n'
-            f'sources = [{{ type = "statuspage", url = "{discord_url}" }}]\n\n'
-            f'[[platforms]]\nid = "reddit"\nprobes = []\n'
-            f'sources = [{{ type = "statuspage", url = "{reddit_url}" }}]\n'
+            f"[connectivity]\ncontrols = {controls.toml()}\n\n"
+            + platform_toml("discord", "statuspage", httpserver.url_for("/discord.json"))
+            + platform_toml("reddit", "statuspage", httpserver.url_for("/reddit.json"))
         )
         httpserver.expect_request("/reddit.json").respond_with_json(summary("none", "operational"))
         home = tmp_path / "home"

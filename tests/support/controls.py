@@ -65,6 +65,19 @@ class ControlServer:
             ControlCheck(f"{self.base}/connecttest.txt", expect_body="Microsoft Connect Test"),
         )
 
+    def toml(self) -> str:
+        """The controls as the TOML array a test config file needs."""
+        return (
+            "["
+            + ", ".join(
+                f'{{ url = "{c.url}", expect_status = {c.expect_status} }}'
+                if c.expect_status
+                else f'{{ url = "{c.url}", expect_body = "{c.expect_body}" }}'
+                for c in self.controls
+            )
+            + "]"
+        )
+
     def __enter__(self) -> ControlServer:
         self._thread.start()
         return self
@@ -74,3 +87,10 @@ class ControlServer:
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def platform_toml(pid: str, source_type: str, url: str, **options: str) -> str:
+    """A [[platforms]] override that reads one loopback status source and probes nothing."""
+    extra = "".join(f', {key} = "{value}"' for key, value in options.items())
+    source = f'{{ type = "{source_type}", url = "{url}"{extra} }}'
+    return f'[[platforms]]\nid = "{pid}"\nprobes = []\nsources = [{source}]\n\n'
