@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,8 +17,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
 
     from outagetray.core.alerts import AlertPolicy
-    from outagetray.core.monitor import Monitor, RoundReport
+    from outagetray.core.monitor import Clock, Monitor, RoundReport
     from outagetray.core.settings import Settings
+    from outagetray.ui.tray import Tray
+    from outagetray.ui.window import StatusWindow
 
 log = logging.getLogger("outagetray")
 
@@ -29,20 +29,27 @@ class App:
     """Holds the running pieces and the wiring between them; one per process."""
 
     def __init__(
-        self, config: Path | None, state_path: Path | None = None, interval: float | None = None
+        self,
+        config: Path | None,
+        state_path: Path | None = None,
+        interval: float | None = None,
+        tray: Tray | None = None,
     ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         from PySide6.QtWidgets import QSystemTrayIcon
 
         from outagetray.core import settings as settings_module
         from outagetray.core import state as state_module
         from outagetray.ui.bridge import RoundBridge
         from outagetray.ui.notify import Notifier
-        from outagetray.ui.tray import Tray
-        from outagetray.ui.window import StatusWindow
+        from outagetray.ui.tray import Tray as TrayIcon
 
         self.config = config
         self.state_path = state_path
         self.interval = interval
+        #: The monitor's clock; None is real time (benchmarks inject a fast one).
+        self.clock: Clock | None = None
         self.settings: Settings
         self.settings, problem = settings_module.load_or_recover(config)
         self.state = state_module.load(state_path)
@@ -51,11 +58,12 @@ class App:
         self.last_report: RoundReport | None = None
         self._settings_dialog: QDialog | None = None
         self._autostart_checked = False
+        self._closing = False
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-save")
 
-        self.tray = Tray()
-        self.window = StatusWindow()
-        self.window.restore_geometry(self.state.window_geometry)
+        self.tray = tray or TrayIcon()
+        self._window: StatusWindow | None = None
+        self._paused_text = ""
         self.bridge = RoundBridge()
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
         self.notifier = Notifier(self.tray.icon if self.has_tray else None)
@@ -69,26 +77,41 @@ class App:
                 "Your desktop shows no system tray (on GNOME, the AppIndicator extension adds one), "
                 "so OutageTray runs in this window instead. Alerts still appear as notifications."
             )
-        self.window.show_notice("\n\n".join(notices))
+        if notices:
+            self.window.show_notice("\n\n".join(notices))
 
         self.bridge.round.connect(self.on_round)
-        self.bridge.notice.connect(self.window.show_notice)
+        self.bridge.notice.connect(lambda text: self.window.show_notice(text))
         self.tray.check_requested.connect(self.check_now)
         self.tray.open_requested.connect(self.open_window)
         self.tray.settings_requested.connect(self.open_settings)
         self.tray.pause_requested.connect(self.pause)
         self.tray.quit_requested.connect(self.quit)
-        self.window.check_requested.connect(self.check_now)
-        self.window.settings_requested.connect(self.open_settings)
-        self.window.geometry_changed.connect(self.remember_geometry)
         self.notifier.clicked.connect(self.open_window)
+
+    @property
+    def window(self) -> StatusWindow:
+        """The window, built the first time it is needed: most of the day it is never opened."""
+        if self._window is None:
+            from outagetray.ui.window import StatusWindow
+
+            window = StatusWindow()
+            window.restore_geometry(self.state.window_geometry)
+            window.check_requested.connect(self.check_now)
+            window.settings_requested.connect(self.open_settings)
+            window.geometry_changed.connect(self.remember_geometry)
+            window.set_paused(self._paused_text)
+            if self.last_report is not None:
+                window.show_report(self.last_report)
+            self._window = window
+        return self._window
 
     # -- start and stop -------------------------------------------------------------------------
 
     def show(self) -> None:
         if self.has_tray:
             self.tray.show()
-        if not self.has_tray or self.window.notice.isVisible():
+        if not self.has_tray or (self._window is not None and not self._window.notice.isHidden()):
             self.window.show()
 
     def start_monitor(self) -> None:
@@ -115,6 +138,7 @@ class App:
             ),
             lambda changes: None,
             on_round=self.bridge.deliver,
+            clock=self.clock,
         )
         self.monitor.start()
         self._watch_network()
@@ -128,6 +152,9 @@ class App:
         if self.monitor is not None:
             self.monitor.stop()
         self.notifier.shutdown()
+        if self._window is not None:
+            self._window.close()  # remembers its geometry while the writer still runs
+        self._closing = True
         self._writer.shutdown(wait=True)
         QApplication.quit()
 
@@ -140,8 +167,9 @@ class App:
             return
         self.last_report = report
         self.tray.show_report(report)
-        self.window.set_busy(False)
-        self.window.show_report(report)
+        if self._window is not None:
+            self._window.set_busy(False)
+            self._window.show_report(report)
         if self.policy is not None:
             now = datetime.now(UTC)
             for note in self.policy.decide(report.changes, now) + self.policy.catch_up(now, report.statuses):
@@ -155,7 +183,8 @@ class App:
         if self.monitor is not None:
             self.monitor.poke()
             self.tray.set_busy(True)
-            self.window.set_busy(True)
+            if self._window is not None:
+                self._window.set_busy(True)
 
     def open_window(self) -> None:
         self.window.show()
@@ -215,24 +244,32 @@ class App:
             self.bridge.notice.emit(f"Start at login could not be changed: {exc}")
 
     def remember_geometry(self, encoded: str) -> None:
+        from dataclasses import replace
+
         self._save_state(replace(self.state, window_geometry=encoded))
 
     # -- internals ------------------------------------------------------------------------------
 
     def _set_pause_state(self, until: datetime | None) -> None:
+        from dataclasses import replace
+
         self._show_pause(until)
         self._save_state(replace(self.state, paused_until=until.isoformat() if until else None))
 
     def _show_pause(self, until: datetime | None) -> None:
         self.tray.set_paused(until)
         text = f"Alerts are paused until {until.astimezone().strftime('%a %H:%M')}." if until else ""
-        self.window.set_paused(text)
+        self._paused_text = text
+        if self._window is not None:
+            self._window.set_paused(text)
 
     def _save_state(self, new_state: object) -> None:
         from outagetray.core import state as state_module
 
         assert isinstance(new_state, state_module.AppState)
         self.state = new_state
+        if self._closing:
+            return  # the writer has finished; the state saved at quit stands
         path = self.state_path
         # State is written off the UI thread: no disk I/O there, ever.
         self._writer.submit(_save_quietly, new_state, path)
@@ -269,27 +306,46 @@ def _save_quietly(new_state: object, path: Path | None) -> None:
 
 
 def run_app(config: Path | None = None, interval: float | None = None) -> int:
-    """Start the tray app and run until the user quits; returns the exit code."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    """Start the tray app and run until the user quits; returns the exit code.
 
+    The order is the start-up budget: ask a running copy to show itself (plain
+    sockets), then show the tray icon, and only on the first turn of the event loop
+    load the settings, build the window and start the monitor.
+    """
     from outagetray.ui.single_instance import SingleInstance
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if SingleInstance.notify_running():
+        print("OutageTray is already running; its window was asked to open.", file=sys.stderr)
+        return 0
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+    from outagetray.ui.tray import Tray
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("OutageTray")
     app.setDesktopFileName("outagetray")
     app.setQuitOnLastWindowClosed(False)
-    if SingleInstance.notify_running():
-        log.info("OutageTray is already running; its window was asked to open")
-        return 0
-    instance = SingleInstance()
-    if not instance.listen():
-        log.warning("could not make sure only one OutageTray runs: %s", instance.error)
+    tray = Tray()
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        tray.show()
+    running: list[object] = []
 
-    main = App(config, interval=interval)
-    instance.activated.connect(main.open_window)
-    main.show()
-    QTimer.singleShot(0, main.start_monitor)
+    def boot() -> None:
+        from outagetray.ui.gc_guard import MainThreadCollector
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        collector = MainThreadCollector(app)  # before any worker thread starts allocating
+        main = App(config, interval=interval, tray=tray)
+        instance = SingleInstance()
+        if not instance.listen():
+            log.warning("could not make sure only one OutageTray runs: %s", instance.error)
+        instance.activated.connect(main.open_window)
+        running.extend((main, instance, collector))  # kept alive for the life of the event loop
+        main.show()
+        main.start_monitor()
+
+    QTimer.singleShot(0, boot)
     return app.exec()

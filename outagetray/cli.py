@@ -7,8 +7,6 @@ stays fast; each command imports what it needs.
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -127,6 +125,8 @@ def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tup
     every = settings.platforms()
     if not platform_ids:
         return settings, settings.watched()
+    import difflib
+
     unknown_ids = [pid for pid in platform_ids if pid not in every]
     for pid in unknown_ids:
         close = difflib.get_close_matches(pid, list(every), n=1)
@@ -138,6 +138,8 @@ def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tup
 
 
 def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
+    import json
+
     from outagetray.core.check import run_check
     from outagetray.core.http import HttpClient
 
@@ -158,6 +160,7 @@ def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
 
 
 def _watch(config: Path | None, platform_ids: list[str], interval: float | None) -> int:
+    import json
     import signal
     import threading
 

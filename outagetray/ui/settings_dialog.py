@@ -15,7 +15,6 @@ entry) is the app's job once :attr:`SettingsDialog.saved` fires.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import itertools
 import re
@@ -28,6 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTime, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -142,49 +142,73 @@ def _platforms(custom: Collection[Mapping[str, Any]]) -> dict[str, Platform]:
     return merged
 
 
+class _Relay(QObject):
+    """Carries job outcomes from worker threads to the UI thread.
+
+    One relay lives as long as the application: a worker thread must never emit on
+    an object the UI thread may be deleting (a closed dialog), which can crash Qt
+    outright rather than raise.
+    """
+
+    done = Signal(int, object)
+
+
+_RELAY: _Relay | None = None
+_WAITING: dict[int, tuple[QObject, Callable[[object], None]]] = {}
+_TOKENS = itertools.count(1)
+
+
+def _relay() -> _Relay:
+    global _RELAY
+    if _RELAY is None:
+        _RELAY = _Relay(QApplication.instance())
+        _RELAY.done.connect(_deliver)
+    return _RELAY
+
+
+def _deliver(token: int, outcome: object) -> None:
+    owner, on_done = _WAITING.pop(token, (None, None))
+    if owner is not None and on_done is not None and isValid(owner):
+        on_done(outcome)
+
+
 class _Jobs(QObject):
     """Runs blocking core calls on a small pool and hands each outcome back on the UI thread.
 
-    The outcome crosses threads only through the queued ``_done`` signal; the callback
-    is looked up and run on the UI thread, and skipped when the widget that asked
-    has been deleted meanwhile (a row removed, an editor closed mid-test).
+    The outcome crosses threads only through the application-long relay's queued
+    signal; the callback runs on the UI thread, and is skipped when the widget that
+    asked has been deleted meanwhile (a row removed, an editor closed mid-test).
     """
-
-    _done = Signal(int, object)
 
     def __init__(self, workers: int, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
-        self._tokens = itertools.count(1)
-        self._waiting: dict[int, tuple[QObject, Callable[[object], None]]] = {}
-        self._done.connect(self._deliver)
+        self._relay = _relay()
+        self._mine: set[int] = set()
 
     def submit(self, job: Callable[[], object], owner: QObject, on_done: Callable[[object], None]) -> None:
         """Start ``job``; ``on_done`` gets its return value, or the exception it raised."""
-        token = next(self._tokens)
-        self._waiting[token] = (owner, on_done)
+        token = next(_TOKENS)
+        _WAITING[token] = (owner, on_done)
+        self._mine.add(token)
+        relay = self._relay
         future = self._pool.submit(job)
-        future.add_done_callback(lambda done: self._finished(token, done))
-
-    def _finished(self, token: int, future: Future[object]) -> None:
-        # Runs on the worker thread: only emit, never touch widgets here.
-        if future.cancelled():
-            return
-        error = future.exception()
-        outcome: object = error if error is not None else future.result()
-        # RuntimeError: the dialog was closed and deleted while the job ran; nobody is waiting.
-        with contextlib.suppress(RuntimeError):
-            self._done.emit(token, outcome)
-
-    def _deliver(self, token: int, outcome: object) -> None:
-        owner, on_done = self._waiting.pop(token, (None, None))
-        if owner is not None and on_done is not None and isValid(owner):
-            on_done(outcome)
+        future.add_done_callback(lambda done: _finished(relay, token, done))
 
     def shutdown(self) -> None:
         """Drop queued jobs; one already running finishes on its own and is then ignored."""
-        self._waiting.clear()
+        for token in self._mine:
+            _WAITING.pop(token, None)
+        self._mine.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _finished(relay: _Relay, token: int, future: Future[object]) -> None:
+    # Runs on the worker thread: only emit on the long-lived relay, never touch widgets.
+    if future.cancelled():
+        return
+    error = future.exception()
+    relay.done.emit(token, error if error is not None else future.result())
 
 
 class SourceRow(QFrame):

@@ -15,15 +15,17 @@ starting copy blocks only for the small connect timeout, before any window exist
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 import re
 import sys
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalSocket
 
 SHOW = b"show"
 ACK = b"ok\n"
@@ -53,6 +55,8 @@ class SingleInstance(QObject):
     """A second OutageTray was started by the user: show the window."""
 
     def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
         super().__init__(parent)
         self.name = name or self.server_name()
         self.error = ""
@@ -79,6 +83,8 @@ class SingleInstance(QObject):
         raw = user if user is not None else _user_name()
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", raw) or "user"
         if safe != raw:  # keep names apart that differ only in replaced characters
+            import hashlib
+
             safe += "-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
         name = f"outagetray-{safe}"
         if platform in ("win32", "darwin"):
@@ -98,9 +104,15 @@ class SingleInstance(QObject):
         at once too. Once connected the answer is True even if the running copy is too
         busy to confirm in time, since starting a second copy would be worse.
         """
+        name = name or SingleInstance.server_name()
+        if sys.platform != "win32":
+            # Start-up path: plain sockets answer this without loading QtNetwork (~20 ms).
+            return _notify_unix(_unix_socket_path(name), timeout_ms)
+        from PySide6.QtNetwork import QLocalSocket
+
         deadline = time.monotonic() + timeout_ms / 1000
         socket = QLocalSocket()
-        socket.connectToServer(name or SingleInstance.server_name())
+        socket.connectToServer(name)
         try:
             if not socket.waitForConnected(max(1, _left_ms(deadline))):
                 return False
@@ -128,6 +140,8 @@ class SingleInstance(QObject):
         if self._someone_answers():
             self.error = "another OutageTray is already running for this user"
             return False
+        from PySide6.QtNetwork import QLocalServer
+
         QLocalServer.removeServer(self.name)
         if self._server.listen(self.name):
             self.error = ""
@@ -145,6 +159,8 @@ class SingleInstance(QObject):
     # ------------------------------------------------------------------ internals
 
     def _someone_answers(self, timeout_ms: int = 200) -> bool:
+        from PySide6.QtNetwork import QLocalSocket
+
         probe = QLocalSocket()
         probe.connectToServer(self.name)
         try:
@@ -168,11 +184,15 @@ class SingleInstance(QObject):
             self._read(client, closed=False)  # the message may already be waiting
 
     def _on_ready_read(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
         client = self.sender()
         if isinstance(client, QLocalSocket) and client in self._buffers:
             self._read(client, closed=False)
 
     def _on_disconnected(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
         client = self.sender()
         if isinstance(client, QLocalSocket) and client in self._buffers:
             self._read(client, closed=True)
@@ -195,3 +215,40 @@ class SingleInstance(QObject):
                     client.write(ACK)
                     client.flush()
                 self.activated.emit()
+
+
+def _unix_socket_path(name: str) -> str:
+    """Where QLocalServer puts a name on Unix: the name itself if absolute, else in the temp folder."""
+    if os.path.isabs(name):
+        return name
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), name)
+
+
+def _notify_unix(path: str, timeout_ms: int) -> bool:
+    """The same conversation as the QLocalSocket client, over a plain Unix socket."""
+    import socket
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.settimeout(max(0.001, deadline - time.monotonic()))
+        try:
+            client.connect(path)
+        except OSError:
+            return False  # nobody listens, or a stale socket left by a crash
+        try:
+            client.sendall(SHOW + b"\n")
+            answer = b""
+            while ACK not in answer and time.monotonic() < deadline:
+                client.settimeout(max(0.001, deadline - time.monotonic()))
+                chunk = client.recv(16)
+                if not chunk:
+                    break
+                answer += chunk
+        except OSError:
+            pass  # connected is enough: starting a second copy would be worse
+        return True
+    finally:
+        client.close()

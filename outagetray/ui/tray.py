@@ -8,23 +8,28 @@ shows a RoundReport from the core and emits what the user asked for.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from outagetray.core.connectivity import Connectivity
-from outagetray.core.model import Verdict, worst
-from outagetray.core.monitor import RoundReport
 from outagetray.ui.icons import icon_state, load_icon
+
+if TYPE_CHECKING:
+    # Only for types: the tray is on the start-up path and must not load the core yet.
+    from outagetray.core.model import Verdict
+    from outagetray.core.monitor import RoundReport
 
 STATES = ("operational", "degraded", "outage", "unknown")
 
 
 def overall(report: RoundReport | None) -> Verdict:
     """The verdict the icon shows: the worst problem; unknown while checking or offline."""
+    from outagetray.core.model import Verdict, worst
+
     if report is None or not report.statuses:
         return Verdict.UNKNOWN
-    if report.connectivity.state is not Connectivity.ONLINE:
+    if report.connectivity.state != "online":
         return Verdict.UNKNOWN
     return worst(s.verdict for s in report.statuses)
 
@@ -35,13 +40,9 @@ def tooltip_text(report: RoundReport | None) -> str:
         return "OutageTray: checking…"
     if not report.statuses:
         return "OutageTray: no platforms are watched"
-    if report.connectivity.state is not Connectivity.ONLINE:
+    if report.connectivity.state != "online":
         return f"OutageTray: {report.connectivity.detail}"
-    lines = [
-        f"{s.platform.name}: {s.verdict.label}"
-        for s in report.statuses
-        if s.verdict is not Verdict.OPERATIONAL
-    ]
+    lines = [f"{s.platform.name}: {s.verdict.label}" for s in report.statuses if s.verdict != "operational"]
     if not lines:
         return f"All {len(report.statuses)} platforms operational"
     return "\n".join(lines)
@@ -65,9 +66,10 @@ class Tray(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._icons = {state: load_icon(state) for state in STATES}
-        self.icon = QSystemTrayIcon(self._icons["unknown"], self)
+        self.icon = QSystemTrayIcon(load_icon("unknown"), self)
         self.menu = QMenu()
+        self._pause_menu = QMenu("Pause alerts", self.menu)
+        self._menu_signature: object = None
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self.state = "unknown"
@@ -94,33 +96,55 @@ class Tray(QObject):
 
     def _render(self) -> None:
         report = self._report
-        self.state = icon_state(overall(report))
-        self.icon.setIcon(self._icons[self.state])
+        state = "unknown" if report is None else icon_state(overall(report))
+        if state != self.state or self.icon.icon().isNull():
+            self.icon.setIcon(load_icon(state))
+        self.state = state
         tip = tooltip_text(report)
         if self._paused_until is not None:
             tip += f"\nAlerts paused until {self._paused_until.astimezone().strftime('%a %H:%M')}"
-        self.icon.setToolTip(tip)
+        if tip != self.icon.toolTip():
+            self.icon.setToolTip(tip)
         self._rebuild_menu()
 
-    def _rebuild_menu(self) -> None:
-        menu, report = self.menu, self._report
-        menu.clear()
+    def _menu_lines(self) -> list[tuple[str, str]]:
+        """The platform part of the menu as (text, tooltip) pairs; empty tooltip means disabled."""
+        report = self._report
         if report is None:
-            menu.addAction("Checking platforms…").setEnabled(False)
-        else:
-            if report.connectivity.state is not Connectivity.ONLINE:
-                menu.addAction(f"Your connection: {report.connectivity.detail}").setEnabled(False)
-            if not report.statuses:
-                menu.addAction("No platforms watched yet").setEnabled(False)
-            for status in report.statuses:
-                line = menu.addAction(menu_line(status.platform.name, status.verdict, status.since))
-                line.setToolTip(status.evidence)
+            return [("Checking platforms…", "")]
+        lines = []
+        if report.connectivity.state != "online":
+            lines.append((f"Your connection: {report.connectivity.detail}", ""))
+        if not report.statuses:
+            lines.append(("No platforms watched yet", ""))
+        for status in report.statuses:
+            text = menu_line(status.platform.name, status.verdict, status.since)
+            lines.append((text, status.evidence or status.verdict.label))
+        return lines
+
+    def _rebuild_menu(self) -> None:
+        """Rebuild the menu only when what it shows changed: most rounds change nothing."""
+        lines = self._menu_lines()
+        signature = (tuple(lines), self._busy, self._paused_until)
+        if signature == self._menu_signature:
+            return
+        self._menu_signature = signature
+        menu = self.menu
+        menu.clear()
+        for text, tip in lines:
+            line = menu.addAction(text)
+            if tip:
+                line.setToolTip(tip)
                 line.triggered.connect(self.open_requested.emit)
+            else:
+                line.setEnabled(False)
         menu.addSeparator()
         menu.addAction("Open OutageTray", self.open_requested.emit)
         check = menu.addAction("Checking…" if self._busy else "Check now", self.check_requested.emit)
         check.setEnabled(not self._busy)
-        pause = menu.addMenu("Pause alerts")
+        pause = self._pause_menu
+        pause.clear()
+        pause.setTitle("Pause alerts")
         if self._paused_until is not None:
             until = self._paused_until.astimezone().strftime("%a %H:%M")
             pause.setTitle(f"Alerts paused until {until}")
@@ -129,6 +153,7 @@ class Tray(QObject):
         pause.addAction("For 1 hour", lambda: self.pause_requested.emit("1h"))
         pause.addAction("For 4 hours", lambda: self.pause_requested.emit("4h"))
         pause.addAction("Until tomorrow morning", lambda: self.pause_requested.emit("tomorrow"))
+        menu.addMenu(pause)  # one submenu for the app's life: a new one per round would leak
         menu.addAction("Settings…", self.settings_requested.emit)
         menu.addSeparator()
         menu.addAction("Quit OutageTray", self.quit_requested.emit)

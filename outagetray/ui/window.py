@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -39,6 +39,11 @@ def plain_label(text: str = "") -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     return label
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)
 
 
 def details_text(status: PlatformStatus) -> str:
@@ -97,6 +102,7 @@ class StatusWindow(QWidget):
         self.setWindowTitle("OutageTray")
         self.resize(760, 460)
         self._statuses: tuple[PlatformStatus, ...] = ()
+        self._pending: RoundReport | None = None
 
         self.notice = plain_label()
         self.notice.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
@@ -164,8 +170,9 @@ class StatusWindow(QWidget):
         self.notice.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
-        self.check_button.setEnabled(not busy)
-        self.check_button.setText("Checking…" if busy else "Check now")
+        if self.check_button.isEnabled() == busy:
+            self.check_button.setEnabled(not busy)
+            self.check_button.setText("Checking…" if busy else "Check now")
 
     def set_paused(self, text: str) -> None:
         self.paused.setText(text)
@@ -176,15 +183,33 @@ class StatusWindow(QWidget):
             self.restoreGeometry(QByteArray.fromBase64(encoded.encode("ascii")))
 
     def show_report(self, report: RoundReport) -> None:
+        """Show a round; while the window is hidden only keep it, and draw it when shown."""
+        self._pending = report
+        if self.isVisible():
+            self._draw(report)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._pending is not None:
+            self._draw(self._pending)
+        super().showEvent(event)
+
+    def _draw(self, report: RoundReport) -> None:
+        """Update only what changed: every repaint of an open window costs the UI thread."""
+        self._pending = None
         link = report.connectivity
         if link.state is Connectivity.ONLINE:
-            self.connection.setText(f"Your connection is fine ({link.detail}).")
+            _set_text(self.connection, f"Your connection is fine ({link.detail}).")
         else:
-            self.connection.setText(f"Your connection: {link.detail}. Platforms cannot be checked meanwhile.")
+            _set_text(
+                self.connection, f"Your connection: {link.detail}. Platforms cannot be checked meanwhile."
+            )
         selected = self._selected_id()
         self._statuses = report.statuses
-        self.channels.setText(channels_line(report.statuses))
-        self.table.setRowCount(len(report.statuses))
+        _set_text(self.channels, channels_line(report.statuses))
+        rows_changed = self.table.rowCount() != len(report.statuses)
+        if rows_changed:
+            self.table.setRowCount(len(report.statuses))
+        widths_changed = rows_changed
         for row, status in enumerate(report.statuses):
             since = (
                 status.since.astimezone().strftime("%H:%M")
@@ -193,15 +218,21 @@ class StatusWindow(QWidget):
             )
             label = status.verdict.label + (" (last known)" if status.stale else "")
             for column, text in enumerate((status.platform.name, label, since, status.evidence)):
-                cell = QTableWidgetItem(text)
-                cell.setToolTip(text)
-                cell.setData(Qt.ItemDataRole.UserRole, status.platform.id)
-                self.table.setItem(row, column, cell)
-            if status.platform.id == selected:
+                cell = self.table.item(row, column)
+                if cell is None:
+                    cell = QTableWidgetItem()
+                    self.table.setItem(row, column, cell)
+                if cell.text() != text:
+                    cell.setText(text)
+                    cell.setToolTip(text)
+                    widths_changed = widths_changed or column < 3
+                if cell.data(Qt.ItemDataRole.UserRole) != status.platform.id:
+                    cell.setData(Qt.ItemDataRole.UserRole, status.platform.id)
+            if status.platform.id == selected and self._selected_id() != selected:
                 self.table.selectRow(row)
-        self.table.resizeColumnToContents(0)
-        self.table.resizeColumnToContents(1)
-        self.table.resizeColumnToContents(2)
+        if widths_changed:
+            for column in range(3):
+                self.table.resizeColumnToContents(column)
         self._show_details()
 
     # -- internals ------------------------------------------------------------------------------
@@ -219,7 +250,9 @@ class StatusWindow(QWidget):
 
     def _show_details(self) -> None:
         status = self._selected()
-        self.details.setPlainText(details_text(status) if status else "")
+        text = details_text(status) if status else ""
+        if self.details.toPlainText() != text:
+            self.details.setPlainText(text)
         self.open_page.setEnabled(bool(status and status_page_url(status)))
 
     def _open_status_page(self) -> None:

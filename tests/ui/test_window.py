@@ -12,6 +12,7 @@ from tests.ui.helpers import OFFLINE, official, report, status
 def test_window_lists_each_platform_with_status_since_and_evidence(qtbot: QtBot) -> None:
     window = StatusWindow()
     qtbot.addWidget(window)
+    window.show()
     window.show_report(
         report(
             status(
@@ -39,6 +40,7 @@ def test_window_lists_each_platform_with_status_since_and_evidence(qtbot: QtBot)
 def test_network_text_is_shown_literally(qtbot: QtBot) -> None:
     window = StatusWindow()
     qtbot.addWidget(window)
+    window.show()
     hostile = "<b>bold</b><img src=x onerror=alert(1)> <a href='https://evil.example'>click</a>"
     source = official("https://discordstatus.com/api/v2/summary.json", Verdict.DEGRADED, hostile)
     window.show_report(report(status("discord", Verdict.DEGRADED, hostile, official=(source,))))
@@ -52,6 +54,7 @@ def test_network_text_is_shown_literally(qtbot: QtBot) -> None:
 def test_offline_and_notices_are_said_plainly(qtbot: QtBot) -> None:
     window = StatusWindow()
     qtbot.addWidget(window)
+    window.show()
     window.show_report(
         report(
             status("facebook", Verdict.UNKNOWN, "unknown because your connection appears down"), link=OFFLINE
@@ -67,6 +70,7 @@ def test_offline_and_notices_are_said_plainly(qtbot: QtBot) -> None:
 def test_selection_survives_a_new_round_and_geometry_is_remembered(qtbot: QtBot) -> None:
     window = StatusWindow()
     qtbot.addWidget(window)
+    window.show()
     window.show_report(report(status("facebook", Verdict.OPERATIONAL), status("x", Verdict.OPERATIONAL)))
     window.table.selectRow(1)
     window.show_report(report(status("facebook", Verdict.OPERATIONAL), status("x", Verdict.DEGRADED, "slow")))
@@ -81,3 +85,13 @@ def test_selection_survives_a_new_round_and_geometry_is_remembered(qtbot: QtBot)
     qtbot.addWidget(other)
     other.restore_geometry(saved[0])
     assert (other.width(), other.height()) == (700, 420)
+
+
+def test_a_hidden_window_draws_the_latest_round_when_shown(qtbot: QtBot) -> None:
+    window = StatusWindow()
+    qtbot.addWidget(window)
+    window.show_report(report(status("facebook", Verdict.OPERATIONAL)))
+    window.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE, "DNS fails")))
+    assert window.table.rowCount() == 0  # nothing drawn while hidden
+    window.show()
+    assert window.table.item(0, 1).text() == "major outage"

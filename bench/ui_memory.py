@@ -1,0 +1,231 @@
+"""Memory after start and after 1,000 poll rounds, and the longest UI stall while polling.
+
+Each app runs in its own process on Qt's offscreen platform: OutageTray (the real App,
+polling four platforms served by loopback peers in a third process, its monitor on a
+clock that skips the waits so 1,000 rounds take seconds) and the bare PySide6 tray app
+from bench/bare_tray.py (the floor), measured the same way. Both are measured as on a
+desktop with a system tray: the icon shown, no window open. A 5 ms QTimer on the UI
+thread records the longest gap between its ticks: that gap minus 5 ms is the longest
+stall of the event loop. Goal: memory within 1.3x of the floor, no growth over the
+rounds, stalls under 20 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROUNDS = 1000
+TICK_MS = 5
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class FastClock:
+    """Real wall time is not needed: each wait returns at once, so rounds run back to back."""
+
+    def __init__(self) -> None:
+        self.mono = 0.0
+        self.wall = datetime(2026, 11, 25, tzinfo=UTC)
+        self.lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self.lock:
+            return self.mono
+
+    def now(self) -> datetime:
+        with self.lock:
+            return self.wall
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        with self.lock:
+            self.mono += max(0.0, timeout)
+            self.wall += timedelta(seconds=max(0.0, timeout))
+        return event.wait(0.0005)
+
+
+class StallMeter:
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.stalls: list[float] = []
+        self.worst = 0.0
+        self.last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        stall = now - self.last - TICK_MS / 1000
+        self.worst = max(self.worst, stall)
+        if stall > 0.010:
+            self.stalls.append(round(stall * 1000, 1))
+        self.last = now
+
+
+def child_bare() -> dict[str, Any]:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from bench.bare_tray import build
+
+    app, _tray = build()
+    app.processEvents()
+    start = rss_mb()
+    meter = StallMeter()
+    loop = QEventLoop()
+    QTimer.singleShot(3000, loop.quit)
+    loop.exec()
+    return {"rss_start_mb": start, "rss_end_mb": rss_mb(), "stall_ms": meter.worst * 1000}
+
+
+def child_ours(peers: dict[str, Any], folder: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from outagetray.app import App
+    from outagetray.ui.gc_guard import MainThreadCollector
+
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    collector = MainThreadCollector(app)  # as run_app does
+    bases = peers["bases"]
+    platforms = "".join(
+        f'[[platforms]]\nid = "p{i}"\nname = "Platform {i}"\nowner = "Owner {i}"\n'
+        f'sources = [{{ type = "statuspage", url = "{base}/summary.json" }}]\n'
+        f'probes = [{{ type = "dns_probe", host = "p{i}.bench.example" }}, '
+        f'{{ type = "http_probe", url = "{base}/" }}]\n\n'
+        for i, base in enumerate(bases)
+    )
+    config = folder / "config.toml"
+    config.write_text(
+        f"[monitor]\nwatch = {json.dumps([f'p{i}' for i in range(len(bases))])}\n\n"
+        f'[connectivity]\ncontrols = [{{ url = "{bases[0]}/summary.json", expect_status = 200 }}]\n\n'
+        f'[network]\nnameservers = ["{peers["dns"]}"]\n\n{platforms}'
+    )
+    main = App(config, state_path=folder / "state.json", interval=60)
+    main.clock = FastClock()
+    # Measured as on a desktop with a system tray: the icon only, the window not opened
+    # (offscreen Qt has no tray, so without this the window would open instead).
+    main.has_tray = True
+    main.show()
+    main.start_monitor()
+    assert main.monitor is not None
+    monitor = main.monitor
+
+    def wait_rounds(count: int, limit: float) -> None:
+        loop = QEventLoop()
+        deadline = time.monotonic() + limit
+
+        def check() -> None:
+            if monitor.rounds >= count or time.monotonic() > deadline:
+                loop.quit()
+
+        poll = QTimer()
+        poll.setInterval(20)
+        poll.timeout.connect(check)
+        poll.start()
+        loop.exec()
+        poll.stop()
+
+    wait_rounds(1, 30)
+    app.processEvents()
+    start = rss_mb()
+    meter = StallMeter()
+    started = time.monotonic()
+    wait_rounds(200, 600)
+    at_200 = rss_mb()
+    wait_rounds(ROUNDS, 900)
+    elapsed = time.monotonic() - started
+    end = rss_mb()
+    rounds = monitor.rounds
+    verdicts = sorted({s.verdict.value for s in monitor.statuses()})
+    main.quit()
+    collector.stop()
+    return {
+        "rss_start_mb": start,
+        "rss_200_mb": at_200,
+        "rss_end_mb": end,
+        "stall_ms": meter.worst * 1000,
+        "stalls_over_10ms": len(meter.stalls),
+        "rounds": rounds,
+        "seconds": elapsed,
+        "verdicts": verdicts,
+    }
+
+
+def run() -> dict[str, Any]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    bare = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "bench.ui_memory", "--child", "bare"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout.splitlines()[-1]
+    )
+    peers = subprocess.Popen(
+        [sys.executable, "-m", "bench.peers", "4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert peers.stdout is not None and peers.stdin is not None
+    info = peers.stdout.readline()
+    try:
+        ours = json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "bench.ui_memory", "--child", "ours", info],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=1200,
+            ).stdout.splitlines()[-1]
+        )
+    finally:
+        peers.stdin.close()
+        peers.wait(5)
+    return {"bare": bare, "ours": ours}
+
+
+def report() -> str:
+    r = run()
+    bare, ours = r["bare"], r["ours"]
+    ratio = ours["rss_start_mb"] / bare["rss_start_mb"]
+    return (
+        f"memory (RSS): OutageTray {ours['rss_start_mb']:.1f} MB after start, "
+        f"{ours['rss_200_mb']:.1f} MB after 200 rounds, {ours['rss_end_mb']:.1f} MB after "
+        f"{ours['rounds']} rounds ({ours['seconds']:.0f} s); bare tray app {bare['rss_start_mb']:.1f} MB "
+        f"(ratio after start {ratio:.2f}, goal ≤ 1.3). Longest UI stall while polling: "
+        f"{ours['stall_ms']:.1f} ms, {ours['stalls_over_10ms']} over 10 ms (bare app idle: "
+        f"{bare['stall_ms']:.1f} ms; goal < 20 ms). Verdicts seen: {', '.join(ours['verdicts'])}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "--child":
+        if sys.argv[2] == "bare":
+            result = child_bare()
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                result = child_ours(json.loads(sys.argv[3]), Path(tmp))
+        print(json.dumps(result), flush=True)
+        # Skip interpreter teardown: PySide6 can abort while finalizing widgets that outlive
+        # their QApplication in a script like this one, and the figures are already out.
+        os._exit(0)
+    else:
+        print(report())

@@ -1,0 +1,44 @@
+"""Python's garbage collector, run only on the UI thread.
+
+The cyclic collector runs in whichever thread happens to allocate when a threshold
+is crossed. If that is a worker thread (the monitor's pool, a settings Test) and the
+garbage holds Qt objects (a closed dialog and the lambdas connected to it), Qt
+objects get destroyed off the UI thread, and PySide can crash outright. So automatic
+collection is switched off and the same generational thresholds are checked from a
+timer on the UI thread instead. Reference counting, which frees almost everything,
+is unaffected.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+INTERVAL_MS = 500
+
+
+class MainThreadCollector(QObject):
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def check(self) -> None:
+        """Collect the generations whose counts passed their thresholds, as gc itself would."""
+        count0, count1, count2 = gc.get_count()
+        if count0 > self.threshold[0]:
+            generation = 0
+            if count1 > self.threshold[1]:
+                generation = 1
+                if count2 > self.threshold[2]:
+                    generation = 2
+            gc.collect(generation)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        gc.enable()

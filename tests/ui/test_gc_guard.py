@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import gc
+import threading
+
+from pytestqt.qtbot import QtBot
+
+from outagetray.ui.gc_guard import MainThreadCollector
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        COLLECTED.append(threading.current_thread().name)
+
+
+COLLECTED: list[str] = []
+
+
+def test_cycles_are_collected_on_the_ui_thread_only(qtbot: QtBot) -> None:
+    gc.enable()
+    collector = MainThreadCollector(interval_ms=20)
+    try:
+        assert not gc.isenabled()
+
+        def make_garbage() -> None:
+            for _ in range(5000):
+                Cycle()
+
+        worker = threading.Thread(target=make_garbage, name="worker")
+        worker.start()
+        worker.join()
+        assert COLLECTED == []  # the worker crossed every threshold, yet nothing was collected there
+        qtbot.waitUntil(lambda: len(COLLECTED) >= 5000, timeout=5000)
+        assert set(COLLECTED) == {threading.main_thread().name}
+    finally:
+        collector.stop()
+        gc.disable()  # the autouse fixture re-enables it after the test
+    assert not collector.timer.isActive()
