@@ -119,6 +119,7 @@ def child_ours(peers: dict[str, Any], folder: Path) -> dict[str, Any]:
     )
     main = App(config, state_path=folder / "state.json", interval=60)
     main.clock = FastClock()
+    main.collector = collector
     # Measured as on a desktop with a system tray: the icon only, the window not opened
     # (offscreen Qt has no tray, so without this the window would open instead).
     main.has_tray = True

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from outagetray.core.alerts import AlertPolicy
     from outagetray.core.monitor import Clock, Monitor, RoundReport
     from outagetray.core.settings import Settings
+    from outagetray.ui.gc_guard import MainThreadCollector
     from outagetray.ui.tray import Tray
     from outagetray.ui.window import StatusWindow
 
@@ -59,6 +60,8 @@ class App:
         self._settings_dialog: QDialog | None = None
         self._autostart_checked = False
         self._closing = False
+        #: Set by run_app: collects garbage on the UI thread (see ui/gc_guard.py).
+        self.collector: MainThreadCollector | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-save")
 
         self.tray = tray or TrayIcon()
@@ -165,7 +168,10 @@ class App:
 
         if not isinstance(report, RoundReport):
             return
+        first = self.last_report is None
         self.last_report = report
+        if first and self.collector is not None:
+            self.collector.settle()  # everything start-up loads is loaded by now
         self.tray.show_report(report)
         if self._window is not None:
             self._window.set_busy(False)
@@ -339,6 +345,7 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         collector = MainThreadCollector(app)  # before any worker thread starts allocating
         main = App(config, interval=interval, tray=tray)
+        main.collector = collector
         instance = SingleInstance()
         if not instance.listen():
             log.warning("could not make sure only one OutageTray runs: %s", instance.error)

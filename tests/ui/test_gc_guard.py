@@ -39,3 +39,14 @@ def test_cycles_are_collected_on_the_ui_thread_only(qtbot: QtBot) -> None:
         collector.stop()
         gc.disable()  # the autouse fixture re-enables it after the test
     assert not collector.timer.isActive()
+
+
+def test_settle_freezes_what_start_up_loaded(qtbot: QtBot) -> None:
+    collector = MainThreadCollector()
+    try:
+        collector.settle()
+        assert gc.get_freeze_count() > 0
+    finally:
+        collector.stop()
+        gc.unfreeze()
+        gc.disable()
