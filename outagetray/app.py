@@ -318,6 +318,23 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
     sockets), then show the tray icon, and only on the first turn of the event loop
     load the settings, build the window and start the monitor.
     """
+    import os
+
+    if (
+        sys.platform.startswith(("linux", "freebsd", "openbsd"))
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
+        # Qt would abort with a core dump here; say what is going on instead.
+        print(
+            "OutageTray needs a desktop session to show its tray icon, and none was found "
+            "(no DISPLAY or WAYLAND_DISPLAY). On a machine without a desktop, use "
+            "`outagetray watch` or `outagetray check`.",
+            file=sys.stderr,
+        )
+        return 2
+
     from outagetray.ui.single_instance import SingleInstance
 
     if SingleInstance.notify_running():

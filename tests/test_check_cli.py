@@ -268,3 +268,13 @@ def test_installed_command_prints_a_readable_table_from_any_folder(peers: HTTPSe
     assert any(line.split()[:3] == ["Discord", "major", "outage"] for line in lines)
     assert any("Affected:" in line and "Voice › US East" in line for line in lines)
     assert "Traceback" not in done.stderr
+
+
+def test_the_tray_app_without_a_desktop_says_so_instead_of_crashing(tmp_path: Path) -> None:
+    exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "needs a desktop session" in done.stderr and "outagetray watch" in done.stderr
+    assert "Traceback" not in done.stderr
