@@ -372,4 +372,38 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         main.start_monitor()
 
     QTimer.singleShot(0, boot)
+    _quit_on_signals(running)
     return app.exec()
+
+
+def _quit_on_signals(running: list[object]) -> None:
+    """Ctrl+C or SIGTERM quit cleanly, as the menu's Quit does.
+
+    Python only runs signal handlers when it gets control, which it does not while
+    Qt's event loop waits; a slow timer gives it that chance.
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def request_quit(*_args: object) -> None:
+        import os
+        import threading
+
+        # A safety net: if something hangs during shutdown, the process still ends.
+        backstop = threading.Timer(5.0, os._exit, (0,))
+        backstop.daemon = True
+        backstop.start()
+        main = next((item for item in running if isinstance(item, App)), None)
+        if main is not None:
+            main.quit()
+        else:
+            QApplication.quit()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, request_quit)
+    heartbeat = QTimer(QApplication.instance())
+    heartbeat.setInterval(500)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start()

@@ -125,16 +125,31 @@ def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tup
     every = settings.platforms()
     if not platform_ids:
         return settings, settings.watched()
-    import difflib
+    from outagetray.core.catalog import guess_id
 
-    unknown_ids = [pid for pid in platform_ids if pid not in every]
-    for pid in unknown_ids:
-        close = difflib.get_close_matches(pid, list(every), n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else ""
-        print(f'outagetray: "{pid}" is not a platform OutageTray knows.{hint}', file=sys.stderr)
+    chosen: list[str] = []
+    unknown_ids = []
+    for text in platform_ids:
+        pid = text.strip().lower()
+        canonical = pid if pid in every else guess_id(pid, every)
+        # Exact ids in any case and common names ("twitter") are taken as meant;
+        # anything else is refused with a suggestion rather than guessed.
+        if canonical is not None and (pid in every or _is_alias(pid, canonical)):
+            chosen.append(canonical)
+        else:
+            unknown_ids.append(text)
+            hint = f' Did you mean "{canonical}"?' if canonical else ""
+            print(f'outagetray: "{text}" is not a platform OutageTray knows.{hint}', file=sys.stderr)
     if unknown_ids:
+        print(f"outagetray: known platforms: {', '.join(sorted(every))}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
-    return settings, [every[pid] for pid in dict.fromkeys(platform_ids)]
+    return settings, [every[pid] for pid in dict.fromkeys(chosen)]
+
+
+def _is_alias(text: str, canonical: str) -> bool:
+    from outagetray.core.catalog import ALIASES
+
+    return ALIASES.get(text) == canonical
 
 
 def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
@@ -211,7 +226,7 @@ def _print_table(report: object, out: TextIO) -> None:
     when = report.checked_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     out.write(f"OutageTray check, {when}\n")
     link = report.connectivity
-    out.write(f"Your connection: {link.state.value.replace('_', ' ')} ({link.detail})\n\n")
+    out.write(f"{link.headline} ({link.detail}).\n\n")
     if not report.platforms:
         out.write("No platforms are watched. Add some in Settings or with --platform ID.\n")
         return

@@ -213,7 +213,8 @@ def test_one_failed_probe_is_unknown_never_down(
     code, report = run_json(capsys, "--config", str(path), "check", "--json")
     x = report["platforms"][0]  # type: ignore[index]
     assert (code, x["verdict"]) == (3, "unknown")
-    assert "1 of 1 of OutageTray's own checks failed just now" in x["summary"]
+    assert x["summary"].startswith("1 of OutageTray's 1 own checks failed just now: ")
+    assert "One look cannot confirm an outage" in x["summary"]
     assert "502" in x["summary"]
     assert x["sources"][0] == {
         "type": "http_probe",
@@ -263,7 +264,7 @@ def test_installed_command_prints_a_readable_table_from_any_folder(peers: HTTPSe
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("OutageTray check, ")
-    assert lines[1] == "Your connection: online (2 of 2 connection checks passed)"
+    assert lines[1] == "Your connection is fine (2 of 2 connection checks passed)."
     assert any(line.split()[:2] == ["Reddit", "operational"] for line in lines)
     assert any(line.split()[:3] == ["Discord", "major", "outage"] for line in lines)
     assert any("Affected:" in line and "Voice › US East" in line for line in lines)
@@ -278,3 +279,19 @@ def test_the_tray_app_without_a_desktop_says_so_instead_of_crashing(tmp_path: Pa
     assert done.returncode == 2
     assert "needs a desktop session" in done.stderr and "outagetray watch" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_platform_names_people_use_are_understood(
+    peers: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    peers.expect_request("/x/").respond_with_data("", status=302, headers={"Location": "/login"})
+    path = config(tmp_path, peers.url_for("").rstrip("/"), watch=["reddit"])
+    code, report = run_json(
+        capsys, "--config", str(path), "check", "--json", "--platform", "Twitter", "--platform", "X"
+    )
+    assert [p["id"] for p in report["platforms"]] == ["x"]  # type: ignore[union-attr]
+    assert code == 0
+    assert main(["--config", str(path), "check", "--platform", "tweeter"]) == 2
+    err = capsys.readouterr().err
+    assert '"tweeter" is not a platform OutageTray knows' in err
+    assert "known platforms: bluesky, discord, facebook" in err

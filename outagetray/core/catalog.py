@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import replace
 from functools import lru_cache
 from types import MappingProxyType
@@ -25,6 +26,38 @@ PLATFORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 PROBE_TYPES = ("dns_probe", "http_probe")
 KINDS = ("social", "messaging", "video", "email", "blog", "shop", "community", "other")
 _KEYS = ("id", "name", "owner", "kind", "homepage", "note", "sources", "probes")
+
+
+#: What people call some platforms, for hints and the command line's --platform.
+ALIASES = {
+    "twitter": "x",
+    "x.com": "x",
+    "fb": "facebook",
+    "ig": "instagram",
+    "insta": "instagram",
+    "wa": "whatsapp",
+    "yt": "youtube",
+    "bsky": "bluesky",
+    "wordpress": "wordpress-com",
+    "wordpress.com": "wordpress-com",
+    "wp": "wordpress-com",
+    "google-mail": "gmail",
+    "fb-messenger": "messenger",
+}
+
+
+def guess_id(text: str, known: Collection[str]) -> str | None:
+    """The platform id someone most likely meant: same id in other case, a common name, or a near spelling."""
+    import difflib
+
+    wanted = text.strip().lower()
+    if wanted in known:
+        return wanted
+    alias = ALIASES.get(wanted)
+    if alias in known:
+        return alias
+    close = difflib.get_close_matches(wanted, sorted(known), n=1)
+    return close[0] if close else None
 
 
 class PlatformError(ValueError):
@@ -51,7 +84,7 @@ def make_probe(table: object) -> SourceSpec:
     if probe_type == "http_probe":
         url = table.get("url")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise ValueError(f"an http_probe needs a url starting with https:// (found {url!r})")
+            raise ValueError(f"an http_probe needs a url starting with https:// or http:// (found {url!r})")
         extra = set(table) - {"type", "url"}
         if extra:
             raise ValueError(f"{sorted(extra)[0]!r} is not an option of an http_probe")

@@ -122,8 +122,9 @@ def assess(
     probe_note = ""
     if failing:
         probe_note = (
-            f"{len(failing)} of {len(probes)} of OutageTray's own checks failed just now "
-            f"({failing[0].detail}); `outagetray watch` confirms an outage over several rounds"
+            f"{len(failing)} of OutageTray's {len(probes)} own checks failed just now: {failing[0].detail}. "
+            "One look cannot confirm an outage; the tray app and outagetray watch "
+            "confirm it over several rounds"
         )
     if readable:
         verdict = worst_known(r.reading.verdict for r in readable)
@@ -136,7 +137,7 @@ def assess(
             summary += f". {probe_note}"
         return report(verdict, summary, affected)
     if failing:
-        return report(Verdict.UNKNOWN, probe_note[0].upper() + probe_note[1:])
+        return report(Verdict.UNKNOWN, probe_note)
     if passing:
         return report(Verdict.OPERATIONAL, f"OutageTray's own checks pass ({len(passing)} of {len(probes)})")
     if probes:

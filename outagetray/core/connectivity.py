@@ -35,9 +35,23 @@ class ControlResult:
 
 @dataclass(frozen=True)
 class ConnectivityReport:
+    """The state of the user's own connection; ``detail`` is the evidence, ``headline`` the plain sentence."""
+
     state: Connectivity
     detail: str
     controls: tuple[ControlResult, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        return _HEADLINES[self.state]
+
+
+_HEADLINES = {
+    Connectivity.ONLINE: "Your connection is fine",
+    Connectivity.OFFLINE: "Your connection appears to be down",
+    Connectivity.CAPTIVE_PORTAL: "Your network shows a sign-in page instead of the internet",
+    Connectivity.UNKNOWN: "Your connection could not be checked",
+}
 
 
 def check_control(client: HttpClient, control: ControlCheck) -> ControlResult:
@@ -84,14 +98,8 @@ def summarize(results: Sequence[ControlResult]) -> ConnectivityReport:
             Connectivity.ONLINE, f"{len(good)} of {total} connection checks passed", tuple(results)
         )
     if captive:
-        return ConnectivityReport(
-            Connectivity.CAPTIVE_PORTAL,
-            f"your network shows a sign-in page instead of the internet: {captive[0].detail}",
-            tuple(results),
-        )
-    return ConnectivityReport(
-        Connectivity.OFFLINE, f"your connection appears down: {results[0].detail}", tuple(results)
-    )
+        return ConnectivityReport(Connectivity.CAPTIVE_PORTAL, captive[0].detail, tuple(results))
+    return ConnectivityReport(Connectivity.OFFLINE, results[0].detail, tuple(results))
 
 
 def check(client: HttpClient, controls: Sequence[ControlCheck]) -> ConnectivityReport:

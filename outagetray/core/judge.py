@@ -182,7 +182,8 @@ class _Probes:
                     Verdict.MAJOR_OUTAGE if all(k == "all" for k in recent) else Verdict.PARTIAL_OUTAGE
                 )
             failing = sum(1 for r in results if r.outcome == "unhealthy")
-            since = self.first_failure.strftime("%H:%M") if self.first_failure else ""
+            # Local time: the same clock the user sees in the window and the menu.
+            since = self.first_failure.astimezone().strftime("%H:%M") if self.first_failure else ""
             self.evidence = f"{failing} of {len(results)} checks failed since {since}; {evidence_now}"
         elif kind == "clean":
             self.refused_since = None

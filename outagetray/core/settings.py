@@ -20,7 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from outagetray.core.catalog import DEFAULT_WATCH, PlatformError, builtin_platforms, platform_from_table
+from outagetray.core.catalog import (
+    DEFAULT_WATCH,
+    PlatformError,
+    builtin_platforms,
+    guess_id,
+    platform_from_table,
+)
 from outagetray.core.model import Platform
 
 APP_NAME = "OutageTray"
@@ -160,6 +166,10 @@ def load_or_recover(path: Path | None = None, now: datetime | None = None) -> tu
     """
     result = load(path)
     if result.ok:
+        if result.warnings:
+            lines = ["Some lines of your settings file were not understood and are ignored:"]
+            lines += [f"• {warning}" for warning in result.warnings]
+            return result.settings, "\n".join(lines)
         return result.settings, ""
     backup = keep_aside(result.path, now)
     kept = (
@@ -244,15 +254,22 @@ class _Validator:
     def warn(self, path: tuple[str | int, ...], message: str) -> None:
         self.warnings.append(self._where(path) + message)
 
+    def unknown_key(self, path: tuple[str | int, ...], known: tuple[str, ...]) -> None:
+        """A key OutageTray does not know: ignored, with a guess at the one meant."""
+        close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        self.warn(path, f"not a setting OutageTray knows; it is ignored{hint}")
+
     def _where(self, path: tuple[str | int, ...]) -> str:
         line = self.lines.find(path)
         name = _dotted(path)
         return f"Line {line}, {name}: " if line else f"{name}: "
 
     def settings(self, data: dict[str, Any]) -> Settings:
+        sections = ("monitor", "connectivity", "network", "platforms", "notifications", "app")
         for key in data:
-            if key not in ("monitor", "connectivity", "network", "platforms", "notifications", "app"):
-                self.warn((key,), "not a setting OutageTray knows; it is ignored")
+            if key not in sections:
+                self.unknown_key((key,), sections)
         custom = self._platforms(data.get("platforms", []))
         known = set(builtin_platforms()) | {t["id"] for t in custom}
         monitor = self._table(data, "monitor")
@@ -260,9 +277,10 @@ class _Validator:
         interval = self._interval(monitor)
         confirm = self._rounds(monitor, "confirm_rounds", 3)
         recover = self._rounds(monitor, "recover_rounds", 2)
+        monitor_keys = ("watch", "interval_seconds", "confirm_rounds", "recover_rounds")
         for key in monitor:
-            if key not in ("watch", "interval_seconds", "confirm_rounds", "recover_rounds"):
-                self.warn(("monitor", key), "not a setting OutageTray knows; it is ignored")
+            if key not in monitor_keys:
+                self.unknown_key(("monitor", key), monitor_keys)
         controls = self._controls(self._table(data, "connectivity"))
         nameservers = self._nameservers(self._table(data, "network"))
         notifications = self._notifications(self._table(data, "notifications"), known)
@@ -273,7 +291,7 @@ class _Validator:
             start_at_login = False
         for key in app:
             if key != "start_at_login":
-                self.warn(("app", key), "not a setting OutageTray knows; it is ignored")
+                self.unknown_key(("app", key), ("start_at_login",))
         return Settings(
             watch=watch,
             interval_seconds=interval,
@@ -289,9 +307,10 @@ class _Validator:
     def _notifications(self, section: Mapping[str, Any], known: set[str]) -> Notifications:
         defaults = Notifications()
         path = ("notifications",)
+        notification_keys = ("enabled", "muted", "quiet_hours", "sound", "cooldown_minutes")
         for key in section:
-            if key not in ("enabled", "muted", "quiet_hours", "sound", "cooldown_minutes"):
-                self.warn((*path, key), "not a setting OutageTray knows; it is ignored")
+            if key not in notification_keys:
+                self.unknown_key((*path, key), notification_keys)
         enabled, sound = section.get("enabled", True), section.get("sound", False)
         for key, value in (("enabled", enabled), ("sound", sound)):
             if not isinstance(value, bool):
@@ -302,7 +321,9 @@ class _Validator:
             muted = []
         for pid in muted:
             if pid not in known:
-                self.problem((*path, "muted"), f'"{pid}" is not a platform OutageTray knows')
+                guess = guess_id(pid, known)
+                hint = f'; did you mean "{guess}"?' if guess else ""
+                self.problem((*path, "muted"), f'"{pid}" is not a platform OutageTray knows{hint}')
         cooldown = section.get("cooldown_minutes", defaults.cooldown_minutes)
         if isinstance(cooldown, bool) or not isinstance(cooldown, int) or not 0 <= cooldown <= 1440:
             self.problem((*path, "cooldown_minutes"), "must be a whole number of minutes from 0 to 1440")
@@ -344,8 +365,8 @@ class _Validator:
         result: list[str] = []
         for pid in value:
             if pid not in known:
-                close = difflib.get_close_matches(pid, sorted(known), n=1)
-                hint = f' Did you mean "{close[0]}"?' if close else ""
+                guess = guess_id(pid, known)
+                hint = f' Did you mean "{guess}"?' if guess else ""
                 self.problem(("monitor", "watch"), f'"{pid}" is not a platform OutageTray knows.{hint}')
             elif pid not in result:
                 result.append(pid)
@@ -371,7 +392,7 @@ class _Validator:
     def _controls(self, section: Mapping[str, Any]) -> tuple[ControlCheck, ...]:
         for key in section:
             if key != "controls":
-                self.warn(("connectivity", key), "not a setting OutageTray knows; it is ignored")
+                self.unknown_key(("connectivity", key), ("controls",))
         if "controls" not in section:
             return DEFAULT_CONTROLS
         value = section["controls"]

@@ -41,7 +41,7 @@ def tooltip_text(report: RoundReport | None) -> str:
     if not report.statuses:
         return "OutageTray: no platforms are watched"
     if report.connectivity.state != "online":
-        return f"OutageTray: {report.connectivity.detail}"
+        return f"OutageTray: {report.connectivity.headline}"
     lines = [f"{s.platform.name}: {s.verdict.label}" for s in report.statuses if s.verdict != "operational"]
     if not lines:
         return f"All {len(report.statuses)} platforms operational"
@@ -114,7 +114,7 @@ class Tray(QObject):
             return [("Checking platforms…", "")]
         lines = []
         if report.connectivity.state != "online":
-            lines.append((f"Your connection: {report.connectivity.detail}", ""))
+            lines.append((report.connectivity.headline, ""))
         if not report.statuses:
             lines.append(("No platforms watched yet", ""))
         for status in report.statuses:

@@ -198,10 +198,10 @@ class StatusWindow(QWidget):
         self._pending = None
         link = report.connectivity
         if link.state is Connectivity.ONLINE:
-            _set_text(self.connection, f"Your connection is fine ({link.detail}).")
+            _set_text(self.connection, f"{link.headline} ({link.detail}).")
         else:
             _set_text(
-                self.connection, f"Your connection: {link.detail}. Platforms cannot be checked meanwhile."
+                self.connection, f"{link.headline} ({link.detail}). Platforms cannot be checked meanwhile."
             )
         selected = self._selected_id()
         self._statuses = report.statuses

@@ -229,3 +229,19 @@ def test_the_app_says_nothing_when_the_file_is_fine(tmp_path: Path) -> None:
     settings, message = s.load_or_recover(path)
     assert (settings.interval_seconds, message) == (90, "")
     assert path.exists()
+
+
+def test_unknown_keys_get_a_guess_and_the_app_shows_them(tmp_path: Path) -> None:
+    path = write(tmp_path, "[notification]\nsound = true\n\n[monitor]\ninterval = 60\n")
+    result = s.load(path)
+    assert result.ok
+    assert (
+        'Line 1, notification: not a setting OutageTray knows; it is ignored (did you mean "notifications"?)'
+        in (result.warnings)
+    )
+    assert any("monitor.interval: not a setting" in w and '"interval_seconds"' in w for w in result.warnings)
+    settings, message = s.load_or_recover(path)
+    assert settings == s.Settings()
+    assert message.startswith("Some lines of your settings file were not understood and are ignored:")
+    assert "did you mean" in message
+    assert path.exists()  # nothing was wrong enough to move the file aside

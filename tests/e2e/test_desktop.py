@@ -161,4 +161,5 @@ def test_tray_icon_notifications_and_click(
             except subprocess.TimeoutExpired:
                 app.kill()
             log.close()
+        assert app.returncode == 0  # SIGTERM quits cleanly, as the menu's Quit does
         assert "Traceback" not in (tmp_path / "app.log").read_text(errors="replace")

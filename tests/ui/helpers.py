@@ -12,7 +12,7 @@ from outagetray.core.monitor import RoundReport
 from outagetray.core.poller import SourceResult
 
 ONLINE = ConnectivityReport(Connectivity.ONLINE, "2 of 2 connection checks passed")
-OFFLINE = ConnectivityReport(Connectivity.OFFLINE, "your connection appears down: could not connect")
+OFFLINE = ConnectivityReport(Connectivity.OFFLINE, "could not connect to connectivitycheck.gstatic.com")
 AT = datetime(2026, 11, 25, 16, 2, tzinfo=UTC)
 
 

@@ -49,8 +49,8 @@ def test_offline_shows_unknown_whatever_the_platforms_say(qtbot: QtBot) -> None:
     tray = Tray()
     tray.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE), link=OFFLINE))
     assert tray.state == "unknown"
-    assert tray.icon.toolTip() == "OutageTray: your connection appears down: could not connect"
-    assert texts(tray.menu)[0] == "Your connection: your connection appears down: could not connect"
+    assert tray.icon.toolTip() == "OutageTray: Your connection appears to be down"
+    assert texts(tray.menu)[0] == "Your connection appears to be down"
 
 
 def test_menu_is_always_there_with_every_entry(qtbot: QtBot) -> None:

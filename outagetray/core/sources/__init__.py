@@ -98,7 +98,9 @@ def make_spec(table: object) -> SourceSpec:
     fmt = FORMATS[source_type]
     url = table.get("url")
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise ValueError(f"a {source_type} source needs a url starting with https:// (found {url!r})")
+        raise ValueError(
+            f"a {source_type} source needs a url starting with https:// or http:// (found {url!r})"
+        )
     options: dict[str, str] = {}
     for key, value in table.items():
         if key in ("type", "url"):
