@@ -28,10 +28,11 @@ import plistlib
 import re
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
+
+from outagetray.core.atomic import write_atomic
 
 APP_NAME = "OutageTray"
 ENTRY_NAME = "outagetray.desktop"
@@ -412,22 +413,9 @@ def _plain_errors(action: str, folder: Path) -> Iterator[None]:
 
 
 def _write_atomic(path: Path, data: bytes, *, action: str) -> None:
-    """Write through a temporary file in the same folder, then rename it over the target."""
-    folder = path.parent
-    with _plain_errors(action, folder):
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; these entries are ordinary config files
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+    """Write atomically; these entries are ordinary config files (0644), errors in plain words."""
+    with _plain_errors(action, path.parent):
+        write_atomic(path, data, mode=0o644)
 
 
 def _remove(path: Path) -> None:

@@ -10,9 +10,7 @@ crash mid-save can never leave a half-written file behind.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from outagetray.core.atomic import write_atomic
 from outagetray.core.catalog import (
     DEFAULT_WATCH,
     PlatformError,
@@ -224,19 +223,9 @@ def save(settings: Settings, path: Path | None = None) -> Path:
     import tomli_w
 
     path = path or default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = "# OutageTray settings. Edit while the app is closed, or use its Settings window.\n"
     payload += tomli_w.dumps(to_toml_data(settings))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, payload.encode("utf-8"))
     return path
 
 

@@ -8,11 +8,11 @@ no reason to stop the app.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+
+from outagetray.core.atomic import write_atomic
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,7 @@ def load(path: Path | None = None) -> AppState:
 def save(state: AppState, path: Path | None = None) -> None:
     """Write atomically; called off the UI thread."""
     path = path or default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".state.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(state), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(asdict(state)).encode("utf-8"))
 
 
 #: "Pause alerts until tomorrow" ends at this local hour the next day: the start of a working day.
