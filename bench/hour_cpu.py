@@ -11,32 +11,14 @@ import json
 import resource
 import subprocess
 import sys
-import threading
-from datetime import UTC, datetime, timedelta
 
+from bench.clock import FastClock
 from outagetray.core.model import Platform, SourceSpec
 from outagetray.core.monitor import Monitor, MonitorConfig
 from outagetray.core.probes import DnsConfig, parse_nameserver
 
 PLATFORMS = 25
 ROUNDS = 60
-
-
-class FastClock:
-    def __init__(self) -> None:
-        self.mono = 0.0
-        self.wall = datetime(2026, 11, 25, tzinfo=UTC)
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def now(self) -> datetime:
-        return self.wall
-
-    def wait(self, event: threading.Event, timeout: float) -> bool:
-        self.mono += max(0.0, timeout)
-        self.wall += timedelta(seconds=max(0.0, timeout))
-        return event.is_set()
 
 
 def cpu() -> float:

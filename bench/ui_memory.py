@@ -17,11 +17,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.clock import FastClock
 
 ROUNDS = 1000
 TICK_MS = 5
@@ -32,29 +32,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-class FastClock:
-    """Real wall time is not needed: each wait returns at once, so rounds run back to back."""
-
-    def __init__(self) -> None:
-        self.mono = 0.0
-        self.wall = datetime(2026, 11, 25, tzinfo=UTC)
-        self.lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self.lock:
-            return self.mono
-
-    def now(self) -> datetime:
-        with self.lock:
-            return self.wall
-
-    def wait(self, event: threading.Event, timeout: float) -> bool:
-        with self.lock:
-            self.mono += max(0.0, timeout)
-            self.wall += timedelta(seconds=max(0.0, timeout))
-        return event.wait(0.0005)
 
 
 class StallMeter:
