@@ -26,6 +26,7 @@ def test_plain_body_escapes_markup_and_straight_quotes() -> None:
     assert plain_body('a <b>x</b> & "y"') == "a &lt;b&gt;x&lt;/b&gt; &amp; ”y”"
 
 
+@pytest.mark.filterwarnings("ignore:The Python dbus package is not installed")
 def test_plyer_is_used_off_the_ui_thread(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     from plyer import notification
 
