@@ -94,13 +94,16 @@ def child_ours(peers: dict[str, Any], folder: Path) -> dict[str, Any]:
         f'[connectivity]\ncontrols = [{{ url = "{bases[0]}/summary.json", expect_status = 200 }}]\n\n'
         f'[network]\nnameservers = ["{peers["dns"]}"]\n\n{platforms}'
     )
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    # Measured as on a desktop with a system tray: the icon only, the window not opened
+    # (offscreen Qt has no tray, so without this the app would open its window and say why).
+    QSystemTrayIcon.isSystemTrayAvailable = staticmethod(lambda: True)  # type: ignore[method-assign]
     main = App(config, state_path=folder / "state.json", interval=60)
     main.clock = FastClock()
     main.collector = collector
-    # Measured as on a desktop with a system tray: the icon only, the window not opened
-    # (offscreen Qt has no tray, so without this the window would open instead).
-    main.has_tray = True
     main.show()
+    assert main._window is None, "the window was built: this is not the tray-only case"
     main.start_monitor()
     assert main.monitor is not None
     monitor = main.monitor
