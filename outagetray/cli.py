@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from outagetray.core.model import Platform
     from outagetray.core.settings import Settings
 
+#: Usage and settings mistakes; the other exit codes of check live in core/check.py.
 EXIT_USAGE = 2
 
 

@@ -22,7 +22,6 @@ from outagetray.core.settings import ControlCheck
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
-EXIT_USAGE = 2
 EXIT_UNKNOWN = 3
 
 
