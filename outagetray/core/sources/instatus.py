@@ -89,22 +89,15 @@ def _read(data: dict[str, Any]) -> Reading:
             signals.append(Verdict.UNKNOWN)
             unclear.append(problem_text)
 
-    for item in incidents:
-        note, problem_text = _incident(item)
-        if note is None:
-            ignored += 1
-            continue
-        notes.append(note)
-        if problem_text:
-            unclear.append(problem_text)
-    for item in maintenances:
-        note, problem_text = _maintenance(item)
-        if note is None:
-            ignored += 1
-            continue
-        notes.append(note)
-        if problem_text:
-            unclear.append(problem_text)
+    for items, read_item in ((incidents, _incident), (maintenances, _maintenance)):
+        for item in items:
+            note, problem_text = read_item(item)
+            if note is None:
+                ignored += 1
+                continue
+            notes.append(note)
+            if problem_text:
+                unclear.append(problem_text)
 
     verdict = worst([*signals, *(note.verdict for note in notes)])
     if unclear:
