@@ -1,0 +1,62 @@
+"""PySide6's import hook no longer keeps the source of every imported module in memory.
+
+Each check runs in a fresh interpreter: the hook only sees imports made after PySide6,
+and this test process has imported everything long ago.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+# What the running app imports after Qt: the monitor's stack. (Importing any of
+# outagetray.ui would install the fix, so the upstream runs import only this.)
+HEAVY = "import outagetray.core.monitor, outagetray.core.check, requests, dns.resolver"
+OURS = "import outagetray.ui\nimport outagetray.ui.tray, outagetray.app"
+UPSTREAM = "import PySide6.QtCore"
+
+
+def _run(first_import: str) -> dict[str, object]:
+    code = (
+        f"import sys, json, linecache\n{first_import}\n{HEAVY}\n"
+        "feature = sys.modules['shibokensupport.feature']\n"
+        "print(json.dumps({'cached': sorted(linecache.cache), "
+        "'answers': feature.pyside_feature_dict}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    result: dict[str, object] = json.loads(out.stdout.splitlines()[-1])
+    return result
+
+
+def test_imported_modules_are_not_kept_in_linecache() -> None:
+    ours = _run(OURS)
+    upstream = _run(UPSTREAM)
+
+    # Without the fix every module imported after PySide6 stays cached (requests,
+    # urllib3, dnspython, ours): the comparison shows the test can tell the difference.
+    assert any("requests" in name for name in upstream["cached"])  # type: ignore[attr-defined]
+    assert len(upstream["cached"]) > 50  # type: ignore[arg-type]
+    assert ours["cached"] == []
+
+
+def test_pyside_gets_the_same_answers() -> None:
+    ours = _run(OURS)["answers"]
+    upstream = _run(UPSTREAM)["answers"]
+    assert isinstance(ours, dict) and isinstance(upstream, dict)
+    common = set(ours) & set(upstream)
+    assert len(common) > 100
+    assert {name: ours[name] for name in common} == {name: upstream[name] for name in common}
+    # Modules that use PySide6 are still told apart from the rest.
+    assert ours["outagetray.ui.icons"] == 0
+    assert ours["requests"] == -1
+    assert upstream["requests"] == -1
+
+
+def test_installing_twice_wraps_once() -> None:
+    from outagetray.ui import feature_scan
+
+    feature = sys.modules["shibokensupport.feature"]
+    first = feature._mod_uses_pyside
+    assert feature_scan.install() is True
+    assert feature._mod_uses_pyside is first
