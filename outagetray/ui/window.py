@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QShowEvent
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -101,6 +101,11 @@ class StatusWindow(QWidget):
         super().__init__(parent)
         self.setWindowTitle("OutageTray")
         self.resize(760, 460)
+        # Ctrl+W (Cmd+W on macOS): the window goes back to the tray; the app keeps watching.
+        # setKeys: the standard key has several bindings (Ctrl+F4 and Ctrl+W on Linux).
+        close = QShortcut(self)
+        close.setKeys(QKeySequence.StandardKey.Close)
+        close.activated.connect(self.close)
         self._statuses: tuple[PlatformStatus, ...] = ()
         self._pending: RoundReport | None = None
 

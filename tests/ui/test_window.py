@@ -98,3 +98,18 @@ def test_a_hidden_window_draws_the_latest_round_when_shown(qtbot: QtBot) -> None
     assert window.table.rowCount() == 0  # nothing drawn while hidden
     window.show()
     assert window.table.item(0, 1).text() == "major outage"
+
+
+def test_ctrl_w_sends_the_window_back_to_the_tray(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+
+    window = StatusWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):  # a shortcut only reaches the active window
+        window.show()
+        window.activateWindow()
+    saved: list[str] = []
+    window.geometry_changed.connect(saved.append)  # closed the normal way: geometry kept
+    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert not window.isVisible()
+    assert saved
