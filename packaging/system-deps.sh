@@ -8,8 +8,8 @@ set -eu
 
 RUN_PKGS="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libfontconfig1 \
-libdbus-1-3 fonts-dejavu-core"
-TEST_PKGS="xvfb xauth dbus dbus-x11 dunst trayer xdotool x11-utils imagemagick libnotify-bin desktop-file-utils appstream"
+libdbus-1-3 fonts-dejavu-core libnotify-bin"
+TEST_PKGS="xvfb xauth dbus dbus-x11 dunst trayer xdotool x11-utils imagemagick desktop-file-utils appstream"
 
 case "${1:-run}" in
   run) wanted="$RUN_PKGS" ;;

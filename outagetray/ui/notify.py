@@ -1,14 +1,20 @@
 """Native desktop notifications, with fallbacks that always end somewhere.
 
-Back-ends are tried in order and created lazily, the first time something is shown
+Back-ends are tried in order and chosen lazily, the first time something is shown
 (so plyer is not imported at start-up):
 
-1. plyer: the desktop's own notifications (D-Bus on Linux, the Action Center on
-   Windows, Notification Center on macOS). Its call can block (on Linux it may run
-   ``notify-send``), so it runs on a worker thread.
-2. Qt's ``QSystemTrayIcon.showMessage``: a balloon from the tray icon where plyer has
-   no back-end. It is also the only one that reports a click (``messageClicked``).
-3. One clear line in the log when neither can show anything.
+1. On Linux and the BSDs, ``notify-send`` (libnotify 0.7.10 or later) run through
+   QProcess, with a default action: the desktop's own notification, and a click on it
+   opens the window. plyer runs the same program there but without an action, so it
+   cannot report clicks. QProcess keeps this off the UI thread without a thread of
+   our own: the program waits for the click while the event loop reads its output.
+2. plyer: the desktop's own notifications elsewhere (the Action Center on Windows,
+   Notification Center on macOS, the desktop portal inside Flatpak), and on Linux
+   when ``notify-send`` is too old for actions. Its call can block, so it runs on a
+   worker thread.
+3. Qt's ``QSystemTrayIcon.showMessage``: a balloon from the tray icon where neither
+   works; it reports clicks too (``messageClicked``).
+4. One clear line in the log when nothing can show anything.
 
 Nothing here takes focus: a notification never raises or activates the window;
 only the user's click does.
@@ -24,8 +30,9 @@ import sys
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from outagetray.core.alerts import Notification
@@ -34,6 +41,32 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "OutageTray"
 TIMEOUT_SECONDS = 10
+DEFAULT_ACTION = "default"
+#: How long a notification stays clickable. notify-send waits for the click, and a
+#: desktop that keeps notifications until dismissed (GNOME, or urgent ones in dunst)
+#: would keep it waiting for ever; after this the waiting program is ended.
+CLICKABLE_SECONDS = 3600
+_ICONS = {"down": "outage", "degraded": "degraded", "recovered": "operational"}
+
+
+def notify_send_path() -> str | None:
+    """The ``notify-send`` program, where it is this desktop's way to notify.
+
+    Inside Flatpak notifications go through the desktop portal (plyer's path) instead.
+    """
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return None
+    if os.environ.get("FLATPAK_ID"):
+        return None
+    return shutil.which("notify-send")
+
+
+def _icon_for(kind: str) -> str | None:
+    """A file path to the state icon for this kind of news, if resources are plain files."""
+    from outagetray import assets
+
+    icon = assets.resource(f"icons/{_ICONS.get(kind, 'unknown')}.svg")
+    return str(icon) if isinstance(icon, Path) and icon.is_file() else None
 
 
 def plyer_usable() -> bool:
@@ -80,11 +113,16 @@ class Notifier(QObject):
         parent: QObject | None = None,
         *,
         use_plyer: Callable[[], bool] = plyer_usable,
+        notify_send: Callable[[], str | None] = notify_send_path,
     ) -> None:
         super().__init__(parent)
         self._tray = tray
         self._use_plyer = use_plyer
         self._plyer_ok: bool | None = None
+        self._find_notify_send = notify_send
+        self._notify_send: str | None = None
+        self._notify_send_checked = False
+        self._waiting: set[_NotifySendRun] = set()  # notify-send programs waiting for a click
         self._pool: ThreadPoolExecutor | None = None
         self.shown: list[tuple[str, Notification]] = []  # (back-end, notification), for tests and logs
         self._plyer_failed.connect(self._fallback)
@@ -94,6 +132,15 @@ class Notifier(QObject):
     def show(self, note: Notification) -> None:
         if note.sound:
             QApplication.beep()
+        if not self._notify_send_checked:
+            self._notify_send_checked = True
+            self._notify_send = self._find_notify_send()
+        if self._notify_send is not None:
+            self._send_notify_send(self._notify_send, note)
+            return
+        self._show_plyer_or_fallback(note)
+
+    def _show_plyer_or_fallback(self, note: Notification) -> None:
         if self._plyer_ok is None:
             self._plyer_ok = self._use_plyer()
         if self._plyer_ok:
@@ -106,6 +153,53 @@ class Notifier(QObject):
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False)
+        for run in list(self._waiting):
+            run.end()
+
+    def _send_notify_send(self, program: str, note: Notification) -> None:
+        args = [
+            f"--app-name={APP_NAME}",
+            f"--urgency={note.urgency}",
+            f"--expire-time={TIMEOUT_SECONDS * 1000}",
+            "--hint=string:desktop-entry:outagetray",
+            "--print-id",  # printed once the desktop has taken it: that is "shown"
+            f"--action={DEFAULT_ACTION}=Open OutageTray",
+        ]
+        icon = _icon_for(note.kind)
+        if icon:
+            args.append(f"--icon={icon}")
+        args += ["--", note.title, plain_body(note.body)]  # "--": a title never reads as an option
+        # No Qt parent and no lambdas holding it: the set is its only owner, and it is
+        # dropped on the turn of the event loop after it ends (never inside its own
+        # signal, and never deleted twice by a parent and by Python).
+        run = _NotifySendRun(note)
+        run.taken.connect(self._notify_send_taken)
+        run.clicked.connect(self.clicked.emit)
+        run.failed.connect(self._notify_send_failed)
+        run.ended.connect(self._notify_send_ended)
+        self._waiting.add(run)
+        run.start(program, args)
+
+    def _notify_send_taken(self, run: _NotifySendRun) -> None:
+        self.shown.append(("notify-send", run.note))
+
+    def _notify_send_ended(self, run: _NotifySendRun) -> None:
+        QTimer.singleShot(0, self, lambda: self._waiting.discard(run))
+
+    def _notify_send_failed(self, run: _NotifySendRun, reason: str) -> None:
+        note = run.note
+        self._notify_send = None  # decided for the rest of the session
+        if "unknown option" in reason.lower():
+            # libnotify before 0.7.10 has neither --action nor --print-id: plyer shows
+            # the notification without them.
+            log.info("notify-send here has no actions; clicking a notification will not open the window")
+            self._show_plyer_or_fallback(note)
+            return
+        log.info("notify-send could not show the notification (%s); falling back", reason)
+        if reason == _NOT_STARTED:
+            self._show_plyer_or_fallback(note)
+        else:  # it ran and the desktop refused it: plyer would run the same program
+            self._fallback(note)
 
     def _send_plyer(self, note: Notification) -> None:
         # Worker thread: talk to plyer only; hand any failure back to the UI thread by signal.
@@ -141,3 +235,62 @@ class Notifier(QObject):
             return
         log.warning("could not show a notification (no notification service and no tray): %s", note.title)
         self.shown.append(("log", note))
+
+
+_NOT_STARTED = "the program could not be started"
+
+
+class _NotifySendRun(QObject):
+    """One notify-send program: tells when the desktop has taken the notification
+    (``--print-id`` prints its id), when the user clicks it (the action's name is
+    printed), or why it failed. It ends by itself when the notification closes, and
+    is ended after CLICKABLE_SECONDS otherwise.
+    """
+
+    taken = Signal(object)  # self
+    clicked = Signal()
+    failed = Signal(object, str)  # self, why
+    ended = Signal(object)  # self
+
+    def __init__(self, note: Notification) -> None:
+        super().__init__()
+        self.note = note
+        self._process = QProcess(self)
+        self._output = b""
+        self._taken = False
+        self._clicked = False
+        self._process.readyReadStandardOutput.connect(self._read)
+        self._process.finished.connect(self._finished)
+        self._process.errorOccurred.connect(self._error)
+
+    def start(self, program: str, args: list[str]) -> None:
+        QTimer.singleShot(CLICKABLE_SECONDS * 1000, self, self.end)
+        self._process.start(program, args)
+
+    def end(self) -> None:
+        """Stop waiting for a click; the notification stays where the desktop put it."""
+        if self._process.state() != QProcess.ProcessState.NotRunning:
+            self._process.kill()
+            self._process.waitForFinished(1000)
+
+    def _read(self) -> None:
+        self._output += bytes(self._process.readAllStandardOutput().data())
+        lines = [line.strip() for line in self._output.decode("utf-8", "replace").splitlines()]
+        if lines and lines[0].isdigit() and not self._taken:
+            self._taken = True
+            self.taken.emit(self)
+        if DEFAULT_ACTION in lines[1:] and not self._clicked:
+            self._clicked = True  # one click, one window
+            self.clicked.emit()
+
+    def _finished(self, code: int, _status: QProcess.ExitStatus) -> None:
+        self._read()
+        if not self._taken and self._process.exitStatus() == QProcess.ExitStatus.NormalExit:
+            error = bytes(self._process.readAllStandardError().data()).decode("utf-8", "replace").strip()
+            self.failed.emit(self, error.splitlines()[0] if error else f"exit code {code}")
+        self.ended.emit(self)
+
+    def _error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.failed.emit(self, _NOT_STARTED)
+            self.ended.emit(self)

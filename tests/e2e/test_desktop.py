@@ -1,6 +1,6 @@
 """OutageTray in a real X session: the tray icon is embedded, exactly one "down" and one
-"recovered" notification reach the notification daemon, and a click on the icon opens
-the window. Runs the installed ``outagetray`` command against loopback peers.
+"recovered" notification reach the notification daemon, and a click on the notification
+or on the icon opens the window. Runs the installed ``outagetray`` command against loopback peers.
 
 Set OUTAGETRAY_SCREENSHOTS=<folder> to also save the screenshots used in docs/.
 """
@@ -130,6 +130,16 @@ def test_tray_icon_notifications_and_click(
             assert body
             time.sleep(3)  # more rounds of the same outage: no second notification
             assert len(desktop.notifications()) == 1
+
+            # Clicking the notification (its default action, which is what `dunstctl
+            # action` invokes) opens the window; Ctrl+W sends it back to the tray.
+            assert desktop.visible_windows("OutageTray") == []
+            desktop.run("dunstctl", "action", "0")
+            (window,) = wait_for(
+                "the window to open from the notification", lambda: desktop.visible_windows("OutageTray")
+            )
+            desktop.run("xdotool", "windowfocus", "--sync", window, "key", "ctrl+w")
+            wait_for("the window to close on Ctrl+W", lambda: not desktop.visible_windows("OutageTray"))
 
             state["body"] = summary("none", "operational")
             both = wait_for(

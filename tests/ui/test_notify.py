@@ -1,9 +1,19 @@
-"""Notification back-ends in order: plyer off the UI thread, Qt's balloon, then one log line."""
+"""Notification back-ends in order: notify-send with a click action, plyer off the UI
+thread, Qt's balloon, then one log line.
+
+The notify-send tests run real programs: small scripts that stand in for notify-send
+and behave as the real one does with a notification daemon (print the id, then the
+action's name on a click), as libnotify before 0.7.10 does (no --action), and as it does
+when no daemon answers. The real notify-send and daemon are exercised in tests/e2e.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -34,7 +44,7 @@ def test_plyer_is_used_off_the_ui_thread(qtbot: QtBot, monkeypatch: pytest.Monke
     monkeypatch.setattr(
         notification, "notify", lambda **kw: calls.append((threading.current_thread().name, kw))
     )
-    notifier = Notifier(None, use_plyer=lambda: True)
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: None)
     notifier.show(NOTE)
     qtbot.waitUntil(lambda: bool(notifier.shown), timeout=2000)
     thread, kwargs = calls[0]
@@ -55,7 +65,7 @@ def test_a_failing_plyer_falls_back_and_is_not_tried_again(
         raise NotImplementedError("no usable implementation")
 
     monkeypatch.setattr(notification, "notify", broken)
-    notifier = Notifier(None, use_plyer=lambda: True)
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: None)
     with caplog.at_level(logging.WARNING, logger=notify.__name__):
         notifier.show(NOTE)
         qtbot.waitUntil(lambda: bool(notifier.shown), timeout=2000)
@@ -66,7 +76,7 @@ def test_a_failing_plyer_falls_back_and_is_not_tried_again(
 
 
 def test_without_plyer_and_tray_one_log_line(qtbot: QtBot, caplog: pytest.LogCaptureFixture) -> None:
-    notifier = Notifier(None, use_plyer=lambda: False)
+    notifier = Notifier(None, use_plyer=lambda: False, notify_send=lambda: None)
     with caplog.at_level(logging.WARNING, logger=notify.__name__):
         notifier.show(NOTE)
     assert notifier.shown == [("log", NOTE)]
@@ -80,3 +90,119 @@ def test_plyer_needs_a_real_backend_on_linux(monkeypatch: pytest.MonkeyPatch) ->
     assert notify.plyer_usable() is False
     monkeypatch.setattr(notify.shutil, "which", lambda name: "/usr/bin/notify-send")
     assert notify.plyer_usable() is True
+
+
+def fake_notify_send(folder: Path, body: str) -> tuple[str, Path]:
+    """A stand-in notify-send that records its arguments, then runs ``body`` (sh)."""
+    script = folder / "notify-send"
+    record = folder / "argv"
+    script.write_text(f'#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done > "{record}"\n{body}\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(script), record
+
+
+def test_notify_send_shows_it_and_a_click_opens_the_window(qtbot: QtBot, tmp_path: Path) -> None:
+    program, record = fake_notify_send(tmp_path, "echo 17; sleep 0.3; echo default")
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    with qtbot.waitSignal(notifier.clicked, timeout=5000):
+        notifier.show(NOTE)
+    assert notifier.shown == [("notify-send", NOTE)]
+    argv = record.read_text().splitlines()
+    assert "--app-name=OutageTray" in argv
+    assert "--urgency=critical" in argv
+    assert "--action=default=Open OutageTray" in argv
+    assert "--print-id" in argv
+    assert "--hint=string:desktop-entry:outagetray" in argv
+    icon = next(a for a in argv if a.startswith("--icon="))
+    assert icon.endswith("outage.svg") and os.path.isfile(icon.removeprefix("--icon="))
+    # The title and body come last, after "--", the body escaped for markup.
+    assert argv[-3:] == ["--", NOTE.title, plain_body(NOTE.body)]
+    qtbot.waitUntil(lambda: not notifier._waiting, timeout=3000)
+
+
+def test_a_notification_that_closes_unclicked_opens_nothing(qtbot: QtBot, tmp_path: Path) -> None:
+    program, _record = fake_notify_send(tmp_path, "echo 18")
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    clicks: list[bool] = []
+    notifier.clicked.connect(lambda: clicks.append(True))
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: bool(notifier.shown) and not notifier._waiting, timeout=5000)
+    assert notifier.shown == [("notify-send", NOTE)]
+    assert clicks == []
+
+
+def test_old_notify_send_without_actions_hands_over_to_plyer(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plyer import notification
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(notification, "notify", lambda **kw: calls.append(kw))
+    # What libnotify 0.7.9 prints for an option it does not know, and its exit code.
+    program, _record = fake_notify_send(tmp_path, 'echo "Unknown option --print-id" >&2; exit 1')
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
+    assert notifier.shown == [("plyer", NOTE)]
+    notifier.show(NOTE)  # decided once: straight to plyer
+    qtbot.waitUntil(lambda: len(notifier.shown) == 2, timeout=5000)
+    assert notifier.shown[-1] == ("plyer", NOTE)
+    assert len(calls) == 2
+    notifier.shutdown()
+
+
+def test_no_notification_daemon_falls_back_with_one_log_line(
+    qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    program, _record = fake_notify_send(
+        tmp_path,
+        'echo "GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown: '
+        'The name org.freedesktop.Notifications was not provided by any .service files" >&2; exit 1',
+    )
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    with caplog.at_level(logging.INFO, logger=notify.__name__):
+        notifier.show(NOTE)
+        qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
+    assert notifier.shown == [("log", NOTE)]  # no tray here: the log is the last resort
+    assert "ServiceUnknown" in caplog.text
+    assert "could not show a notification" in caplog.text
+
+
+def test_a_missing_program_falls_back_to_plyer(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plyer import notification
+
+    monkeypatch.setattr(notification, "notify", lambda **kw: None)
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: str(tmp_path / "gone"))
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
+    assert notifier.shown == [("plyer", NOTE)]
+    notifier.shutdown()
+
+
+def test_shutdown_stops_waiting_for_clicks(qtbot: QtBot, tmp_path: Path) -> None:
+    program, _record = fake_notify_send(tmp_path, "echo 19; exec sleep 60")
+    notifier = Notifier(None, use_plyer=lambda: False, notify_send=lambda: program)
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
+    (run,) = notifier._waiting
+    process = run._process
+    pid = process.processId()
+    assert pid > 0
+    notifier.shutdown()
+    assert process.state() == process.ProcessState.NotRunning
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_notify_send_is_not_used_inside_flatpak_or_off_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notify.shutil, "which", lambda name: "/usr/bin/notify-send")
+    monkeypatch.setattr(notify.sys, "platform", "linux")
+    monkeypatch.delenv("FLATPAK_ID", raising=False)
+    assert notify.notify_send_path() == "/usr/bin/notify-send"
+    monkeypatch.setenv("FLATPAK_ID", "org.example.OutageTray")
+    assert notify.notify_send_path() is None
+    monkeypatch.delenv("FLATPAK_ID")
+    monkeypatch.setattr(notify.sys, "platform", "win32")
+    assert notify.notify_send_path() is None
