@@ -7,6 +7,7 @@ a captive portal (hotel Wi-Fi), and no platform may be reported down.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class ControlResult:
     url: str
     outcome: Connectivity
     detail: str
+    #: Seconds the check took; the judge compares platforms' slowness with the user's own.
+    elapsed: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ _HEADLINES = {
 def check_control(client: HttpClient, control: ControlCheck) -> ControlResult:
     """Run one control. A redirect or an unexpected answer means a captive portal, not "online"."""
     host = urlsplit(control.url).hostname or control.url
+    started = time.monotonic()
     try:
         response = client.probe(control.url, max_body=16 * 1024)
     except FetchError as exc:
@@ -83,7 +87,8 @@ def check_control(client: HttpClient, control: ControlCheck) -> ControlResult:
         return ControlResult(
             control.url, Connectivity.CAPTIVE_PORTAL, f"{host} answered with a page instead of nothing"
         )
-    return ControlResult(control.url, Connectivity.ONLINE, f"{host} answered as expected")
+    elapsed = time.monotonic() - started
+    return ControlResult(control.url, Connectivity.ONLINE, f"{host} answered as expected", elapsed)
 
 
 def summarize(results: Sequence[ControlResult]) -> ConnectivityReport:

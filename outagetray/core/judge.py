@@ -15,6 +15,10 @@ The rules, from STATUS-SOURCES.md §2.3, §4 and §5.1:
   of your connection"; the platform's own track is frozen, so an outage that is still
   there when the connection returns continues without a second alert.
 - Platforms of one owner that start failing in the same round are one correlated event.
+- A platform whose checks all pass but take far longer than usual (core/latency.py) for
+  ``confirm_rounds`` rounds, while the user's own connection checks take their usual
+  time, is degraded. Where it has an official source that can be read, that source
+  decides "degraded" instead (§5.1).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
+from outagetray.core.latency import Baselines, Slowness
 from outagetray.core.model import Platform, Verdict, worst_known
 from outagetray.core.poller import SourceResult
 from outagetray.core.probes import ProbeResult
@@ -164,8 +169,13 @@ class _Probes:
     refused_since: float | None = None
     evidence: str = ""
     results: tuple[ProbeResult, ...] = ()
+    latency: Baselines = field(default_factory=Baselines)
+    slow_rounds: int = 0
+    slow_since: datetime | None = None
 
-    def observe(self, results: Sequence[ProbeResult], rnd: Round, config: JudgeConfig) -> None:
+    def observe(
+        self, results: Sequence[ProbeResult], rnd: Round, config: JudgeConfig, link_slow: bool = False
+    ) -> None:
         self.results = tuple(results)
         kind, evidence_now = _classify_round(results)
         if kind in ("all", "some"):
@@ -187,6 +197,11 @@ class _Probes:
             self.evidence = f"{failing} of {len(results)} checks failed since {since}; {evidence_now}"
         elif kind == "clean":
             self.refused_since = None
+            slow = self._slowness(results, rnd, link_slow)
+            if slow is not None:
+                self._slow_round(slow, rnd, config)
+                return
+            self.slow_rounds, self.slow_since = 0, None
             self.clean_rounds += 1
             if self.verdict.is_problem:
                 if self.clean_rounds >= config.recover_rounds:
@@ -199,6 +214,31 @@ class _Probes:
             self.evidence = f"no answer we can use: {evidence_now}"
             if self.verdict is not Verdict.UNKNOWN and rnd.mono - self.refused_since > config.refused_after:
                 self.verdict, self.streak = Verdict.UNKNOWN, []
+
+    def _slowness(self, results: Sequence[ProbeResult], rnd: Round, link_slow: bool) -> Slowness | None:
+        """This clean round's slowness, keeping each check's usual time up to date."""
+        if rnd.after_resume:
+            return None  # a network waking up is slow for everyone
+        samples = {f"{r.spec.type} {r.spec.url}": r.elapsed for r in results if r.outcome == "healthy"}
+        slow = None if link_slow else self.latency.judge(samples)
+        if slow is None:
+            self.latency.add(samples)
+        return slow
+
+    def _slow_round(self, slow: Slowness, rnd: Round, config: JudgeConfig) -> None:
+        self.clean_rounds = 0
+        self.slow_rounds += 1
+        if self.slow_since is None:
+            self.slow_since = rnd.at
+        if self.verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
+            # Answering again, only slowly: the outage is over, the platform is not well yet.
+            degrade = self.slow_rounds >= config.recover_rounds
+        else:
+            degrade = self.slow_rounds >= config.confirm_rounds
+        if degrade:
+            self.verdict, self.streak, self.first_failure = Verdict.DEGRADED, [], None
+        since = self.slow_since.astimezone().strftime("%H:%M")
+        self.evidence = f"checks take {_seconds(slow.now)}, usually {_seconds(slow.usual)}, since {since}"
 
     def _clear(self, evidence: str) -> None:
         self.verdict = Verdict.OPERATIONAL
@@ -229,6 +269,7 @@ class Judge:
         self._link = Connectivity.UNKNOWN
         self._link_detail = ""
         self._events = itertools.count(1)
+        self._link_latency = Baselines()
 
     @property
     def connectivity(self) -> Connectivity:
@@ -246,6 +287,7 @@ class Judge:
             self._link = link
         self._link_detail = rnd.connectivity.detail
         online = link is Connectivity.ONLINE
+        link_slow = online and self._link_is_slow(rnd)
         pending: list[tuple[_Track, Verdict, str]] = []
         for track in self._tracks.values():
             pid = track.platform.id
@@ -254,7 +296,7 @@ class Judge:
                 if track.platform.sources:
                     track.official.observe(rnd.official.get(pid, ()), rnd.mono, self.config.recover_rounds)
                 if track.platform.probes:
-                    track.probes.observe(rnd.probes.get(pid, ()), rnd, self.config)
+                    track.probes.observe(rnd.probes.get(pid, ()), rnd, self.config, link_slow)
             verdict, evidence, stale = self._assess(track, rnd.mono, online, rnd.connectivity)
             track.stale = stale
             if verdict is not track.reported:
@@ -265,6 +307,19 @@ class Judge:
         return changes
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _link_is_slow(self, rnd: Round) -> bool:
+        """Whether the user's own connection checks take far longer than usual this round.
+
+        Their usual time always follows the samples (slow ones too), so a move to a
+        slower network stops counting as slow after a few rounds.
+        """
+        if rnd.after_resume:
+            return True  # waking up: no round to judge anyone's speed by
+        samples = {r.url: r.elapsed for r in rnd.connectivity.controls if r.outcome is Connectivity.ONLINE}
+        slow = self._link_latency.judge(samples)
+        self._link_latency.add(samples)
+        return slow is not None
 
     def _assess(
         self, track: _Track, mono: float, online: bool, link: ConnectivityReport
@@ -277,6 +332,8 @@ class Judge:
             track.official.current(mono, self.config) if track.platform.sources else (Verdict.UNKNOWN, False)
         )
         probe = track.probes.verdict if track.platform.probes else Verdict.UNKNOWN
+        if probe is Verdict.DEGRADED and official is not Verdict.UNKNOWN:
+            probe = Verdict.UNKNOWN  # slowness: a readable official source decides "degraded" (§5.1)
         verdict = worst_known((official, probe))
         if verdict is Verdict.UNKNOWN:
             if stale:
@@ -368,6 +425,11 @@ def _classify_round(results: Sequence[ProbeResult]) -> tuple[str, str]:
         return "clean", ""
     refusal = next((r for r in results if r.outcome == "ambiguous"), None)
     return "refused", refusal.detail if refusal else ""
+
+
+def _seconds(value: float) -> str:
+    """A duration as a person reads it: "2.5 s", "under 0.1 s"."""
+    return "under 0.1 s" if value < 0.1 else f"{value:.1f} s"
 
 
 def _probe_host(result: ProbeResult) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outagetray.core.connectivity import Connectivity, ConnectivityReport
+from outagetray.core.connectivity import Connectivity, ConnectivityReport, ControlResult
 from outagetray.core.judge import Change, ConnectivityChange, Judge, JudgeConfig, Round
 from outagetray.core.model import Platform, Reading, SourceSpec, Verdict
 from outagetray.core.poller import SourceResult
@@ -267,3 +267,103 @@ def test_an_unreadable_status_page_says_why() -> None:
     )
     d.round(sources={"discord": official(Verdict.OPERATIONAL, "All systems operational")})
     assert d.judge.statuses()[0].evidence == "discordstatus.com says: All systems operational"
+
+
+# -- slowness (§5.1 step 5) -------------------------------------------------------------------
+
+
+def link(control_seconds: float) -> ConnectivityReport:
+    """Online, the two controls having taken ``control_seconds`` each."""
+    controls = tuple(
+        ControlResult(url, Connectivity.ONLINE, "answered as expected", control_seconds)
+        for url in ("http://control-a.test/", "http://control-b.test/")
+    )
+    return ConnectivityReport(Connectivity.ONLINE, "2 of 2 connection checks passed", controls)
+
+
+def timed(platform: Platform, seconds: float) -> dict[str, list[ProbeResult]]:
+    """Every check of the platform passes, each having taken ``seconds``."""
+    return {platform.id: [ProbeResult(s, "healthy", "ok", f"{s.url}: ok", seconds) for s in platform.probes]}
+
+
+def settle(d: Driver, platform: Platform, seconds: float = 0.2, rounds: int = 6) -> None:
+    for _ in range(rounds):
+        d.round(timed(platform, seconds), link=link(0.1))
+
+
+def test_checks_far_slower_than_usual_for_three_rounds_are_degraded_then_recover() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    assert d.round(timed(FACEBOOK, 2.5), link=link(0.1)) == []
+    assert d.round(timed(FACEBOOK, 2.5), link=link(0.1)) == []
+    (change,) = d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+    assert (change.old, change.new, change.alert) == (Verdict.OPERATIONAL, Verdict.DEGRADED, True)
+    assert change.evidence == "checks take 2.5 s, usually 0.2 s, since 16:08"
+    for _ in range(20):  # slow for a long time: still degraded, the slowness never becomes "usual"
+        assert d.round(timed(FACEBOOK, 2.5), link=link(0.1)) == []
+    assert d.round(timed(FACEBOOK, 0.2), link=link(0.1)) == []
+    (back,) = d.round(timed(FACEBOOK, 0.2), link=link(0.1))
+    assert (back.new, back.evidence) == (Verdict.OPERATIONAL, "2 of 2 checks pass again")
+
+
+def test_one_or_two_slow_rounds_are_not_news() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    for _ in range(5):
+        d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+        d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+        d.round(timed(FACEBOOK, 0.2), link=link(0.1))
+    assert d.alerts() == []
+
+
+def test_slow_by_a_few_hundred_milliseconds_is_not_slow() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK, seconds=0.05)
+    for _ in range(10):  # eight times the usual, but under a second more: nobody notices
+        d.round(timed(FACEBOOK, 0.4), link=link(0.1))
+    assert d.alerts() == []
+
+
+def test_nothing_is_slow_before_the_usual_time_is_known() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK, rounds=2)
+    for _ in range(5):
+        d.round(timed(FACEBOOK, 5.0), link=link(0.1))
+    assert d.alerts() == []
+
+
+def test_when_the_users_own_connection_is_slow_no_platform_is() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    for _ in range(40):  # the user moved to a slow network: the controls are slow too
+        d.round(timed(FACEBOOK, 2.5), link=link(1.5))
+    assert d.alerts() == []
+    # ... and once that network is the usual one, it is judged against itself.
+    for _ in range(3):
+        d.round(timed(FACEBOOK, 10.0), link=link(1.5))
+    assert [(c.platform.id, c.new) for c in d.alerts()] == [("facebook", Verdict.DEGRADED)]
+
+
+def test_a_readable_official_source_decides_degraded() -> None:
+    spec = SourceSpec("statuspage", "https://metastatus.example/api/v2/summary.json")
+    platform = Platform("facebook", "Facebook", "Meta", sources=(spec,), probes=probes_for("facebook.com"))
+    fine = {"facebook": [SourceResult(spec, Reading(Verdict.OPERATIONAL, "All Systems Operational"))]}
+    d = Driver(platform)
+    for _ in range(6):
+        d.round(timed(platform, 0.2), sources=fine, link=link(0.1))
+    for _ in range(5):
+        d.round(timed(platform, 2.5), sources=fine, link=link(0.1))
+    assert d.alerts() == []
+    assert d.judge.statuses()[0].verdict is Verdict.OPERATIONAL
+
+
+def test_an_outage_that_answers_again_slowly_is_degraded_not_over() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    for _ in range(3):
+        d.round(servfail(FACEBOOK), link=link(0.1))
+    assert d.judge.statuses()[0].verdict is Verdict.MAJOR_OUTAGE
+    d.round(timed(FACEBOOK, 4.0), link=link(0.1))
+    (change,) = d.round(timed(FACEBOOK, 4.0), link=link(0.1))
+    assert (change.old, change.new) == (Verdict.MAJOR_OUTAGE, Verdict.DEGRADED)
+    assert change.evidence.startswith("checks take 4.0 s, usually 0.2 s")

@@ -375,3 +375,31 @@ def test_waking_from_sleep_is_noticed_and_its_first_failures_not_trusted(
         time.sleep(0.01)
     monitor.stop()
     assert flags[:5] == [False, False, True, False, False]
+
+
+def test_a_front_page_that_turns_slow_is_degraded_after_three_rounds(
+    httpserver: HTTPServer, controls: ControlServer
+) -> None:
+    """Slowness measured for real: the loopback front page starts taking 1.2 s to answer."""
+    delay = {"seconds": 0.0}
+
+    def front_page(request: Request) -> Response:
+        time.sleep(delay["seconds"])
+        return Response("", status=302, headers={"Location": "/login"})
+
+    httpserver.expect_request("/threads/").respond_with_handler(front_page)
+    probes = (SourceSpec("http_probe", f"http://127.0.0.1:{httpserver.port}/threads/"),)
+    monitor = monitor_for([Platform("threads", "Threads", "Meta", probes=probes)], controls)
+    for _ in range(6):
+        assert alerts(monitor.run_round()) == []
+    delay["seconds"] = 1.2
+    assert monitor.run_round() == []
+    assert monitor.run_round() == []
+    (change,) = monitor.run_round()
+    assert isinstance(change, Change)
+    assert (change.new, change.alert) == (Verdict.DEGRADED, True)
+    assert change.evidence.startswith("checks take 1.2 s, usually under 0.1 s")
+    delay["seconds"] = 0.0
+    assert monitor.run_round() == []
+    (back,) = monitor.run_round()
+    assert isinstance(back, Change) and back.new is Verdict.OPERATIONAL
