@@ -64,10 +64,10 @@ def run() -> dict[str, float]:
         assert peers.stdin is not None
         peers.stdin.close()
         peers.wait(5)
-    sources = sum(len(p.sources) + len(p.probes) for p in platforms)
+    checks = sum(len(p.sources) + len(p.probes) for p in platforms)
     return {
         "platforms": PLATFORMS,
-        "checks_per_round": sources,
+        "checks_per_round": checks,
         "cpu_s_per_hour": used,
         "cpu_ms_per_round": used / ROUNDS * 1000,
     }
