@@ -30,7 +30,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
-from outagetray.core.latency import Baselines, Slowness
+from outagetray.core.latency import ACCEPT_SLOW_AFTER, STEADY, Baselines, LinkSpeed, Slowness, slowness
 from outagetray.core.model import Platform, Verdict, worst_known
 from outagetray.core.poller import SourceResult
 from outagetray.core.probes import ProbeResult
@@ -174,7 +174,7 @@ class _Probes:
     slow_since: datetime | None = None
 
     def observe(
-        self, results: Sequence[ProbeResult], rnd: Round, config: JudgeConfig, link_slow: bool = False
+        self, results: Sequence[ProbeResult], rnd: Round, config: JudgeConfig, link: LinkSpeed = STEADY
     ) -> None:
         self.results = tuple(results)
         kind, evidence_now = _classify_round(results)
@@ -183,6 +183,7 @@ class _Probes:
                 return  # the network may still be waking up; ask again next round
             self.refused_since = None
             self.clean_rounds = 0
+            self.slow_rounds, self.slow_since = 0, None
             if not self.streak:
                 self.first_failure = rnd.at
             self.streak.append(kind)
@@ -197,7 +198,9 @@ class _Probes:
             self.evidence = f"{failing} of {len(results)} checks failed since {since}; {evidence_now}"
         elif kind == "clean":
             self.refused_since = None
-            slow = self._slowness(results, rnd, link_slow)
+            if rnd.after_resume and self.slow_rounds:
+                return  # a network waking up says nothing about speed: the slow streak stands
+            slow = self._slowness(results, rnd, link)
             if slow is not None:
                 self._slow_round(slow, rnd, config)
                 return
@@ -215,18 +218,21 @@ class _Probes:
             if self.verdict is not Verdict.UNKNOWN and rnd.mono - self.refused_since > config.refused_after:
                 self.verdict, self.streak = Verdict.UNKNOWN, []
 
-    def _slowness(self, results: Sequence[ProbeResult], rnd: Round, link_slow: bool) -> Slowness | None:
+    def _slowness(self, results: Sequence[ProbeResult], rnd: Round, link: LinkSpeed) -> Slowness | None:
         """This clean round's slowness, keeping each check's usual time up to date."""
         if rnd.after_resume:
             return None  # a network waking up is slow for everyone
         samples = {f"{r.spec.type} {r.spec.url}": r.elapsed for r in results if r.outcome == "healthy"}
-        slow = None if link_slow else self.latency.judge(samples)
-        if slow is None:
+        medians = None if link.slow else self.latency.medians(samples)
+        slow = slowness(*medians, link.factor) if medians else None
+        if slow is None or self.slow_rounds + 1 >= ACCEPT_SLOW_AFTER:
             self.latency.add(samples)
         return slow
 
     def _slow_round(self, slow: Slowness, rnd: Round, config: JudgeConfig) -> None:
         self.clean_rounds = 0
+        if self.verdict not in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
+            self.streak, self.first_failure = [], None  # checks that pass end a failure streak
         self.slow_rounds += 1
         if self.slow_since is None:
             self.slow_since = rnd.at
@@ -287,7 +293,7 @@ class Judge:
             self._link = link
         self._link_detail = rnd.connectivity.detail
         online = link is Connectivity.ONLINE
-        link_slow = online and self._link_is_slow(rnd)
+        link_speed = self._link_speed(rnd) if online else STEADY
         pending: list[tuple[_Track, Verdict, str]] = []
         for track in self._tracks.values():
             pid = track.platform.id
@@ -296,7 +302,7 @@ class Judge:
                 if track.platform.sources:
                     track.official.observe(rnd.official.get(pid, ()), rnd.mono, self.config.recover_rounds)
                 if track.platform.probes:
-                    track.probes.observe(rnd.probes.get(pid, ()), rnd, self.config, link_slow)
+                    track.probes.observe(rnd.probes.get(pid, ()), rnd, self.config, link_speed)
             verdict, evidence, stale = self._assess(track, rnd.mono, online, rnd.connectivity)
             track.stale = stale
             if verdict is not track.reported:
@@ -308,18 +314,22 @@ class Judge:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _link_is_slow(self, rnd: Round) -> bool:
-        """Whether the user's own connection checks take far longer than usual this round.
+    def _link_speed(self, rnd: Round) -> LinkSpeed:
+        """How the user's own connection checks compare with their usual time this round.
 
-        Their usual time always follows the samples (slow ones too), so a move to a
-        slower network stops counting as slow after a few rounds.
+        Their usual time follows every sample, slow ones too, so a move to a slower
+        network stops counting as slow after a few rounds.
         """
         if rnd.after_resume:
-            return True  # waking up: no round to judge anyone's speed by
+            return LinkSpeed(slow=True)  # waking up: no round to judge anyone's speed by
         samples = {r.url: r.elapsed for r in rnd.connectivity.controls if r.outcome is Connectivity.ONLINE}
-        slow = self._link_latency.judge(samples)
+        medians = self._link_latency.medians(samples)
         self._link_latency.add(samples)
-        return slow is not None
+        if medians is None:
+            return STEADY
+        now, usual = medians
+        factor = max(1.0, now / usual) if usual > 0 else 1.0
+        return LinkSpeed(slow=slowness(now, usual) is not None, factor=factor)
 
     def _assess(
         self, track: _Track, mono: float, online: bool, link: ConnectivityReport

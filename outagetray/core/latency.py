@@ -8,10 +8,14 @@ Two choices of ours, both against false alarms:
 
 - Slow also means at least ``SLOW_MIN_EXTRA`` seconds slower than usual. Three times
   40 ms is still faster than anyone notices, and jitter of that size is common.
-- Samples from slow rounds are not added to a platform's baseline, so a platform that
-  stays slow for hours is not quietly declared fine again once its slowness became the
-  median. Samples from rounds where the user's own connection is slow are added, so
-  when the user moves to a slower network every baseline moves with it.
+- The user's own connection sets the allowance: when its checks take four times their
+  usual time, a platform has to be three times slower than four times its usual time.
+  Samples from rounds where that connection is slow go into every baseline, so when
+  the user moves to a slower network the baselines move with it.
+- Samples from a platform's slow rounds stay out of its baseline, so a slowness is not
+  declared over just because it has become the median. After ``ACCEPT_SLOW_AFTER``
+  slow rounds in a row they go in too: a change that lasts becomes the usual time,
+  rather than a "degraded" that never ends.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ MIN_SAMPLES = 5
 SLOW_FACTOR = 3.0
 #: Seconds a check must be slower than usual, on top of SLOW_FACTOR, to count as slow.
 SLOW_MIN_EXTRA = 1.0
+#: Slow rounds in a row after which a platform's slow samples join its baseline.
+ACCEPT_SLOW_AFTER = 30
 
 
 @dataclass(frozen=True)
@@ -38,14 +44,35 @@ class Slowness:
     usual: float
 
 
+@dataclass(frozen=True)
+class LinkSpeed:
+    """The user's own connection this round: far slower than usual, and by what factor (>= 1)."""
+
+    slow: bool = False
+    factor: float = 1.0
+
+
+#: A connection at its usual speed (or one not measured yet).
+STEADY = LinkSpeed()
+
+
+def slowness(now: float, usual: float, allowance: float = 1.0) -> Slowness | None:
+    """A Slowness if ``now`` is slow against ``usual`` times ``allowance``; None otherwise."""
+    expected = usual * allowance
+    if now > SLOW_FACTOR * expected and now - expected >= SLOW_MIN_EXTRA:
+        return Slowness(now, usual)
+    return None
+
+
 class Baselines:
     """Rolling samples of how long each check took, keyed by the check."""
 
     def __init__(self) -> None:
         self._samples: dict[str, deque[float]] = {}
 
-    def judge(self, samples: Mapping[str, float]) -> Slowness | None:
-        """The round's slowness, or None when it is not slow or too little is known yet."""
+    def medians(self, samples: Mapping[str, float]) -> tuple[float, float] | None:
+        """(now, usual): the median of this round's samples and of their usual times,
+        over the checks with enough history; None while none has."""
         now: list[float] = []
         usual: list[float] = []
         for key, seconds in samples.items():
@@ -55,10 +82,7 @@ class Baselines:
                 usual.append(statistics.median(known))
         if not now:
             return None
-        median_now, median_usual = statistics.median(now), statistics.median(usual)
-        if median_now > SLOW_FACTOR * median_usual and median_now - median_usual >= SLOW_MIN_EXTRA:
-            return Slowness(median_now, median_usual)
-        return None
+        return statistics.median(now), statistics.median(usual)
 
     def add(self, samples: Mapping[str, float]) -> None:
         for key, seconds in samples.items():

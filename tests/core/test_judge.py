@@ -367,3 +367,60 @@ def test_an_outage_that_answers_again_slowly_is_degraded_not_over() -> None:
     (change,) = d.round(timed(FACEBOOK, 4.0), link=link(0.1))
     assert (change.old, change.new) == (Verdict.MAJOR_OUTAGE, Verdict.DEGRADED)
     assert change.evidence.startswith("checks take 4.0 s, usually 0.2 s")
+
+
+def test_a_slow_but_passing_round_ends_a_failure_streak() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    d.round(servfail(FACEBOOK), link=link(0.1))
+    d.round(servfail(FACEBOOK), link=link(0.1))
+    d.round(timed(FACEBOOK, 2.5), link=link(0.1))  # it answered: not three failures in a row
+    d.round(servfail(FACEBOOK), link=link(0.1))
+    assert d.alerts() == []
+
+
+def test_slow_rounds_must_follow_each_other() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    for _ in range(3):
+        d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+        d.round(servfail(FACEBOOK), link=link(0.1))
+    assert d.alerts() == []
+
+
+def test_a_round_after_waking_up_neither_counts_nor_breaks_a_slow_streak() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+    d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+    d.round(timed(FACEBOOK, 9.0), link=link(5.0), after_resume=True)
+    assert d.alerts() == []
+    (change,) = d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+    assert change.new is Verdict.DEGRADED
+
+
+def test_a_moderately_slower_connection_makes_no_platform_slow() -> None:
+    """The user's checks go from 0.05 to 0.8 s (not "slow" by the 1 s rule, but 16 times
+    slower), platforms from 0.3 to 1.9 s: the connection explains it."""
+    d = Driver(FACEBOOK, INSTAGRAM)
+    for _ in range(6):
+        d.round({**timed(FACEBOOK, 0.3), **timed(INSTAGRAM, 0.3)}, link=link(0.05))
+    for _ in range(200):
+        d.round({**timed(FACEBOOK, 1.9), **timed(INSTAGRAM, 1.9)}, link=link(0.8))
+    assert d.alerts() == []
+    assert {s.verdict for s in d.judge.statuses()} == {Verdict.OPERATIONAL}
+
+
+def test_a_slowness_that_lasts_becomes_the_usual_time() -> None:
+    d = Driver(FACEBOOK)
+    settle(d, FACEBOOK)
+    for _ in range(3):
+        d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+    assert d.judge.statuses()[0].verdict is Verdict.DEGRADED
+    rounds = 0
+    while d.judge.statuses()[0].verdict is Verdict.DEGRADED and rounds < 100:
+        d.round(timed(FACEBOOK, 2.5), link=link(0.1))
+        rounds += 1
+    # Not for ever: after ACCEPT_SLOW_AFTER slow rounds the new times join the baseline.
+    assert 30 <= rounds <= 50
+    assert d.judge.statuses()[0].verdict is Verdict.OPERATIONAL

@@ -7,6 +7,7 @@ loop itself (start, poke, stop, sleep detection) is checked with an injected clo
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -380,7 +381,7 @@ def test_waking_from_sleep_is_noticed_and_its_first_failures_not_trusted(
 def test_a_front_page_that_turns_slow_is_degraded_after_three_rounds(
     httpserver: HTTPServer, controls: ControlServer
 ) -> None:
-    """Slowness measured for real: the loopback front page starts taking 1.2 s to answer."""
+    """Slowness measured for real: the loopback front page starts taking 2 s to answer."""
     delay = {"seconds": 0.0}
 
     def front_page(request: Request) -> Response:
@@ -392,13 +393,13 @@ def test_a_front_page_that_turns_slow_is_degraded_after_three_rounds(
     monitor = monitor_for([Platform("threads", "Threads", "Meta", probes=probes)], controls)
     for _ in range(6):
         assert alerts(monitor.run_round()) == []
-    delay["seconds"] = 1.2
+    delay["seconds"] = 2.0
     assert monitor.run_round() == []
     assert monitor.run_round() == []
     (change,) = monitor.run_round()
     assert isinstance(change, Change)
     assert (change.new, change.alert) == (Verdict.DEGRADED, True)
-    assert change.evidence.startswith("checks take 1.2 s, usually under 0.1 s")
+    assert re.match(r"checks take 2\.\d s, usually (under 0\.1|0\.\d) s, since \d\d:\d\d$", change.evidence)
     delay["seconds"] = 0.0
     assert monitor.run_round() == []
     (back,) = monitor.run_round()
