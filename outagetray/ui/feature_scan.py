@@ -50,7 +50,13 @@ def _plain_reader(original: Callable[[ModuleType], bool]) -> Callable[[ModuleTyp
             with open(path, "rb") as source:
                 return b"PySide6" in source.read()
         except OSError:
-            return False  # as PySide6 answers for a module whose source it cannot read
+            pass
+        # Not a plain file (a zip import, say): ask the loader, which does not cache.
+        try:
+            text = module.__loader__.get_source(module.__name__)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - any loader: PySide6's own answer for unreadable source
+            return False
+        return isinstance(text, str) and "PySide6" in text
 
     setattr(mod_uses_pyside, _MARK, True)
     return mod_uses_pyside

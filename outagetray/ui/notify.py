@@ -188,18 +188,22 @@ class Notifier(QObject):
 
     def _notify_send_failed(self, run: _NotifySendRun, reason: str) -> None:
         note = run.note
-        self._notify_send = None  # decided for the rest of the session
-        if "unknown option" in reason.lower():
-            # libnotify before 0.7.10 has neither --action nor --print-id: plyer shows
-            # the notification without them.
-            log.info("notify-send here has no actions; clicking a notification will not open the window")
+        # GLib translates "Unknown option", but the option's own name stays as it is.
+        too_old = "unknown option" in reason.lower() or any(opt in reason for opt in _NEWER_OPTIONS)
+        if too_old or reason == _NOT_STARTED:
+            # libnotify before 0.7.10 has neither --action nor --print-id (or the program
+            # is gone): plyer shows notifications from now on, without a click action.
+            self._notify_send = None
+            log.info(
+                "notify-send is unusable here (%s); clicking a notification will not open the window", reason
+            )
             self._show_plyer_or_fallback(note)
             return
+        # The desktop refused this one (no notification service yet, at login?): this
+        # notification goes to the fallback, and the next one tries the desktop again.
+        # Not plyer: on Linux it runs the same program and ignores its failure.
         log.info("notify-send could not show the notification (%s); falling back", reason)
-        if reason == _NOT_STARTED:
-            self._show_plyer_or_fallback(note)
-        else:  # it ran and the desktop refused it: plyer would run the same program
-            self._fallback(note)
+        self._fallback(note)
 
     def _send_plyer(self, note: Notification) -> None:
         # Worker thread: talk to plyer only; hand any failure back to the UI thread by signal.
@@ -238,13 +242,19 @@ class Notifier(QObject):
 
 
 _NOT_STARTED = "the program could not be started"
+_NEWER_OPTIONS = ("--action", "--print-id")
+#: notify-send prints the notification's id at once, but its output reaches us only when
+#: it exits (stdio buffers a pipe). Still running after this long without an error
+#: means the desktop took it: a refusal makes it exit at once.
+_TAKEN_AFTER_MS = 2000
 
 
 class _NotifySendRun(QObject):
     """One notify-send program: tells when the desktop has taken the notification
-    (``--print-id`` prints its id), when the user clicks it (the action's name is
-    printed), or why it failed. It ends by itself when the notification closes, and
-    is ended after CLICKABLE_SECONDS otherwise.
+    (its id is printed, it exits cleanly, or it is still waiting after a moment),
+    when the user clicks it (the action's name is printed), or why it failed. It ends
+    by itself when the notification closes, and is ended after CLICKABLE_SECONDS
+    otherwise.
     """
 
     taken = Signal(object)  # self
@@ -265,7 +275,17 @@ class _NotifySendRun(QObject):
 
     def start(self, program: str, args: list[str]) -> None:
         QTimer.singleShot(CLICKABLE_SECONDS * 1000, self, self.end)
+        QTimer.singleShot(_TAKEN_AFTER_MS, self, self._still_running)
         self._process.start(program, args)
+
+    def _still_running(self) -> None:
+        if self._process.state() == QProcess.ProcessState.Running:
+            self._take()
+
+    def _take(self) -> None:
+        if not self._taken:
+            self._taken = True
+            self.taken.emit(self)
 
     def end(self) -> None:
         """Stop waiting for a click; the notification stays where the desktop put it."""
@@ -276,16 +296,18 @@ class _NotifySendRun(QObject):
     def _read(self) -> None:
         self._output += bytes(self._process.readAllStandardOutput().data())
         lines = [line.strip() for line in self._output.decode("utf-8", "replace").splitlines()]
-        if lines and lines[0].isdigit() and not self._taken:
-            self._taken = True
-            self.taken.emit(self)
+        if lines and lines[0].isdigit():
+            self._take()
         if DEFAULT_ACTION in lines[1:] and not self._clicked:
             self._clicked = True  # one click, one window
             self.clicked.emit()
 
     def _finished(self, code: int, _status: QProcess.ExitStatus) -> None:
         self._read()
-        if not self._taken and self._process.exitStatus() == QProcess.ExitStatus.NormalExit:
+        normal = self._process.exitStatus() == QProcess.ExitStatus.NormalExit
+        if normal and code == 0:
+            self._take()
+        elif normal and not self._taken:
             error = bytes(self._process.readAllStandardError().data()).decode("utf-8", "replace").strip()
             self.failed.emit(self, error.splitlines()[0] if error else f"exit code {code}")
         self.ended.emit(self)

@@ -2,9 +2,10 @@
 thread, Qt's balloon, then one log line.
 
 The notify-send tests run real programs: small scripts that stand in for notify-send
-and behave as the real one does with a notification daemon (print the id, then the
-action's name on a click), as libnotify before 0.7.10 does (no --action), and as it does
-when no daemon answers. The real notify-send and daemon are exercised in tests/e2e.
+and behave as the real one does with a notification daemon (the id, then the action's
+name on a click, both reaching us only when it exits, since stdio buffers a pipe), as
+libnotify before 0.7.10 does (no --action), and as it does when no daemon answers.
+The real notify-send and daemon are exercised in tests/e2e.
 """
 
 from __future__ import annotations
@@ -102,10 +103,14 @@ def fake_notify_send(folder: Path, body: str) -> tuple[str, Path]:
 
 
 def test_notify_send_shows_it_and_a_click_opens_the_window(qtbot: QtBot, tmp_path: Path) -> None:
-    program, record = fake_notify_send(tmp_path, "echo 17; sleep 0.3; echo default")
+    # Clicked after 2.5 s; like the real one, nothing is printed until it exits.
+    program, record = fake_notify_send(tmp_path, "sleep 2.5; printf '17\\ndefault\\n'")
     notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    notifier.show(NOTE)
+    # Still waiting after 2 s with no error: the desktop took it.
+    qtbot.waitUntil(lambda: bool(notifier.shown), timeout=2400)
     with qtbot.waitSignal(notifier.clicked, timeout=5000):
-        notifier.show(NOTE)
+        pass
     assert notifier.shown == [("notify-send", NOTE)]
     argv = record.read_text().splitlines()
     assert "--app-name=OutageTray" in argv
@@ -121,7 +126,7 @@ def test_notify_send_shows_it_and_a_click_opens_the_window(qtbot: QtBot, tmp_pat
 
 
 def test_a_notification_that_closes_unclicked_opens_nothing(qtbot: QtBot, tmp_path: Path) -> None:
-    program, _record = fake_notify_send(tmp_path, "echo 18")
+    program, _record = fake_notify_send(tmp_path, "sleep 0.3; echo 18")  # closed unclicked, exit 0
     notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
     clicks: list[bool] = []
     notifier.clicked.connect(lambda: clicks.append(True))
@@ -182,7 +187,7 @@ def test_a_missing_program_falls_back_to_plyer(
 
 
 def test_shutdown_stops_waiting_for_clicks(qtbot: QtBot, tmp_path: Path) -> None:
-    program, _record = fake_notify_send(tmp_path, "echo 19; exec sleep 60")
+    program, _record = fake_notify_send(tmp_path, "exec sleep 60")  # waits, printing nothing yet
     notifier = Notifier(None, use_plyer=lambda: False, notify_send=lambda: program)
     notifier.show(NOTE)
     qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
@@ -206,3 +211,42 @@ def test_notify_send_is_not_used_inside_flatpak_or_off_linux(monkeypatch: pytest
     monkeypatch.delenv("FLATPAK_ID")
     monkeypatch.setattr(notify.sys, "platform", "win32")
     assert notify.notify_send_path() is None
+
+
+def test_a_refusal_falls_back_for_that_one_and_the_next_tries_the_desktop_again(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plyer import notification
+
+    plyer_calls: list[object] = []
+    monkeypatch.setattr(notification, "notify", lambda **kw: plyer_calls.append(kw))
+    runs = tmp_path / "runs"
+    # Refused the first time (the notification service not up yet), fine afterwards.
+    program, _record = fake_notify_send(
+        tmp_path,
+        f'echo run >> "{runs}"\n'
+        f'if [ "$(wc -l < "{runs}")" -eq 1 ]; then echo "GDBus.Error: no service" >&2; exit 1; fi\n'
+        "echo 21",
+    )
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
+    assert notifier.shown == [("log", NOTE)]
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: len(notifier.shown) == 2, timeout=5000)
+    assert notifier.shown[-1] == ("notify-send", NOTE)
+    assert plyer_calls == []  # plyer would run the same program and not notice a refusal
+
+
+def test_a_translated_unknown_option_message_is_still_understood(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plyer import notification
+
+    monkeypatch.setattr(notification, "notify", lambda **kw: None)
+    program, _record = fake_notify_send(tmp_path, 'echo "Unbekannte Option --print-id" >&2; exit 1')
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
+    assert notifier.shown == [("plyer", NOTE)]
+    notifier.shutdown()
