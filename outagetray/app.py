@@ -103,6 +103,7 @@ class App:
             window.check_requested.connect(self.check_now)
             window.settings_requested.connect(self.open_settings)
             window.geometry_changed.connect(self.remember_geometry)
+            window.geometry_changed.connect(self._collect)  # sent as the window closes
             window.set_paused(self._paused_text)
             if self.last_report is not None:
                 window.show_report(self.last_report)
@@ -170,8 +171,11 @@ class App:
             return
         first = self.last_report is None
         self.last_report = report
-        if first and self.collector is not None:
-            self.collector.settle()  # everything start-up loads is loaded by now
+        if self.collector is not None:
+            if first:
+                self.collector.settle()  # everything start-up loads is loaded by now
+            else:
+                self.collector.check()  # the round's garbage, collected here on the UI thread
         self.tray.show_report(report)
         if self._window is not None:
             self._window.set_busy(False)
@@ -223,6 +227,11 @@ class App:
 
     def _settings_closed(self, _code: int) -> None:
         self._settings_dialog = None
+        self._collect()
+
+    def _collect(self, *_args: object) -> None:
+        if self.collector is not None:
+            self.collector.check()
 
     def apply_settings(self, new: object) -> None:
         """The dialog has written the file; apply it to the running app."""
@@ -360,12 +369,20 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         from outagetray.ui.gc_guard import MainThreadCollector
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        instance = SingleInstance()
+        if not instance.listen():
+            if instance.other_running:
+                # Two starts (a double click) both passed the first check, and the other
+                # copy is listening by now: it stays, this one hands over and leaves.
+                SingleInstance.notify_running()
+                print("OutageTray is already running; its window was asked to open.", file=sys.stderr)
+                tray.icon.hide()
+                app.quit()
+                return
+            log.warning("could not make sure only one OutageTray runs: %s", instance.error)
         collector = MainThreadCollector(app)  # before any worker thread starts allocating
         main = App(config, interval=interval, tray=tray)
         main.collector = collector
-        instance = SingleInstance()
-        if not instance.listen():
-            log.warning("could not make sure only one OutageTray runs: %s", instance.error)
         instance.activated.connect(main.open_window)
         running.extend((main, instance, collector))  # kept alive for the life of the event loop
         main.show()
@@ -379,12 +396,17 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
 def _quit_on_signals(running: list[object]) -> None:
     """Ctrl+C or SIGTERM quit cleanly, as the menu's Quit does.
 
-    Python only runs signal handlers when it gets control, which it does not while
-    Qt's event loop waits; a slow timer gives it that chance.
+    Python runs signal handlers only when it gets control, which it does not while
+    Qt's event loop waits. Rather than a timer that wakes the app a few times a second
+    for ever, the signal itself wakes the loop: Python writes a byte to a socket
+    (signal.set_wakeup_fd) that a QSocketNotifier watches, and the handler runs as
+    soon as that notifier's slot does. An idle app then wakes only to poll.
     """
+    import contextlib
     import signal
+    import socket
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QSocketNotifier
     from PySide6.QtWidgets import QApplication
 
     def request_quit(*_args: object) -> None:
@@ -403,7 +425,15 @@ def _quit_on_signals(running: list[object]) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, request_quit)
-    heartbeat = QTimer(QApplication.instance())
-    heartbeat.setInterval(500)
-    heartbeat.timeout.connect(lambda: None)
-    heartbeat.start()
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, QApplication.instance())
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(512)  # the signal numbers; Python has already queued the handlers
+
+    notifier.activated.connect(drain)
+    running.extend((reader, writer, notifier))  # kept open for the life of the event loop

@@ -4,29 +4,24 @@ The cyclic collector runs in whichever thread happens to allocate when a thresho
 is crossed. If that is a worker thread (the monitor's pool, a settings Test) and the
 garbage holds Qt objects (a closed dialog and the lambdas connected to it), Qt
 objects get destroyed off the UI thread, and PySide can crash outright. So automatic
-collection is switched off and the same generational thresholds are checked from a
-timer on the UI thread instead. Reference counting, which frees almost everything,
-is unaffected.
+collection is switched off and the same generational thresholds are checked on the UI
+thread instead, when the app has done something: after each poll round reaches the UI,
+and when a window or dialog closes. No timer of its own: an idle app wakes only to
+poll. Reference counting, which frees almost everything, is unaffected.
 """
 
 from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QObject, QTimer
-
-INTERVAL_MS = 500
+from PySide6.QtCore import QObject
 
 
 class MainThreadCollector(QObject):
-    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.threshold = gc.get_threshold()
         gc.disable()
-        self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self.check)
-        self.timer.start()
 
     def check(self) -> None:
         """Collect the generations whose counts passed their thresholds, as gc itself would."""
@@ -49,5 +44,4 @@ class MainThreadCollector(QObject):
         gc.freeze()
 
     def stop(self) -> None:
-        self.timer.stop()
         gc.enable()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QLockFile
     from PySide6.QtNetwork import QLocalSocket
 
 SHOW = b"show"
@@ -60,6 +61,9 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.name = name or self.server_name()
         self.error = ""
+        #: listen() found another copy holding the name (it started first).
+        self.other_running = False
+        self._lock: QLockFile | None = None
         self._server = QLocalServer(self)
         # Only this user may connect (socket file mode on Unix, pipe ACL on Windows).
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -131,13 +135,19 @@ class SingleInstance(QObject):
     def listen(self) -> bool:
         """Become the running copy; False (with ``error`` set) if that is not possible.
 
+        A lock file decides who that is: two starts a moment apart (a double click)
+        both find nobody listening, and without an arbiter the later one would remove
+        the earlier one's socket and both would run. QLockFile notices a lock left by
+        a crashed copy (its process is gone) and takes it over.
+
         A socket file left by a crash would make listening fail, so it is removed first,
         but only after checking that nobody answers on it: removing a live copy's name
         would let a third start slip past both.
         """
         if self._server.isListening():
             return True
-        if self._someone_answers():
+        if not self._lock_name() or self._someone_answers():
+            self.other_running = True
             self.error = "another OutageTray is already running for this user"
             return False
         from PySide6.QtNetwork import QLocalServer
@@ -155,8 +165,28 @@ class SingleInstance(QObject):
     def close(self) -> None:
         """Stop listening and free the name (on Unix the socket file is removed)."""
         self._server.close()
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
 
     # ------------------------------------------------------------------ internals
+
+    def _lock_name(self) -> bool:
+        """Take the per-user lock; False only when another live copy holds it.
+
+        A lock that cannot be made at all (an unwritable folder) is no reason to refuse
+        to run: the socket check below still keeps most second copies out.
+        """
+        if self._lock is not None:
+            return True
+        from PySide6.QtCore import QLockFile
+
+        lock = QLockFile(_unix_socket_path(self.name) + ".lock")
+        lock.setStaleLockTime(0)  # stale only when its process is gone, however long it ran
+        if lock.tryLock(0):
+            self._lock = lock
+            return True
+        return lock.error() != QLockFile.LockError.LockFailedError
 
     def _someone_answers(self, timeout_ms: int = 200) -> bool:
         from PySide6.QtNetwork import QLocalSocket

@@ -58,3 +58,44 @@ def test_pause_is_restored_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None
         second.pause("")
         assert second.policy.paused_until is None
         second.quit()
+
+
+def test_garbage_is_collected_on_the_ui_thread_when_a_round_arrives(qtbot: QtBot, tmp_path: Path) -> None:
+    """No collector timer: collections happen when the app has done something (a round)."""
+    import gc
+    import threading
+
+    from outagetray.ui.gc_guard import MainThreadCollector
+
+    collected: list[str] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            collected.append(threading.current_thread().name)
+
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n")
+        app = App(config, state_path=tmp_path / "state.json", interval=1)
+        app.collector = MainThreadCollector()
+        try:
+            app.start_monitor()
+            qtbot.waitUntil(lambda: app.last_report is not None, timeout=10_000)  # the first round settles
+            rounds = app.monitor.rounds if app.monitor else 0
+            worker = threading.Thread(target=lambda: [Cycle() for _ in range(5000)], name="worker")
+            worker.start()
+            worker.join()
+            assert collected == []
+            qtbot.waitUntil(
+                lambda: app.monitor is not None and app.monitor.rounds > rounds + 1, timeout=10_000
+            )
+            qtbot.waitUntil(lambda: len(collected) >= 5000, timeout=5000)
+            assert set(collected) == {threading.main_thread().name}
+        finally:
+            app.quit()
+            app.collector.stop()
+            gc.unfreeze()
+            gc.disable()  # the autouse fixture collects and re-enables it

@@ -177,3 +177,71 @@ def test_a_runtime_folder_path_works_as_a_name(qtbot: QtBot, tmp_path: Path) -> 
     finally:
         QLocalServer.removeServer(str(folder / "outagetray-carol"))
         folder.rmdir()
+
+
+def test_a_lock_left_by_a_killed_copy_is_taken_over(qtbot: QtBot, name: str) -> None:
+    code = (
+        "import os, sys, time\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from outagetray.ui.single_instance import SingleInstance\n"
+        f"instance = SingleInstance({name!r})\n"
+        "assert instance.listen()\n"
+        "print('listening', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "listening"
+        blocked = SingleInstance(name)
+        assert blocked.listen() is False and blocked.other_running
+        holder.kill()  # no clean-up at all: socket file and lock file stay behind
+        holder.wait(5)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert os.path.exists(os.path.join(QDir.tempPath(), name) + ".lock")
+    instance = SingleInstance(name)
+    try:
+        assert instance.listen(), instance.error
+    finally:
+        instance.close()
+
+
+def test_two_apps_started_at_once_leave_one_running(tmp_path: Path) -> None:
+    """A double click: both starts pass the first check; one must hand over to the other."""
+    import shutil
+
+    exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
+    assert exe
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(tmp_path),
+        "XDG_RUNTIME_DIR": str(runtime),
+    }
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[monitor]\nwatch = []\n\n[connectivity]\ncontrols = [{ url = "http://127.0.0.1:9/" }]\n'
+    )
+    argv = [exe, "run", "--config", str(config)]
+    apps = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 30
+        while all(app.poll() is None for app in apps) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [app for app in apps if app.poll() is not None]
+        assert len(left) == 1, "both copies kept running"
+        assert left[0].returncode == 0
+        assert left[0].stderr is not None and "already running" in left[0].stderr.read()
+        time.sleep(1)
+        assert len([app for app in apps if app.poll() is None]) == 1
+    finally:
+        for app in apps:
+            if app.poll() is None:
+                app.terminate()
+                app.wait(10)
