@@ -126,12 +126,16 @@ def run() -> dict[str, float]:
     return {"interval_s": INTERVAL, "probe_s": probe_latency, "official_s": official_latency}
 
 
+def _margin(spare: float) -> str:
+    return f"{spare:.2f} s to spare" if spare >= 0 else f"{-spare:.2f} s over the goal"
+
+
 def report() -> str:
     r = run()
     goal = CONFIRM * r["interval_s"]
     return (
         f"detection latency at a {r['interval_s']:.0f} s interval: probe-only outage {r['probe_s']:.2f} s "
-        f"(goal: at most {goal:.0f} s + 1 s, so {r['probe_s'] - goal - 1:+.2f} s to spare if negative), "
+        f"(goal: at most {goal:.0f} s + 1 s; {_margin(goal + 1 - r['probe_s'])}), "
         f"official status page "
         f"{r['official_s']:.2f} s (goal under {r['interval_s'] + 1:.0f} s)"
     )
