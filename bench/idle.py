@@ -9,13 +9,13 @@ Goal: no more wake-ups than the bare app (which has none of its own).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from tests.support import installed
 
 SETTLE = 5.0
 WINDOW = 10.0
@@ -48,13 +48,9 @@ def measure(argv: list[str], env: dict[str, str]) -> float:
 
 
 def run() -> dict[str, float]:
-    exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
-    if not exe:
-        raise RuntimeError("outagetray is not installed in this environment")
+    exe = installed.command()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        runtime = folder / "run"
-        runtime.mkdir(mode=0o700)
         config = folder / "config.toml"
         # Nothing watched and a control on a closed loopback port: no network, no rounds
         # within the window (the first one runs at start, the next an hour later).
@@ -62,12 +58,7 @@ def run() -> dict[str, float]:
         config.write_text(
             f"[monitor]\nwatch = []\ninterval_seconds = 3600\n\n[connectivity]\ncontrols = {controls}\n"
         )
-        env = {
-            **os.environ,
-            "QT_QPA_PLATFORM": "offscreen",
-            "HOME": str(folder),
-            "XDG_RUNTIME_DIR": str(runtime),
-        }
+        env = installed.home_env(folder)
         ours = measure([exe, "run", "--config", str(config)], env)
         bare = measure([sys.executable, "-m", "bench.bare_tray"], env)
     return {"ours": ours, "bare": bare}

@@ -184,37 +184,31 @@ def child_ours(peers: dict[str, Any], folder: Path) -> dict[str, Any]:
     }
 
 
-def run() -> dict[str, Any]:
+def _child(kind: str, *args: str, timeout: float) -> dict[str, Any]:
+    """Run one measured app in a process of its own; its last line of output is the result."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    bare, stack = (
-        json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "bench.ui_memory", "--child", kind],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=120,
-            ).stdout.splitlines()[-1]
-        )
-        for kind in ("bare", "stack")
-    )
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.ui_memory", "--child", kind, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.splitlines()[-1])
+    return result
+
+
+def run() -> dict[str, Any]:
+    bare = _child("bare", timeout=120)
+    stack = _child("stack", timeout=120)
     peers = subprocess.Popen(
         [sys.executable, "-m", "bench.peers", "4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert peers.stdout is not None and peers.stdin is not None
     info = peers.stdout.readline()
     try:
-        ours = json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "bench.ui_memory", "--child", "ours", info],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=1200,
-            ).stdout.splitlines()[-1]
-        )
+        ours = _child("ours", info, timeout=1200)
     finally:
         peers.stdin.close()
         peers.wait(5)

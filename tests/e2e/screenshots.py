@@ -8,8 +8,6 @@ window (with the outage selected) and the tray menu.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,7 @@ from typing import Any
 
 from tests.e2e.desktop import DesktopSession
 from tests.e2e.test_desktop import summary, wait_for
+from tests.support import installed
 from tests.support.controls import ControlServer, platform_toml
 
 PAGES: dict[str, bytes] = {
@@ -70,10 +69,8 @@ def main(out: Path) -> None:
             + platform_toml("reddit", "statuspage", f"{base}/reddit.json")
             + platform_toml("gmail", "google_incidents", f"{base}/gmail.json", product="Gmail")
         )
-        (tmp / "run").mkdir(mode=0o700)
-        env = {**desktop.env, "HOME": str(tmp), "XDG_RUNTIME_DIR": str(tmp / "run")}
-        exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
-        assert exe
+        env = installed.home_env(tmp, desktop.env, qpa=None)
+        exe = installed.command()
         app = subprocess.Popen([exe, "run", "--config", str(config), "--interval", "1"], env=env)
         try:
             icons = wait_for(

@@ -1,6 +1,7 @@
 """OutageTray in a real X session: the tray icon is embedded, exactly one "down" and one
 "recovered" notification reach the notification daemon, and a click on the notification
-or on the icon opens the window. Runs the installed ``outagetray`` command against loopback peers.
+or on the icon opens the window. Runs the installed ``outagetray`` command against
+loopback peers.
 
 Set OUTAGETRAY_SCREENSHOTS=<folder> to also save the screenshots used in docs/.
 """
@@ -9,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from tests.e2e.desktop import DesktopSession, missing_tools
+from tests.support import installed
 from tests.support.controls import ControlServer, platform_toml
 
 MISSING = missing_tools()
@@ -92,17 +92,8 @@ def test_tray_icon_notifications_and_click(
             + platform_toml("reddit", "statuspage", httpserver.url_for("/reddit.json"))
         )
         httpserver.expect_request("/reddit.json").respond_with_json(summary("none", "operational"))
-        home = tmp_path / "home"
-        env = {
-            **desktop.env,
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_STATE_HOME": str(home / ".local/state"),
-            "XDG_RUNTIME_DIR": str(tmp_path / "run"),
-        }
-        (tmp_path / "run").mkdir(mode=0o700)
-        exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
-        assert exe
+        env = installed.home_env(tmp_path / "home", desktop.env, qpa=None)
+        exe = installed.command()
         log = open(tmp_path / "app.log", "wb")  # noqa: SIM115
         app = subprocess.Popen(
             [exe, "run", "--config", str(config), "--interval", "1"],

@@ -7,33 +7,22 @@ in its event loop and never see the signal.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support import installed
 from tests.support.controls import ControlServer
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_signal_quits_the_running_app_cleanly(tmp_path: Path, signum: signal.Signals) -> None:
-    exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
-    assert exe
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_RUNTIME_DIR": str(runtime),
-    }
+    exe = installed.command()
+    env = installed.home_env(tmp_path)
+    runtime = Path(env["XDG_RUNTIME_DIR"])
     with ControlServer() as controls:
         config = tmp_path / "config.toml"
         config.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n")

@@ -20,6 +20,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from pytestqt.qtbot import QtBot
 
 from outagetray.ui.single_instance import SingleInstance
+from tests.support import installed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,18 +210,8 @@ def test_a_lock_left_by_a_killed_copy_is_taken_over(qtbot: QtBot, name: str) -> 
 
 def test_two_apps_started_at_once_leave_one_running(tmp_path: Path) -> None:
     """A double click: both starts pass the first check; one must hand over to the other."""
-    import shutil
-
-    exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
-    assert exe
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_RUNTIME_DIR": str(runtime),
-    }
+    exe = installed.command()
+    env = installed.home_env(tmp_path)
     config = tmp_path / "config.toml"
     config.write_text(
         '[monitor]\nwatch = []\n\n[connectivity]\ncontrols = [{ url = "http://127.0.0.1:9/" }]\n'
