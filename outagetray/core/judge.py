@@ -16,8 +16,8 @@ The rules, from STATUS-SOURCES.md §2.3, §4 and §5.1:
   there when the connection returns continues without a second alert.
 - Platforms of one owner that start failing in the same round are one correlated event.
 - A platform whose checks all pass but take far longer than usual (core/latency.py) for
-  ``confirm_rounds`` rounds, while the user's own connection checks take their usual
-  time, is degraded. Where it has an official source that can be read, that source
+  ``confirm_rounds`` rounds, allowing for how much slower the user's own connection
+  checks are, is degraded. Where it has an official source that can be read, that source
   decides "degraded" instead (§5.1).
 """
 
@@ -231,17 +231,15 @@ class _Probes:
 
     def _slow_round(self, slow: Slowness, rnd: Round, config: JudgeConfig) -> None:
         self.clean_rounds = 0
-        if self.verdict not in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
+        outage = self.verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE)
+        if not outage:
             self.streak, self.first_failure = [], None  # checks that pass end a failure streak
         self.slow_rounds += 1
         if self.slow_since is None:
             self.slow_since = rnd.at
-        if self.verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
-            # Answering again, only slowly: the outage is over, the platform is not well yet.
-            degrade = self.slow_rounds >= config.recover_rounds
-        else:
-            degrade = self.slow_rounds >= config.confirm_rounds
-        if degrade:
+        # An outage that answers again, only slowly, is over after recover_rounds (the
+        # platform is not well yet); a healthy platform turns degraded after confirm_rounds.
+        if self.slow_rounds >= (config.recover_rounds if outage else config.confirm_rounds):
             self.verdict, self.streak, self.first_failure = Verdict.DEGRADED, [], None
         since = self.slow_since.astimezone().strftime("%H:%M")
         self.evidence = f"checks take {_seconds(slow.now)}, usually {_seconds(slow.usual)}, since {since}"

@@ -2,9 +2,9 @@
 
 STATUS-SOURCES.md §5.1 step 5: keep a rolling median per probe and call a platform slow
 (degraded) only when its checks take more than three times as long as usual, for three
-rounds in a row, while the user's own connection checks take their usual time.
+rounds in a row, while the user's own connection checks are normal.
 
-Two choices of ours, both against false alarms:
+Choices of ours, all against false alarms:
 
 - Slow also means at least ``SLOW_MIN_EXTRA`` seconds slower than usual. Three times
   40 ms is still faster than anyone notices, and jitter of that size is common.

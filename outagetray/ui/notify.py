@@ -162,7 +162,7 @@ class Notifier(QObject):
             f"--urgency={note.urgency}",
             f"--expire-time={TIMEOUT_SECONDS * 1000}",
             "--hint=string:desktop-entry:outagetray",
-            "--print-id",  # printed once the desktop has taken it: that is "shown"
+            "--print-id",  # the id means the desktop took it (we read it when the program ends)
             f"--action={DEFAULT_ACTION}=Open OutageTray",
         ]
         icon = _icon_for(note.kind)
