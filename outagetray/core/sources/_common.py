@@ -16,11 +16,15 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element
 
 from outagetray.core.model import Reading, Verdict
+
+if TYPE_CHECKING:
+    # Only for annotations: ElementTree loads when a feed is first parsed, not with
+    # every status format (most watched platforms never need it).
+    from xml.etree.ElementTree import Element
 
 #: Longest text kept from any one field; network text can be arbitrarily long.
 MAX_TEXT = 300
