@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -371,10 +372,9 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         instance = SingleInstance()
         if not instance.listen():
-            if instance.other_running:
+            if instance.other_running and SingleInstance.notify_running():
                 # Two starts (a double click) both passed the first check, and the other
                 # copy is listening by now: it stays, this one hands over and leaves.
-                SingleInstance.notify_running()
                 print("OutageTray is already running; its window was asked to open.", file=sys.stderr)
                 tray.icon.hide()
                 app.quit()
@@ -389,11 +389,16 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         main.start_monitor()
 
     QTimer.singleShot(0, boot)
-    _quit_on_signals(running)
-    return app.exec()
+    restore_signals = _quit_on_signals(running)
+    code = app.exec()
+    restore_signals()
+    for item in running:
+        if isinstance(item, SingleInstance):
+            item.close()  # the name and its lock are free at once for the next start
+    return code
 
 
-def _quit_on_signals(running: list[object]) -> None:
+def _quit_on_signals(running: list[object]) -> Callable[[], None]:
     """Ctrl+C or SIGTERM quit cleanly, as the menu's Quit does.
 
     Python runs signal handlers only when it gets control, which it does not while
@@ -428,7 +433,7 @@ def _quit_on_signals(running: list[object]) -> None:
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)
-    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, QApplication.instance())
 
     def drain() -> None:
@@ -436,4 +441,12 @@ def _quit_on_signals(running: list[object]) -> None:
             reader.recv(512)  # the signal numbers; Python has already queued the handlers
 
     notifier.activated.connect(drain)
-    running.extend((reader, writer, notifier))  # kept open for the life of the event loop
+
+    def restore() -> None:
+        """After the event loop: give the wake-up back to whoever had it and close ours."""
+        notifier.setEnabled(False)
+        signal.set_wakeup_fd(previous)
+        reader.close()
+        writer.close()
+
+    return restore

@@ -15,6 +15,7 @@ starting copy blocks only for the small connect timeout, before any window exist
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import re
 import sys
@@ -28,11 +29,15 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QLockFile
     from PySide6.QtNetwork import QLocalSocket
 
+log = logging.getLogger(__name__)
+
 SHOW = b"show"
 ACK = b"ok\n"
 # A client that says nothing (a probe) or too much is dropped; no message is longer than this.
 _MAX_MESSAGE = 64
 _IDLE_CLIENT_MS = 2000
+#: How long a lock holder has to start answering before its lock is doubted.
+_LOCK_HOLDER_GRACE_S = 1.5
 
 
 def _user_name() -> str:
@@ -138,7 +143,9 @@ class SingleInstance(QObject):
         A lock file decides who that is: two starts a moment apart (a double click)
         both find nobody listening, and without an arbiter the later one would remove
         the earlier one's socket and both would run. QLockFile notices a lock left by
-        a crashed copy (its process is gone) and takes it over.
+        a crashed copy (its process is gone) and takes it over. A lock whose holder
+        never answers is not trusted: its process id may now belong to another Python
+        program, and refusing to start on its word would leave the user with nothing.
 
         A socket file left by a crash would make listening fail, so it is removed first,
         but only after checking that nobody answers on it: removing a live copy's name
@@ -146,7 +153,7 @@ class SingleInstance(QObject):
         """
         if self._server.isListening():
             return True
-        if not self._lock_name() or self._someone_answers():
+        if self._someone_answers() or not (self._lock_name() or self._lock_unanswered()):
             self.other_running = True
             self.error = "another OutageTray is already running for this user"
             return False
@@ -187,6 +194,20 @@ class SingleInstance(QObject):
             self._lock = lock
             return True
         return lock.error() != QLockFile.LockError.LockFailedError
+
+    def _lock_unanswered(self) -> bool:
+        """The lock is held: True if its holder never starts answering, so it is ignored.
+
+        The winner of a double-click race listens a moment after taking the lock, so
+        it is given that moment before the lock is doubted.
+        """
+        deadline = time.monotonic() + _LOCK_HOLDER_GRACE_S
+        while time.monotonic() < deadline:
+            if self._someone_answers(timeout_ms=100):
+                return False
+            time.sleep(0.05)
+        log.warning("the single-instance lock is held by a program that does not answer; starting anyway")
+        return True
 
     def _someone_answers(self, timeout_ms: int = 200) -> bool:
         from PySide6.QtNetwork import QLocalSocket

@@ -236,3 +236,58 @@ def test_two_apps_started_at_once_leave_one_running(tmp_path: Path) -> None:
             if app.poll() is None:
                 app.terminate()
                 app.wait(10)
+
+
+def _hold_lock(name: str, listen_after: float | None) -> subprocess.Popen[str]:
+    """Another process takes the name's lock, then listens after ``listen_after`` s (or never)."""
+    then = (
+        f"time.sleep({listen_after})\nassert instance._server.listen(instance.name)\n"
+        if listen_after is not None
+        else ""
+    )
+    code = (
+        "import os, sys, time\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "from outagetray.ui.single_instance import SingleInstance\n"
+        "app = QCoreApplication([])\n"
+        f"instance = SingleInstance({name!r})\n"
+        "assert instance._lock_name()\n"
+        "print('locked', flush=True)\n"
+        f"{then}"
+        "time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_the_winner_of_a_double_start_is_waited_for(qtbot: QtBot, name: str) -> None:
+    """The other copy holds the lock and starts listening a moment later: this one yields."""
+    holder = _hold_lock(name, listen_after=0.3)
+    try:
+        second = SingleInstance(name)
+        assert second.listen() is False
+        assert second.other_running
+    finally:
+        holder.kill()
+        holder.wait(5)
+
+
+def test_a_lock_whose_holder_never_answers_does_not_stop_the_app(
+    qtbot: QtBot, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A live process holds the lock but is no OutageTray that answers (a reused process
+    id): the app starts anyway rather than leave the user with nothing."""
+    holder = _hold_lock(name, listen_after=None)
+    try:
+        instance = SingleInstance(name)
+        started = time.monotonic()
+        assert instance.listen(), instance.error
+        assert 1.0 < time.monotonic() - started < 5
+        assert not instance.other_running
+        assert "does not answer" in caplog.text
+        instance.close()
+    finally:
+        holder.kill()
+        holder.wait(5)
