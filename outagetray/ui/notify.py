@@ -28,13 +28,13 @@ import shutil
 import sys
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from outagetray.core.alerts import Notification
+from outagetray.ui.bridge import Jobs
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,6 @@ class Notifier(QObject):
     """Shows core Notifications; emits ``clicked`` when the user clicks one (where the platform tells)."""
 
     clicked = Signal()
-    _plyer_failed = Signal(object)  # a Notification to show another way, back on the UI thread
 
     def __init__(
         self,
@@ -123,9 +122,8 @@ class Notifier(QObject):
         self._notify_send: str | None = None
         self._notify_send_checked = False
         self._waiting: set[_NotifySendRun] = set()  # notify-send programs waiting for a click
-        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: Jobs | None = None  # plyer's calls, off the UI thread
         self.shown: list[tuple[str, Notification]] = []  # (back-end, notification), for tests and logs
-        self._plyer_failed.connect(self._fallback)
         if tray is not None:
             tray.messageClicked.connect(self.clicked.emit)
 
@@ -144,15 +142,25 @@ class Notifier(QObject):
         if self._plyer_ok is None:
             self._plyer_ok = self._use_plyer()
         if self._plyer_ok:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-notify")
-            self._pool.submit(self._send_plyer, note)
+            if self._jobs is None:
+                self._jobs = Jobs(1, "outagetray-notify", self)
+            self._jobs.submit(
+                lambda: _send_plyer(note), self, lambda outcome: self._plyer_done(note, outcome)
+            )
             return
         self._fallback(note)
 
+    def _plyer_done(self, note: Notification, outcome: object) -> None:
+        if isinstance(outcome, Exception):  # plyer raises whatever its back-end raises
+            log.info("desktop notification failed (%s); falling back", type(outcome).__name__)
+            self._plyer_ok = False
+            self._fallback(note)
+            return
+        self.shown.append(("plyer", note))
+
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
+        if self._jobs is not None:
+            self._jobs.shutdown()
         for run in list(self._waiting):
             run.end()
 
@@ -205,29 +213,7 @@ class Notifier(QObject):
         log.info("notify-send could not show the notification (%s); falling back", reason)
         self._fallback(note)
 
-    def _send_plyer(self, note: Notification) -> None:
-        # Worker thread: talk to plyer only; hand any failure back to the UI thread by signal.
-        try:
-            from plyer import notification
-
-            with warnings.catch_warnings():
-                # plyer warns on every call that dbus-python is missing, then uses notify-send.
-                warnings.filterwarnings("ignore", message="The Python dbus package is not installed")
-                notification.notify(
-                    title=note.title,
-                    message=plain_body(note.body),
-                    app_name=APP_NAME,
-                    timeout=TIMEOUT_SECONDS,
-                )
-        except Exception as exc:  # noqa: BLE001 - plyer raises whatever its back-end raises
-            log.info("desktop notification failed (%s); falling back", type(exc).__name__)
-            self._plyer_ok = False
-            self._plyer_failed.emit(note)
-            return
-        self.shown.append(("plyer", note))
-
-    def _fallback(self, note: object) -> None:
-        assert isinstance(note, Notification)
+    def _fallback(self, note: Notification) -> None:
         tray = self._tray
         if tray is not None and tray.isVisible() and QSystemTrayIcon.supportsMessages():
             icon = {
@@ -316,3 +302,18 @@ class _NotifySendRun(QObject):
         if error == QProcess.ProcessError.FailedToStart:
             self.failed.emit(self, _NOT_STARTED)
             self.ended.emit(self)
+
+
+def _send_plyer(note: Notification) -> None:
+    """Runs on a worker thread: plyer only, never a widget. Its exceptions are the outcome."""
+    from plyer import notification
+
+    with warnings.catch_warnings():
+        # plyer warns on every call that dbus-python is missing, then uses notify-send.
+        warnings.filterwarnings("ignore", message="The Python dbus package is not installed")
+        notification.notify(
+            title=note.title,
+            message=plain_body(note.body),
+            app_name=APP_NAME,
+            timeout=TIMEOUT_SECONDS,
+        )

@@ -16,18 +16,15 @@ entry) is the app's job once :attr:`SettingsDialog.saved` fires.
 from __future__ import annotations
 
 import copy
-import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTime, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -47,7 +44,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from outagetray.core.catalog import (
     KINDS,
@@ -64,6 +60,7 @@ from outagetray.core.probes import DnsConfig
 from outagetray.core.settings import MAX_INTERVAL, MIN_INTERVAL, Notifications, Settings, save
 from outagetray.core.sources import FORMATS, make_spec
 from outagetray.core.trial import TrialResult, try_source
+from outagetray.ui.bridge import Jobs
 
 #: Called with (spec, owner, on_done): run a trial off the UI thread, call ``on_done`` on it
 #: with a TrialResult (or the exception) unless ``owner`` has been deleted meanwhile.
@@ -140,75 +137,6 @@ def _platforms(custom: Collection[Mapping[str, Any]]) -> dict[str, Platform]:
         except PlatformError:
             continue
     return merged
-
-
-class _Relay(QObject):
-    """Carries job outcomes from worker threads to the UI thread.
-
-    One relay lives as long as the application: a worker thread must never emit on
-    an object the UI thread may be deleting (a closed dialog), which can crash Qt
-    outright rather than raise.
-    """
-
-    done = Signal(int, object)
-
-
-_RELAY: _Relay | None = None
-_WAITING: dict[int, tuple[QObject, Callable[[object], None]]] = {}
-_TOKENS = itertools.count(1)
-
-
-def _relay() -> _Relay:
-    global _RELAY
-    if _RELAY is None:
-        _RELAY = _Relay(QApplication.instance())
-        _RELAY.done.connect(_deliver)
-    return _RELAY
-
-
-def _deliver(token: int, outcome: object) -> None:
-    owner, on_done = _WAITING.pop(token, (None, None))
-    if owner is not None and on_done is not None and isValid(owner):
-        on_done(outcome)
-
-
-class _Jobs(QObject):
-    """Runs blocking core calls on a small pool and hands each outcome back on the UI thread.
-
-    The outcome crosses threads only through the application-long relay's queued
-    signal; the callback runs on the UI thread, and is skipped when the widget that
-    asked has been deleted meanwhile (a row removed, an editor closed mid-test).
-    """
-
-    def __init__(self, workers: int, name: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
-        self._relay = _relay()
-        self._mine: set[int] = set()
-
-    def submit(self, job: Callable[[], object], owner: QObject, on_done: Callable[[object], None]) -> None:
-        """Start ``job``; ``on_done`` gets its return value, or the exception it raised."""
-        token = next(_TOKENS)
-        _WAITING[token] = (owner, on_done)
-        self._mine.add(token)
-        relay = self._relay
-        future = self._pool.submit(job)
-        future.add_done_callback(lambda done: _finished(relay, token, done))
-
-    def shutdown(self) -> None:
-        """Drop queued jobs; one already running finishes on its own and is then ignored."""
-        for token in self._mine:
-            _WAITING.pop(token, None)
-        self._mine.clear()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _finished(relay: _Relay, token: int, future: Future[object]) -> None:
-    # Runs on the worker thread: only emit on the long-lived relay, never touch widgets.
-    if future.cancelled():
-        return
-    error = future.exception()
-    relay.done.emit(token, error if error is not None else future.result())
 
 
 class SourceRow(QFrame):
@@ -603,8 +531,8 @@ class SettingsDialog(QDialog):
         self._watch: list[str] = list(settings.watch)
         self._muted: list[str] = list(settings.notifications.muted)
         self._saving = False
-        self._trials = _Jobs(4, "outagetray-trial", self)
-        self._saver = _Jobs(1, "outagetray-save", self)
+        self._trials = Jobs(4, "outagetray-trial", self)
+        self._saver = Jobs(1, "outagetray-save", self)
         #: The platform editor currently open, if any (tests and the app may reach it here).
         self.editor: PlatformEditor | None = None
 
