@@ -79,8 +79,14 @@ class Jobs(QObject):
     def submit(self, job: Callable[[], object], owner: QObject, on_done: Callable[[object], None]) -> None:
         """Start ``job``; ``on_done`` gets its return value, or the exception it raised."""
         token = next(_TOKENS)
-        _WAITING[token] = (owner, on_done)
-        self._mine.add(token)
+        mine = self._mine
+
+        def deliver(outcome: object) -> None:
+            mine.discard(token)  # a long-lived Jobs (the Notifier's) keeps no trace of old jobs
+            on_done(outcome)
+
+        _WAITING[token] = (owner, deliver)
+        mine.add(token)
         relay = self._relay
         future = self._pool.submit(job)
         future.add_done_callback(lambda done: _finished(relay, token, done))
