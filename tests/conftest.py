@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
 
 _real_getaddrinfo = socket.getaddrinfo
 _real_connect = socket.socket.connect
@@ -71,3 +75,20 @@ def pytest_configure() -> None:
     socket.socket.connect = _connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
     socket.socket.sendto = _sendto  # type: ignore[method-assign,assignment]
+
+
+@pytest.fixture(scope="module")
+def _plain_server() -> Iterator[HTTPServer]:
+    """One threaded loopback web server per test module (pytest-httpserver's own is single-threaded)."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def web(_plain_server: HTTPServer) -> Iterator[HTTPServer]:
+    """That server with no expectations left over from another test."""
+    _plain_server.clear()
+    yield _plain_server
+    _plain_server.clear()

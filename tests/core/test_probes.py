@@ -83,21 +83,6 @@ def client_ssl(ca: trustme.CA) -> ssl.SSLContext:
     return context
 
 
-@pytest.fixture(scope="module")
-def _plain_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def web(_plain_server: HTTPServer) -> Iterator[HTTPServer]:
-    _plain_server.clear()
-    yield _plain_server
-    _plain_server.clear()
-
-
 SNI_SEEN: list[str] = []
 
 

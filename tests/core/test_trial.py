@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,6 @@ from outagetray.core.trial import TrialResult, try_source
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: A DNS server nobody runs: no test may ask the system's resolvers.
 NO_DNS = DnsConfig(nameservers=("127.0.0.1:9",), timeout=0.3)
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def web(_server: HTTPServer) -> Iterator[HTTPServer]:
-    _server.clear()
-    yield _server
-    _server.clear()
 
 
 def trial(source_type: str, url: str) -> TrialResult:
