@@ -88,10 +88,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     config: Path | None = getattr(args, "config", None)
-    if args.command == "check":
-        return _check(config, args.platforms or [], args.json)
-    if args.command == "watch":
-        return _watch(config, args.platforms or [], args.interval)
+    if args.command in ("check", "watch"):
+        import logging
+
+        from outagetray.core.logfile import setup
+
+        # Warnings and errors still reach the terminal, through the same masking as the
+        # app's log: without a handler, logging's last resort would print them raw.
+        logs = setup(to_file=False, stderr_level=logging.WARNING, stderr_format="outagetray: %(message)s")
+        try:
+            if args.command == "check":
+                return _check(config, args.platforms or [], args.json)
+            return _watch(config, args.platforms or [], args.interval)
+        finally:
+            logs.close()
     from outagetray.app import run_app
 
     return run_app(config, getattr(args, "interval", None))
@@ -107,20 +117,28 @@ def _interval(text: str) -> float:
     return value
 
 
+def _say(text: str) -> None:
+    """A message on stderr. It may quote the settings file (names, addresses), so it is
+    cleaned of control characters and credentials like everything else printed."""
+    from outagetray.core.redact import shown
+
+    print(shown(text), file=sys.stderr)
+
+
 def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tuple[Settings, list[Platform]]:
     """Load settings and pick the platforms, or raise SystemExit(2) after saying what is wrong."""
     from outagetray.core import settings as settings_module
 
     loaded = settings_module.load(config)
     if config is not None and not loaded.exists:
-        print(f"outagetray: the settings file {config} does not exist", file=sys.stderr)
+        _say(f"outagetray: the settings file {config} does not exist")
         raise SystemExit(EXIT_USAGE)
     for warning in loaded.warnings:
-        print(f"outagetray: {loaded.path}: {warning}", file=sys.stderr)
+        _say(f"outagetray: {loaded.path}: {warning}")
     if not loaded.ok:
-        print(f"outagetray: the settings file {loaded.path} has problems:", file=sys.stderr)
+        _say(f"outagetray: the settings file {loaded.path} has problems:")
         for problem in loaded.problems:
-            print(f"  {problem}", file=sys.stderr)
+            _say(f"  {problem}")
         raise SystemExit(EXIT_USAGE)
     settings = loaded.settings
     every = settings.platforms()
@@ -140,9 +158,9 @@ def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tup
         else:
             unknown_ids.append(text)
             hint = f' Did you mean "{canonical}"?' if canonical else ""
-            print(f'outagetray: "{text}" is not a platform OutageTray knows.{hint}', file=sys.stderr)
+            _say(f'outagetray: "{text}" is not a platform OutageTray knows.{hint}')
     if unknown_ids:
-        print(f"outagetray: known platforms: {', '.join(sorted(every))}", file=sys.stderr)
+        _say(f"outagetray: known platforms: {', '.join(sorted(every))}")
         raise SystemExit(EXIT_USAGE)
     return settings, [every[pid] for pid in dict.fromkeys(chosen)]
 
@@ -158,6 +176,7 @@ def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
 
     from outagetray.core.check import run_check
     from outagetray.core.http import HttpClient
+    from outagetray.core.redact import safe_data
 
     try:
         settings, platforms = _settings_and_platforms(config, platform_ids)
@@ -168,7 +187,9 @@ def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
     report = run_check(HttpClient(), platforms, settings.controls, DnsConfig(settings.nameservers))
     out = _stdout()
     if as_json:
-        json.dump(report.to_json(), out, indent=2, ensure_ascii=False)
+        # Cleaned here, at the output: json.dumps escapes C0 controls, but not DEL, C1 or
+        # bidi overrides, and it would print a source's password as it is.
+        json.dump(safe_data(report.to_json()), out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
         _print_table(report, out)
@@ -182,6 +203,7 @@ def _watch(config: Path | None, platform_ids: list[str], interval: float | None)
 
     from outagetray.core.monitor import Event, Monitor, MonitorConfig
     from outagetray.core.probes import DnsConfig
+    from outagetray.core.redact import safe_data
     from outagetray.core.watchlog import change_line
 
     try:
@@ -194,7 +216,7 @@ def _watch(config: Path | None, platform_ids: list[str], interval: float | None)
     def emit(changes: list[Event]) -> None:
         with lock:
             for change in changes:
-                out.write(json.dumps(change_line(change), ensure_ascii=False) + "\n")
+                out.write(json.dumps(safe_data(change_line(change)), ensure_ascii=False) + "\n")
             out.flush()
 
     monitor = Monitor(
@@ -222,20 +244,29 @@ def _watch(config: Path | None, platform_ids: list[str], interval: float | None)
 
 def _print_table(report: object, out: TextIO) -> None:
     from outagetray.core.check import CheckReport
+    from outagetray.core.redact import mask_urls_in, one_line
 
     assert isinstance(report, CheckReport)
+
+    def cell(text: str) -> str:
+        # Names come from the settings file and summaries from status pages: neither may
+        # move the cursor, recolour the terminal, break the table's lines or show a password.
+        return mask_urls_in(one_line(text))
+
     when = report.checked_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     out.write(f"OutageTray check, {when}\n")
     link = report.connectivity
-    out.write(f"{link.headline} ({link.detail}).\n\n")
+    out.write(f"{cell(link.headline)} ({cell(link.detail)}).\n\n")
     if not report.platforms:
         out.write("No platforms are watched. Add some in Settings or with --platform ID.\n")
         return
-    name_width = max(len(p.platform.name) for p in report.platforms)
-    for item in report.platforms:
-        out.write(f"  {item.platform.name:<{name_width}}  {item.verdict.label:<14}  {item.summary}\n")
+    names = [cell(p.platform.name) for p in report.platforms]
+    name_width = max(len(name) for name in names)
+    for name, item in zip(names, report.platforms, strict=True):
+        out.write(f"  {name:<{name_width}}  {item.verdict.label:<14}  {cell(item.summary)}\n")
         if item.affected:
-            out.write(f"  {'':<{name_width}}  {'':<14}  Affected: {', '.join(item.affected)}\n")
+            affected = cell(", ".join(item.affected))
+            out.write(f"  {'':<{name_width}}  {'':<14}  Affected: {affected}\n")
 
 
 def _stdout() -> TextIO:

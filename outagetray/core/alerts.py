@@ -52,15 +52,20 @@ guessed at. Problems held by the cool-down join the digest when there is one.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from outagetray.core.judge import Change, ConnectivityChange, PlatformStatus
 from outagetray.core.model import Platform, Verdict
 from outagetray.core.settings import Notifications
+
+#: Every alert sent or held back, and why, goes to the log file (core/logfile.py): when
+#: someone asks "why was I not told?", the answer is there.
+log = logging.getLogger(__name__)
 
 Kind = Literal["down", "degraded", "recovered", "digest"]
 Urgency = Literal["low", "normal", "critical"]
@@ -173,16 +178,24 @@ class AlertPolicy:
             if kind is None:
                 continue
             if pid in prefs.muted or not prefs.enabled:
+                why = "the platform is muted" if prefs.enabled else "notifications are turned off"
+                log.info("alert held back: %s is %s, not told because %s", pid, change.new.value, why)
                 self._forget(pid)  # the user was told nothing, whatever happens now
                 continue
             if away:
+                log.info(
+                    "alert held back: %s is %s, not told %s (a summary follows)",
+                    pid,
+                    change.new.value,
+                    self._away_words(now),
+                )
                 self._held[pid] = "away"
                 continue
             if self._announce(pid, kind, now):
                 chosen[kind].append(
                     _Item(change.platform, change.new, change.evidence, change.event, change.together)
                 )
-        return [self._notification(kind, items) for kind, items in chosen.items() if items]
+        return _logged([self._notification(kind, items) for kind, items in chosen.items() if items])
 
     def catch_up(self, now: datetime, statuses: Sequence[PlatformStatus]) -> list[Notification]:
         """Called every round: the digest after a pause or quiet hours, or a settled held problem.
@@ -197,27 +210,41 @@ class AlertPolicy:
         current = {s.platform.id: s for s in statuses}
         for pid in list(self._held):
             if pid in self._prefs.muted or pid not in current:
+                log.info("held alert dropped: %s is muted or no longer watched", pid)
                 del self._held[pid]  # muted since, or no longer watched: nobody wants to hear of it
         news = self._news(current, "away")
         if news:
             news += self._news(current, "cooldown")  # one digest rather than two pop-ups
-            return [self._digest(news, now)]
+            return _logged([self._digest(news, now)])
         chosen: dict[Kind, list[_Item]] = {"down": [], "degraded": [], "recovered": []}
         for status, kind in self._news(current, "cooldown", keep=True):
             if self._announce(status.platform.id, kind, now):
                 chosen[kind].append(_Item(status.platform, status.verdict, status.evidence))
-        return [self._notification(kind, items) for kind, items in chosen.items() if items]
+        return _logged([self._notification(kind, items) for kind, items in chosen.items() if items])
 
     # -- rules ---------------------------------------------------------------------------------
 
     def _announce(self, pid: str, kind: Kind, now: datetime) -> bool:
         """Apply the told-state and cool-down rules to one platform's news; True if it is shown."""
         if not self._is_news(pid, kind):
+            if kind == "recovered":
+                log.info("no alert: %s is back, but the user was not told it had a problem", pid)
+            else:
+                log.info("no alert: %s is still %s, which the user was already told", pid, kind)
             self._held.pop(pid, None)  # nothing new for the user; anything held is moot
             return False
         if kind != "recovered":
             last = self._announced.get((pid, kind))
             if last is not None and now - last < timedelta(minutes=self._prefs.cooldown_minutes):
+                if self._held.get(pid) != "cooldown":  # said once, not at every round it stays held
+                    log.info(
+                        "alert held back: %s is %s again within the %d-minute cool-down "
+                        "(last told %s); told later if it stays so",
+                        pid,
+                        kind,
+                        self._prefs.cooldown_minutes,
+                        _utc(last),
+                    )
                 self._held[pid] = "cooldown"
                 return False
         self._mark_told(pid, kind, now)
@@ -253,6 +280,9 @@ class AlertPolicy:
             if kind is None:
                 continue
             if not self._is_news(pid, kind):
+                log.info(
+                    "held alert dropped: %s is %s, which is no news to the user", pid, status.verdict.value
+                )
                 del self._held[pid]  # e.g. went down and came back while the user was away
                 continue
             found.append((status, kind))
@@ -338,6 +368,12 @@ class AlertPolicy:
             self._pause = None  # over: forget it, so paused_until stays honest
         return self._quiet(now)
 
+    def _away_words(self, now: datetime) -> str:
+        """Why nothing may be shown now, for the log."""
+        if self._pause is not None and now < self._pause:
+            return f"while alerts are paused until {_utc(self._pause)}"
+        return "during quiet hours"
+
     def _quiet(self, now: datetime) -> bool:
         start, end = _parse_hhmm(self._prefs.quiet_start), _parse_hhmm(self._prefs.quiet_end)
         if start is None or end is None or start == end:
@@ -356,6 +392,24 @@ class AlertPolicy:
 
 
 # -- wording ---------------------------------------------------------------------------------------
+
+
+def _utc(moment: datetime) -> str:
+    """A moment for the log, whose times are all UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _logged(notes: list[Notification]) -> list[Notification]:
+    """Log each notification the policy lets through (the UI logs where it was shown)."""
+    for note in notes:
+        log.info(
+            "alert sent (%s, %s urgency): %s — %s",
+            note.kind,
+            note.urgency,
+            note.title,
+            note.body.replace("\n", " | "),
+        )
+    return notes
 
 
 def _kind_of(verdict: Verdict) -> Kind | None:
