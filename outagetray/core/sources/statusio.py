@@ -5,9 +5,12 @@ and each of the component's containers (its regions or hosting providers). Each 
 and the worst wins, because a page owner can update one level and forget another.
 
 An incident listed in ``incidents`` is open (status.io drops an incident from this document
-when it is resolved). Its severity is read from the components it names, never below degraded:
-status.io's per-message ``status`` is ignored because it records what the owner set when the
-message was posted and real pages leave it stale (a 400 next to components back at 100).
+when it is resolved). Its severity is the worst of the components and containers it names and
+of the status code on its latest message, never below degraded. The message code counts because
+it is the owner's newest word on this incident: a page whose components still say 300 while the
+latest message says 500 is describing an outage that got worse, and reading only the components
+would under-report it (STATUS-SOURCES.md §3.6). "Latest" is by the message's own datetime, since
+nothing promises the list is in order.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from outagetray.core.model import IncidentNote, Reading, Verdict, worst
@@ -113,7 +117,7 @@ def _read(data: dict[str, Any]) -> Reading:
         signals.append(Verdict.UNKNOWN)
         unclear.append(problem)
     for raw in raw_incidents:
-        notes.append(_incident(raw, by_id, by_name, unclear, affected))
+        notes.append(_incident(raw, by_id, by_name, signals, unclear, affected))
 
     upcoming = 0
     maintenance = result.get("maintenance")
@@ -190,10 +194,17 @@ def _incident(
     raw: object,
     by_id: Mapping[str, _Component],
     by_name: Mapping[str, _Component],
+    signals: list[Verdict],
     unclear: list[str],
     affected: dict[str, int],
 ) -> IncidentNote:
-    """An open incident, as bad as the worst thing it names and never less than degraded."""
+    """An open incident, as bad as the worst thing it names or its latest message says.
+
+    Never less than degraded: the incident is open, whatever its codes. A latest message
+    with a code status.io does not document is one unknown item (logged and shown in the
+    detail); it cannot lower the incident, and an older message is not used instead, because
+    the owner has since said something else.
+    """
     if not isinstance(raw, dict):
         unclear.append(f"an incident is {describe_json(raw)} instead of an object")
         return IncidentNote("Unreadable incident entry", Verdict.UNKNOWN)
@@ -213,13 +224,28 @@ def _incident(
         if component is not None:
             found.append(component.verdict)
             found.extend(v for ident, v in component.containers.items() if ident in containers)
+    latest, problem = _latest_message(raw.get("messages"))
+    if problem:
+        signals.append(Verdict.UNKNOWN)
+        unclear.append(f"incident {title!r}: {problem}")
+    word = ""
+    if latest is not None and latest.get("status") is not None:
+        code = _code(latest.get("status"))
+        said = _CODES.get(code, Verdict.UNKNOWN) if code is not None else Verdict.UNKNOWN
+        if said is Verdict.UNKNOWN:
+            signals.append(Verdict.UNKNOWN)
+            shown = describe_json(latest.get("status"))
+            unclear.append(f"incident {title!r}: its latest message has status code {shown}")
+        else:
+            found.append(said)
+            word = _CODE_WORDS.get(code, "") if code is not None else ""
     verdict = worst([Verdict.DEGRADED, *found])
     for label in labels:
         add_affected(affected, label, verdict)
     return IncidentNote(
         title=title,
         verdict=verdict,
-        status=_latest_word(raw.get("messages")),
+        status=word,
         started_at=clean(raw.get("datetime_open"), 40),
     )
 
@@ -240,14 +266,36 @@ def _maintenance(raw: object, unclear: list[str], affected: dict[str, int]) -> I
     )
 
 
-def _latest_word(messages: object) -> str:
-    """status.io's word for the newest message, for people; it never sets the verdict."""
-    dated = [m for m in as_list(messages) if isinstance(m, dict)]
-    if not dated:
-        return ""
-    newest = max(dated, key=lambda m: clean(m.get("datetime"), 40))
-    code = _code(newest.get("status"))
-    return _CODE_WORDS.get(code, "") if code is not None else ""
+def _latest_message(messages: object) -> tuple[dict[str, Any] | None, str]:
+    """The incident's newest message by its ``datetime``, and what stopped finding it, if anything.
+
+    Messages whose date cannot be read are passed over while others have one. A lone message
+    is the latest whatever its date says. Several messages of which none has a readable date
+    leave the latest unknown rather than guessed from list order. Two messages posted at the
+    same instant: the worse code wins, so a tie never hides an escalation.
+    """
+    found = [m for m in as_list(messages) if isinstance(m, dict)]
+    if len(found) == 1:
+        return found[0], ""
+    dated = [(when, m) for m in found if (when := _when(m.get("datetime"))) is not None]
+    if dated:
+        newest = max(when for when, _ in dated)
+        tied = [m for when, m in dated if when == newest]
+        return max(tied, key=lambda m: _verdict(m.get("status")).severity), ""
+    if found:
+        return None, "none of its messages has a date that can be read, so its latest status is not known"
+    return None, ""
+
+
+def _when(value: object) -> datetime | None:
+    """An ISO 8601 time as an aware UTC datetime; a time without a zone is taken as UTC."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _code(value: object) -> int | None:

@@ -3,7 +3,8 @@
 Fixtures are complete ``/1.0/status/{page_id}`` documents for a five-component page
 (Website, API, Messaging, Login, Media uploads) hosted on two containers (AWS, Google Cloud):
 all clear with an upcoming maintenance, a partial outage in one container, a major outage,
-a security event, maintenance with a stale incident, and maintenance alone.
+a security event, maintenance next to an open incident, maintenance alone, and an incident
+whose latest message says more than its components (listed newest first).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ MAJOR = (FIXTURES / "major.json").read_bytes()
 SECURITY = (FIXTURES / "security.json").read_bytes()
 MAINTENANCE = (FIXTURES / "maintenance.json").read_bytes()
 MAINTENANCE_ONLY = (FIXTURES / "maintenance_only.json").read_bytes()
+ESCALATED = (FIXTURES / "escalated.json").read_bytes()
 
 UNCLEAR = "Status unclear: the status page says something OutageTray does not recognise"
 MESSAGING_ID = "60a1b2c3d4e5f60017a8b9c2"
@@ -156,16 +158,16 @@ def test_security_event_is_degraded() -> None:
 
 
 def test_open_incident_outranks_maintenance_and_names_its_component() -> None:
-    """The incident's own component is back at 100 and its message still says 400: degraded."""
+    """The incident's component says 100, but its latest message (the owner's newest word) says 400."""
     reading = read(MAINTENANCE)
-    assert reading.verdict is Verdict.DEGRADED
+    assert reading.verdict is Verdict.PARTIAL_OUTAGE
     assert reading.affected == ("Website", "Media uploads")
     assert (
         reading.summary
-        == "Problems: Website, Media uploads — Error 500 when saving profile settings (+1 more)"
+        == "Partial outage: Website, Media uploads — Error 500 when saving profile settings (+1 more)"
     )
     assert [(n.title, n.verdict) for n in reading.incidents] == [
-        ("Error 500 when saving profile settings", Verdict.DEGRADED),
+        ("Error 500 when saving profile settings", Verdict.PARTIAL_OUTAGE),
         ("Maintenance on media uploads", Verdict.MAINTENANCE),
     ]
 
@@ -334,6 +336,107 @@ def test_wrong_typed_incident_fields_are_tolerated() -> None:
     note = reading.incidents[0]
     assert (note.title, note.status, note.started_at) == ("Untitled incident", "", "5")
     assert reading.summary == "Problems reported — Untitled incident"
+
+
+# --- the latest incident message -----------------------------------------------------------------
+
+
+def message(status: object, when: object, details: str = "Update.") -> dict[str, Any]:
+    return {"details": details, "state": 200, "status": status, "datetime": when}
+
+
+def with_messages(*messages: object, code: object = 100) -> Reading:
+    item = incident("Messages are late", "Messaging")
+    item["messages"] = list(messages)
+    return read(page(components=[component("Messaging", code)], incidents=[item]))
+
+
+def test_an_escalation_in_the_latest_message_counts_even_when_the_list_is_newest_first() -> None:
+    data = load(ESCALATED)
+    messages = data["result"]["incidents"][0]["messages"]
+    # The fixture lists the newest message first: the last item is the oldest.
+    assert [m["status"] for m in messages] == [500, 300]
+    assert data["result"]["status"][2]["status_code"] == 300
+    reading = read(ESCALATED)
+    assert reading.verdict is Verdict.MAJOR_OUTAGE
+    assert reading.affected == ("Messaging",)
+    assert reading.summary == "Outage: Messaging — Messages are not being delivered"
+    (note,) = reading.incidents
+    assert (note.verdict, note.status) == (Verdict.MAJOR_OUTAGE, "Service disruption")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected", "word"),
+    [
+        (300, Verdict.DEGRADED, "Degraded performance"),
+        (400, Verdict.PARTIAL_OUTAGE, "Partial service disruption"),
+        (500, Verdict.MAJOR_OUTAGE, "Service disruption"),
+        (600, Verdict.DEGRADED, "Security event"),
+        ("500", Verdict.MAJOR_OUTAGE, "Service disruption"),
+        # An open incident is never less than degraded, whatever its message says.
+        (100, Verdict.DEGRADED, "Operational"),
+        (200, Verdict.DEGRADED, "Planned maintenance"),
+    ],
+)
+def test_each_code_on_the_latest_message(code: object, expected: Verdict, word: str) -> None:
+    reading = with_messages(message(code, "2024-06-18T10:41:57.741Z"))
+    assert reading.verdict is expected
+    assert reading.incidents[0].verdict is expected
+    assert reading.incidents[0].status == word
+    assert reading.affected == ("Messaging",)
+
+
+def test_latest_is_by_datetime_not_by_list_order() -> None:
+    older_worse = [message(500, "2024-06-18T10:00:00.000Z"), message(300, "2024-06-18T11:00:00.000Z")]
+    assert with_messages(*older_worse).verdict is Verdict.DEGRADED
+    assert with_messages(*reversed(older_worse)).verdict is Verdict.DEGRADED
+    newer_worse = [message(400, "2024-06-18T11:00:00Z"), message(300, "2024-06-18T10:00:00Z")]
+    assert with_messages(*newer_worse).verdict is Verdict.PARTIAL_OUTAGE
+    assert with_messages(*reversed(newer_worse)).verdict is Verdict.PARTIAL_OUTAGE
+
+
+def test_datetimes_are_compared_as_times_not_as_text() -> None:
+    # 10:30 in UTC-05:00 is 15:30 UTC: later than 12:00Z, though it sorts first as text.
+    messages = [message(300, "2024-06-18T12:00:00Z"), message(500, "2024-06-18T10:30:00-05:00")]
+    assert with_messages(*messages).verdict is Verdict.MAJOR_OUTAGE
+
+
+def test_the_latest_message_never_lowers_what_the_components_say() -> None:
+    reading = with_messages(message(300, "2024-06-18T11:00:00Z"), code=500)
+    assert reading.verdict is Verdict.MAJOR_OUTAGE
+
+
+@pytest.mark.parametrize("code", [700, 0, "four hundred", True, [400]])
+def test_an_unknown_code_on_the_latest_message_is_unknown_for_that_item(code: object) -> None:
+    # The older message said 500, but the owner has spoken since: it is not used instead.
+    reading = with_messages(message(500, "2024-06-18T10:00:00Z"), message(code, "2024-06-18T11:00:00Z"))
+    assert reading.verdict is Verdict.DEGRADED
+    assert reading.incidents[0].status == ""
+    assert "incident 'Messages are late': its latest message has status code" in reading.detail
+
+
+def test_messages_without_readable_dates() -> None:
+    lone = with_messages(message(400, None))
+    assert lone.verdict is Verdict.PARTIAL_OUTAGE
+    some_dated = with_messages(message(500, "yesterday"), message(400, "2024-06-18T11:00:00Z"))
+    assert some_dated.verdict is Verdict.PARTIAL_OUTAGE
+    none_dated = with_messages(message(500, "yesterday"), message(300, 1718700000))
+    assert none_dated.verdict is Verdict.DEGRADED
+    assert "latest status is not known" in none_dated.detail
+
+
+def test_messages_posted_at_the_same_time_keep_the_worse_code() -> None:
+    same = "2024-06-18T11:00:00Z"
+    assert with_messages(message(300, same), message(500, same)).verdict is Verdict.MAJOR_OUTAGE
+    assert with_messages(message(500, same), message(300, same)).verdict is Verdict.MAJOR_OUTAGE
+
+
+def test_a_message_without_a_status_adds_nothing() -> None:
+    item = message(None, "2024-06-18T11:00:00Z")
+    del item["status"]
+    reading = with_messages(item)
+    assert reading.verdict is Verdict.DEGRADED
+    assert "Not understood" not in reading.detail
 
 
 # --- maintenance --------------------------------------------------------------------------------
