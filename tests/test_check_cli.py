@@ -95,7 +95,7 @@ probes = []
 [[platforms]]
 id = "x"
 sources = []
-probes = [{{ type = "http_probe", url = "{base.replace("localhost", "127.0.0.1")}/x/" }}]
+probes = [{{ type = "http_probe", url = "{base}/x/" }}]
 
 [[platforms]]
 id = "junk"
