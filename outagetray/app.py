@@ -177,6 +177,7 @@ class App:
                 self.collector.settle()  # everything start-up loads is loaded by now
             else:
                 self.collector.check()  # the round's garbage, collected here on the UI thread
+        _log_changes(report)
         self.tray.show_report(report)
         if self._window is not None:
             self._window.set_busy(False)
@@ -311,6 +312,16 @@ class App:
             self.monitor.poke(resumed=True)
 
 
+def _log_changes(report: RoundReport) -> None:
+    """Every verdict change, with its evidence, goes to the log: the record of what was seen when."""
+    if not report.changes:
+        return
+    from outagetray.core.watchlog import log_line
+
+    for change in report.changes:
+        log.info("%s", log_line(change))
+
+
 def _save_quietly(new_state: object, path: Path | None) -> None:
     from outagetray.core import state as state_module
 
@@ -367,9 +378,15 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
     running: list[object] = []
 
     def boot() -> None:
+        from outagetray import __version__
+        from outagetray.core.logfile import setup as setup_log
         from outagetray.ui.gc_guard import MainThreadCollector
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        # Here, after the icon shows: the log's modules cost a few milliseconds of start-up.
+        logs = setup_log()
+        logs.catch_uncaught()
+        running.append(logs)
+        log.info("OutageTray %s started; log file: %s", __version__, logs.path or "none")
         instance = SingleInstance()
         if not instance.listen():
             if instance.other_running and SingleInstance.notify_running():

@@ -1,4 +1,7 @@
-"""The JSON lines ``outagetray watch`` prints: one stable shape for scripts to rely on."""
+"""The JSON lines ``outagetray watch`` prints: one stable shape for scripts to rely on.
+
+Also the same change as one line of the app's log file, for a person to read.
+"""
 
 from __future__ import annotations
 
@@ -35,3 +38,20 @@ def change_line(change: object) -> dict[str, Any]:
     if change.together:
         line["together"] = list(change.together)
     return line
+
+
+def log_line(change: object) -> str:
+    """A change as one line of the log: what changed, from what to what, and the evidence.
+
+    Masking and control characters are the log filter's job (core/logfile.py), so
+    the text here is exactly what the judge said.
+    """
+    if isinstance(change, ConnectivityChange):
+        return f"your connection: {change.old.value} → {change.new.value} ({change.detail})"
+    if not isinstance(change, Change):
+        raise TypeError(f"not a change: {change!r}")
+    news = "" if change.alert else " (not news: no alert)"
+    return (
+        f"verdict change: {change.platform.id} {change.old.value} → {change.new.value}{news}; "
+        f"evidence: {change.evidence}"
+    )

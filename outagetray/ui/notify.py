@@ -90,6 +90,12 @@ def plyer_usable() -> bool:
     return True
 
 
+def escape_markup(text: str) -> str:
+    """``&``, ``<`` and ``>`` escaped, so a notification server that reads markup shows them as they are."""
+    # html.escape would do the same, but importing html loads its 2,000-entity table.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plain_body(text: str) -> str:
     """Body text made safe for notification servers.
 
@@ -97,8 +103,35 @@ def plain_body(text: str) -> str:
     escaped; plyer's portal back-end builds a GVariant string without escaping, so
     straight double quotes become typographic ones.
     """
-    # html.escape would do the same, but importing html loads its 2,000-entity table.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "”")
+    return escape_markup(text).replace('"', "”")
+
+
+def qt_message_body(text: str, platform: str | None = None) -> str:
+    """The body for ``QSystemTrayIcon.showMessage``, escaped where it may be read as markup.
+
+    On Linux and the BSDs Qt hands the message to the desktop's notification server
+    (the freedesktop spec, where the body may be markup), so a status page's
+    ``<a href=…>`` or ``<img>`` must be escaped there as for notify-send. Windows and
+    macOS show it as plain text, where escaping would show "&lt;" to the user.
+    """
+    platform = platform or sys.platform
+    return text if platform.startswith(("win32", "cygwin", "darwin")) else escape_markup(text)
+
+
+def safe_note(note: Notification) -> Notification:
+    """The notification without control characters or credentials, whatever back-end shows it.
+
+    Its text holds platform names from the settings file and evidence from status pages;
+    a bidi override there would make a line read backwards in the desktop's bubble.
+    """
+    from dataclasses import replace
+
+    from outagetray.core.redact import one_line, shown
+
+    title, body = one_line(shown(note.title)), shown(note.body)
+    if (title, body) == (note.title, note.body):
+        return note
+    return replace(note, title=title, body=body)
 
 
 class Notifier(QObject):
@@ -128,6 +161,7 @@ class Notifier(QObject):
             tray.messageClicked.connect(self.clicked.emit)
 
     def show(self, note: Notification) -> None:
+        note = safe_note(note)
         if note.sound:
             QApplication.beep()
         if not self._notify_send_checked:
@@ -156,7 +190,13 @@ class Notifier(QObject):
             self._plyer_ok = False
             self._fallback(note)
             return
-        self.shown.append(("plyer", note))
+        self._record("plyer", note)
+
+    def _record(self, backend: str, note: Notification) -> None:
+        """Remember (for tests) and log where a notification was shown: the log tells what the user saw."""
+        self.shown.append((backend, note))
+        if backend != "log":
+            log.info("notification shown (%s): %s", backend, note.title)
 
     def shutdown(self) -> None:
         if self._jobs is not None:
@@ -189,7 +229,7 @@ class Notifier(QObject):
         run.start(program, args)
 
     def _notify_send_taken(self, run: _NotifySendRun) -> None:
-        self.shown.append(("notify-send", run.note))
+        self._record("notify-send", run.note)
 
     def _notify_send_ended(self, run: _NotifySendRun) -> None:
         QTimer.singleShot(0, self, lambda: self._waiting.discard(run))
@@ -220,11 +260,11 @@ class Notifier(QObject):
                 "critical": QSystemTrayIcon.MessageIcon.Critical,
                 "normal": QSystemTrayIcon.MessageIcon.Warning,
             }.get(note.urgency, QSystemTrayIcon.MessageIcon.Information)
-            tray.showMessage(note.title, note.body, icon, TIMEOUT_SECONDS * 1000)
-            self.shown.append(("qt", note))
+            tray.showMessage(note.title, qt_message_body(note.body), icon, TIMEOUT_SECONDS * 1000)
+            self._record("qt", note)
             return
         log.warning("could not show a notification (no notification service and no tray): %s", note.title)
-        self.shown.append(("log", note))
+        self._record("log", note)
 
 
 _NOT_STARTED = "the program could not be started"

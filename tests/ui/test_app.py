@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 
 from outagetray.app import App
@@ -99,3 +107,99 @@ def test_garbage_is_collected_on_the_ui_thread_when_a_round_arrives(qtbot: QtBot
             app.collector.stop()
             gc.unfreeze()
             gc.disable()  # the autouse fixture collects and re-enables it
+
+
+# -- the log file: the real app, started as a desktop would start it ----------------------------
+
+SECRET = "pa55-SECRET-word"
+
+
+def start_app(tmp_path: Path, config: Path, state_home: Path) -> subprocess.Popen[str]:
+    exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
+    assert exe
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_STATE_HOME": str(state_home),
+        "HOME": str(tmp_path),
+    }
+    return subprocess.Popen(
+        [exe, "run", "--config", str(config), "--interval", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    return err
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_the_app_logs_verdict_changes_to_its_log_file_without_secrets(
+    tmp_path: Path, web: HTTPServer
+) -> None:
+    body = {
+        "page": {"id": "p", "name": "Acme", "url": "https://status.acme.example"},
+        "status": {"indicator": "minor", "description": "Degraded"},
+        "components": [
+            {
+                "id": "c",
+                "name": f"Checkout (see https://ops:{SECRET}@admin.acme.example/)",
+                "status": "degraded_performance",
+                "group": False,
+            }
+        ],
+        "incidents": [],
+        "scheduled_maintenances": [],
+    }
+    web.expect_request("/acme/summary.json").respond_with_json(body)
+    host = web.url_for("").rstrip("/").split("://", 1)[1]
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[monitor]\nwatch = ["acme"]\n\n[connectivity]\ncontrols = {controls.toml()}\n\n'
+            f'[[platforms]]\nid = "acme"\nname = "Acme"\nprobes = []\nsources = [{{ type = "statuspage", '
+            f'url = "http://ops:{SECRET}@{host}/acme/summary.json?token={SECRET}" }}]\n'
+        )
+        state_home = tmp_path / "state"
+        log_file = state_home / "OutageTray" / "log" / "outagetray.log"
+        process = start_app(tmp_path, config, state_home)
+        try:
+            wait_for(lambda: log_file.is_file() and "verdict change: acme" in log_file.read_text())
+        finally:
+            err = stop(process)
+    text = log_file.read_text(encoding="utf-8")
+    assert "verdict change: acme unknown → degraded; evidence: " in text
+    assert "https://ops:***@admin.acme.example/" in text  # the evidence, its secret masked
+    assert "alert sent (degraded, normal urgency): Acme is having problems" in text
+    assert "started; log file: " in text
+    assert SECRET not in text and SECRET not in err
+
+
+def test_an_unwritable_log_folder_is_said_once_and_the_app_runs_on(tmp_path: Path) -> None:
+    blocked = tmp_path / "state"
+    blocked.write_text("a file where the state folder should be: nothing can be created in it")
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n")
+        process = start_app(tmp_path, config, blocked)
+        time.sleep(2)
+        assert process.poll() is None  # still running
+        err = stop(process)
+    assert err.count("cannot keep its log file") == 1, err
+    assert "Traceback" not in err
+    assert "your connection: " in err  # logging goes on, to the terminal

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from outagetray.core.alerts import Notification
@@ -250,3 +251,65 @@ def test_a_translated_unknown_option_message_is_still_understood(
     qtbot.waitUntil(lambda: bool(notifier.shown), timeout=5000)
     assert notifier.shown == [("plyer", NOTE)]
     notifier.shutdown()
+
+
+class _FakeTray(QSystemTrayIcon):
+    """A tray icon that is "visible" offscreen and records what Qt would show."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[tuple[str, str]] = []
+
+    def isVisible(self) -> bool:
+        return True
+
+    def showMessage(self, title: str, body: str, *args: object) -> None:
+        self.messages.append((title, body))
+
+
+HOSTILE = Notification(
+    kind="down",
+    title="Acme\x1b[31m is \u202edown",
+    body="127.0.0.1 says: <a href='https://evil.example'>click</a> <img src=x> & more \x1b]0;owned\x07",
+    platforms=("acme",),
+    urgency="critical",
+    sound=False,
+)
+
+
+def test_the_qt_fallback_escapes_network_text_where_it_may_be_markup(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notify.QSystemTrayIcon, "supportsMessages", staticmethod(lambda: True))
+    monkeypatch.setattr(notify.sys, "platform", "linux")
+    tray = _FakeTray()
+    notifier = Notifier(tray, use_plyer=lambda: False, notify_send=lambda: None)
+    notifier.show(HOSTILE)
+    assert [backend for backend, _ in notifier.shown] == ["qt"]
+    title, body = tray.messages[0]
+    assert title == "Acme is down"
+    assert body == (
+        "127.0.0.1 says: &lt;a href='https://evil.example'&gt;click&lt;/a&gt; &lt;img src=x&gt; &amp; more "
+    )
+
+
+def test_the_qt_fallback_is_plain_text_on_windows_and_macos() -> None:
+    assert notify.qt_message_body("<b>x</b> & y", "win32") == "<b>x</b> & y"
+    assert notify.qt_message_body("<b>x</b> & y", "darwin") == "<b>x</b> & y"
+    assert notify.qt_message_body("<b>x</b> & y", "freebsd14") == "&lt;b&gt;x&lt;/b&gt; &amp; y"
+
+
+def test_control_characters_and_credentials_never_reach_a_notification(qtbot: QtBot) -> None:
+    notifier = Notifier(None, use_plyer=lambda: False, notify_send=lambda: None)
+    note = Notification(
+        kind="degraded",
+        title="Acme\u202e is slow\n",
+        body="Acme: could not read https://ops:pw-123@status.acme.example/ \x1b[2J\x9b",
+        platforms=("acme",),
+        urgency="normal",
+        sound=False,
+    )
+    notifier.show(note)
+    shown = notifier.shown[0][1]
+    assert shown.title == "Acme is slow "
+    assert shown.body == "Acme: could not read https://ops:***@status.acme.example/ "
