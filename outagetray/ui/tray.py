@@ -42,14 +42,23 @@ def tooltip_text(report: RoundReport | None) -> str:
         return "OutageTray: no platforms are watched"
     if report.connectivity.state != "online":
         return f"OutageTray: {report.connectivity.headline}"
-    lines = [f"{s.platform.name}: {s.verdict.label}" for s in report.statuses if s.verdict != "operational"]
+    from outagetray.core.redact import one_line
+
+    # Names come from the settings file: no control character or bidi override may reorder a line.
+    lines = [
+        f"{one_line(s.platform.name)}: {s.verdict.label}"
+        for s in report.statuses
+        if s.verdict != "operational"
+    ]
     if not lines:
         return f"All {len(report.statuses)} platforms operational"
     return "\n".join(lines)
 
 
 def menu_line(name: str, verdict: Verdict, since: datetime | None) -> str:
-    text = f"{name}: {verdict.label}"
+    from outagetray.core.redact import one_line
+
+    text = f"{one_line(name)}: {verdict.label}"
     if verdict.is_problem and since is not None:
         text += f" since {since.astimezone().strftime('%H:%M')}"
     return text
@@ -112,6 +121,8 @@ class Tray(QObject):
         report = self._report
         if report is None:
             return [("Checking platforms…", "")]
+        from outagetray.core.redact import shown
+
         lines = []
         if report.connectivity.state != "online":
             lines.append((report.connectivity.headline, ""))
@@ -119,7 +130,7 @@ class Tray(QObject):
             lines.append(("No platforms watched yet", ""))
         for status in report.statuses:
             text = menu_line(status.platform.name, status.verdict, status.since)
-            lines.append((text, status.evidence or status.verdict.label))
+            lines.append((text, shown(status.evidence) or status.verdict.label))
         return lines
 
     def _rebuild_menu(self) -> None:

@@ -2,7 +2,9 @@
 
 It is the home the drafts, checklist and history will join as further tabs. All
 text from the network is shown as plain text (never rich text), so a status page
-cannot inject markup or links into the app.
+cannot inject markup or links into the app, and passes through core/redact.py, so
+no control character or bidi override reorders it and no source address shows
+its password.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from outagetray.core.connectivity import Connectivity
 from outagetray.core.judge import PlatformStatus
 from outagetray.core.monitor import RoundReport
 from outagetray.core.reach import channels_line
+from outagetray.core.redact import one_line, shown
 
 COLUMNS = ("Platform", "Status", "Since", "What OutageTray knows")
 
@@ -76,7 +79,8 @@ def details_text(status: PlatformStatus) -> str:
             lines.append(
                 f"  {probe.spec.type.replace('_probe', '').upper()} {probe.spec.url}: {probe.detail}"
             )
-    return "\n".join(lines)
+    # Each line on its own: a line break inside a name or a title must not forge a line.
+    return "\n".join(one_line(shown(line)) for line in lines)
 
 
 def status_page_url(status: PlatformStatus) -> str:
@@ -88,7 +92,10 @@ def status_page_url(status: PlatformStatus) -> str:
     for spec in status.platform.sources:
         parts = urlsplit(spec.url)
         if parts.scheme in ("http", "https") and parts.hostname:
-            return f"{parts.scheme}://{parts.netloc}/"
+            # The site, without any user:password@ the source address carries.
+            host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+            port = f":{parts.port}" if parts.port else ""
+            return f"{parts.scheme}://{host}{port}/"
     return status.platform.homepage
 
 
@@ -171,7 +178,7 @@ class StatusWindow(QWidget):
 
     def show_notice(self, text: str) -> None:
         """A message the user must see, e.g. why there is no tray icon or what was wrong in settings."""
-        self.notice.setText(text)
+        self.notice.setText(shown(text))
         self.notice.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
@@ -202,15 +209,14 @@ class StatusWindow(QWidget):
         """Update only what changed: every repaint of an open window costs the UI thread."""
         self._pending = None
         link = report.connectivity
+        detail = one_line(shown(link.detail))
         if link.state is Connectivity.ONLINE:
-            _set_text(self.connection, f"{link.headline} ({link.detail}).")
+            _set_text(self.connection, f"{link.headline} ({detail}).")
         else:
-            _set_text(
-                self.connection, f"{link.headline} ({link.detail}). Platforms cannot be checked meanwhile."
-            )
+            _set_text(self.connection, f"{link.headline} ({detail}). Platforms cannot be checked meanwhile.")
         selected = self._selected_id()
         self._statuses = report.statuses
-        _set_text(self.channels, channels_line(report.statuses))
+        _set_text(self.channels, one_line(shown(channels_line(report.statuses))))
         rows_changed = self.table.rowCount() != len(report.statuses)
         if rows_changed:
             self.table.setRowCount(len(report.statuses))
@@ -222,7 +228,8 @@ class StatusWindow(QWidget):
                 else ""
             )
             label = status.verdict.label + (" (last known)" if status.stale else "")
-            for column, text in enumerate((status.platform.name, label, since, status.evidence)):
+            texts = (one_line(shown(status.platform.name)), label, since, one_line(shown(status.evidence)))
+            for column, text in enumerate(texts):
                 cell = self.table.item(row, column)
                 if cell is None:
                     cell = QTableWidgetItem()

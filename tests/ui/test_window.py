@@ -113,3 +113,64 @@ def test_ctrl_w_sends_the_window_back_to_the_tray(qtbot: QtBot) -> None:
     qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
     assert saved
+
+
+def test_credentials_and_control_characters_never_show(qtbot: QtBot) -> None:
+    """A custom platform whose source address holds a password, and whose name holds escapes."""
+    from dataclasses import replace
+
+    from outagetray.core.judge import PlatformStatus
+    from outagetray.core.model import IncidentNote, Platform, Reading, SourceSpec
+    from outagetray.core.poller import SourceResult
+    from outagetray.ui.tray import Tray, tooltip_text
+
+    url = "https://ops:pa55word@status.acme.example/api/v2/summary.json?api_key=k-123"
+    platform = Platform(
+        "acme",
+        "Acme\x1b[31m Shop\u202e\x07\n",
+        "Acme Inc",
+        homepage="https://acme.example/",
+        sources=(SourceSpec("statuspage", url),),
+    )
+    reading = Reading(
+        Verdict.DEGRADED,
+        "Checkout is slow \x1b]0;owned\x07",
+        incidents=(IncidentNote("Slow\u2066 checkout", Verdict.DEGRADED, "investigating", url),),
+    )
+    acme = PlatformStatus(
+        platform,
+        Verdict.DEGRADED,
+        None,
+        f"could not read {url}\x9b2J",
+        official=(SourceResult(platform.sources[0], reading),),
+    )
+    window = StatusWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.show_report(report(acme))
+    assert window.table.item(0, 0).text() == "Acme Shop "
+    evidence = window.table.item(0, 3).text()
+    assert evidence == "could not read https://ops:***@status.acme.example/api/v2/summary.json?api_key=***"
+    window.table.selectRow(0)
+    details = window.details.toPlainText()
+    assert "pa55word" not in details and "k-123" not in details
+    assert "https://ops:***@status.acme.example/" in details
+    assert "\x1b" not in details and "\u202e" not in details and "\u2066" not in details
+    assert "Checkout is slow " in details and "Slow checkout" in details
+    # "Open status page" opens the incident's page as given; the site root has no credentials.
+    no_incident = replace(acme, official=(SourceResult(platform.sources[0], replace(reading, incidents=())),))
+    from outagetray.ui.window import status_page_url
+
+    assert status_page_url(no_incident) == "https://status.acme.example/"
+    window.show_notice(f"Your settings had problems: {url}\x1b[2J")
+    assert window.notice.text() == (
+        "Your settings had problems: https://ops:***@status.acme.example/api/v2/summary.json?api_key=***"
+    )
+    # The tray shows the name too: its tooltip and its menu.
+    assert tooltip_text(report(acme)) == "Acme Shop : degraded"
+    tray = Tray()
+    tray.show_report(report(acme))
+    texts = [action.text() for action in tray.menu.actions()]
+    assert "Acme Shop : degraded" in texts
+    tips = [action.toolTip() for action in tray.menu.actions()]
+    assert any(tip.startswith("could not read https://ops:***@") for tip in tips)
