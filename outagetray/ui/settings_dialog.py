@@ -10,7 +10,9 @@ signals, so the window stays responsive even when a status host takes ten
 seconds to answer or the settings folder sits on a slow network drive.
 
 The dialog only stores ``start_at_login``; applying it (writing an autostart
-entry) is the app's job once :attr:`SettingsDialog.saved` fires.
+entry) is the app's job once :attr:`SettingsDialog.saved` fires. "Open log folder"
+(Monitoring tab) shows the log in the file manager, so a user can send it to
+whoever helps them without knowing where platformdirs puts it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTime, Signal
+from PySide6.QtCore import QObject, Qt, QTime, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -55,6 +58,7 @@ from outagetray.core.catalog import (
     platform_from_table,
 )
 from outagetray.core.http import HttpClient
+from outagetray.core.logfile import log_folder
 from outagetray.core.model import Platform, SourceSpec
 from outagetray.core.probes import DnsConfig
 from outagetray.core.settings import MAX_INTERVAL, MIN_INTERVAL, Notifications, Settings, save
@@ -518,9 +522,12 @@ class SettingsDialog(QDialog):
         path: Path | None = None,
         client_factory: Callable[[], HttpClient] = HttpClient,
         parent: QWidget | None = None,
+        *,
+        logs: Callable[[], Path] = log_folder,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("OutageTray settings")
+        self._logs = logs
         self.resize(640, 560)
         self._settings = settings
         self._path = path
@@ -788,7 +795,23 @@ class SettingsDialog(QDialog):
         )
         layout.addSpacing(12)
         layout.addWidget(self.start_at_login)
+        layout.addSpacing(12)
+        self.log_button = QPushButton("Open log folder")
+        self.log_button.setToolTip(
+            "Where OutageTray writes down what it saw and every alert it sent or held back"
+        )
+        self.log_error = _label(error=True)
+        log_row = QHBoxLayout()
+        log_row.addWidget(
+            _label(
+                "OutageTray keeps a log of every change it saw and every alert it sent or held back, and why."
+            )
+        )
+        log_row.addWidget(self.log_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(log_row)
+        layout.addWidget(self.log_error)
         layout.addStretch(1)
+        self.log_button.clicked.connect(self.open_log_folder)
         self.interval_value.valueChanged.connect(lambda _v: self.validate())
         self.interval_unit.currentIndexChanged.connect(lambda _i: self.validate())
         return tab
@@ -800,6 +823,26 @@ class SettingsDialog(QDialog):
         """Enter an interval as the user would: a number and a unit ("seconds" or "minutes")."""
         self.interval_unit.setCurrentIndex([name for name, _ in _UNITS].index(unit))
         self.interval_value.setValue(value)
+
+    def open_log_folder(self) -> None:
+        """Show the log folder in the file manager, creating it first (off the UI thread) if missing."""
+        find = self._logs
+
+        def make() -> Path:
+            folder = find()
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+
+        _show_error(self.log_error, "")
+        self._saver.submit(make, self, self._log_folder_ready)
+
+    def _log_folder_ready(self, outcome: object) -> None:
+        if not isinstance(outcome, Path):
+            reason = outcome.strerror if isinstance(outcome, OSError) and outcome.strerror else str(outcome)
+            _show_error(self.log_error, f"The log folder could not be created: {reason}.")
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(outcome))):
+            _show_error(self.log_error, f"No file manager could open the log folder. It is {outcome}")
 
     # -- Notifications --------------------------------------------------------------------
 

@@ -488,3 +488,49 @@ def test_escape_is_ignored_while_saving(qtbot: QtBot, config: Path, monkeypatch:
         dialog.reject()
         assert dialog.isVisible()
     assert config.exists()
+
+
+def test_open_log_folder_creates_the_folder_and_opens_it(
+    qtbot: QtBot, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from outagetray.core.logfile import log_folder
+
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    folder = tmp_path / "state" / "OutageTray" / "log"
+    dialog = SettingsDialog(Settings(), config, logs=lambda: folder)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(2)
+    assert dialog.log_button.text() == "Open log folder" and dialog.log_button.isVisible()
+    dialog.log_button.click()
+    qtbot.waitUntil(lambda: bool(opened), timeout=3000)
+    assert opened == [QUrl.fromLocalFile(str(folder))]
+    assert folder.is_dir()
+    assert not shown(dialog.log_error)
+    assert SettingsDialog.__init__.__kwdefaults__["logs"] is log_folder  # the app's dialog opens the real one
+
+
+def test_a_log_folder_that_cannot_be_made_or_opened_is_explained(
+    qtbot: QtBot, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    dialog = SettingsDialog(Settings(), config, logs=lambda: blocker / "log")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.log_button.click()
+    qtbot.waitUntil(lambda: shown(dialog.log_error), timeout=3000)
+    assert dialog.log_error.text().startswith("The log folder could not be created: ")
+    dialog2 = SettingsDialog(Settings(), config, logs=lambda: tmp_path / "logs")
+    qtbot.addWidget(dialog2)
+    dialog2.show()
+    dialog2.log_button.click()
+    qtbot.waitUntil(lambda: shown(dialog2.log_error), timeout=3000)
+    assert dialog2.log_error.text() == f"No file manager could open the log folder. It is {tmp_path / 'logs'}"
