@@ -7,6 +7,7 @@ a captive portal (hotel Wi-Fi), and no platform may be reported down.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from outagetray.core import signin
 from outagetray.core.http import FetchError, HttpClient
 from outagetray.core.settings import ControlCheck
 
@@ -57,12 +59,21 @@ _HEADLINES = {
 }
 
 
-def check_control(client: HttpClient, control: ControlCheck) -> ControlResult:
-    """Run one control. A redirect or an unexpected answer means a captive portal, not "online"."""
+def check_control(client: HttpClient, control: ControlCheck, deadline: float | None = None) -> ControlResult:
+    """Run one control. A redirect or an unexpected answer means a captive portal, not "online".
+
+    An unexpected page that looks like a network sign-in page (outagetray.core.signin,
+    the same signs the probes use) is named as such, so the user learns what to do.
+    ``deadline`` (a ``time.monotonic()`` instant) is handed to the client when it
+    can take one, so that a control cannot outlast the round that asked for it.
+    """
     host = urlsplit(control.url).hostname or control.url
     started = time.monotonic()
     try:
-        response = client.probe(control.url, max_body=16 * 1024)
+        if deadline is not None and _accepts_deadline(client):
+            response = client.probe(control.url, max_body=16 * 1024, deadline=deadline)  # type: ignore[call-arg,unused-ignore]
+        else:
+            response = client.probe(control.url, max_body=16 * 1024)
     except FetchError as exc:
         return ControlResult(control.url, Connectivity.OFFLINE, exc.message)
     if 300 <= response.status < 400:
@@ -71,6 +82,18 @@ def check_control(client: HttpClient, control: ControlCheck) -> ControlResult:
             control.url, Connectivity.CAPTIVE_PORTAL, f"{host} was redirected to {target} (a sign-in page?)"
         )
     expected_status = control.expect_status or 200
+    unexpected = response.status != expected_status or (
+        control.expect_body is not None
+        and control.expect_body.strip() not in response.body.decode("utf-8", "replace")
+    )
+    if unexpected or (control.expect_body is None and expected_status == 204 and response.body.strip()):
+        sign = signin.signin_page_sign(response.body)
+        if sign:
+            return ControlResult(
+                control.url,
+                Connectivity.CAPTIVE_PORTAL,
+                f"your network shows a sign-in page: {host} answered with a page that says “{sign}”",
+            )
     if response.status != expected_status:
         return ControlResult(
             control.url,
@@ -91,6 +114,14 @@ def check_control(client: HttpClient, control: ControlCheck) -> ControlResult:
     return ControlResult(control.url, Connectivity.ONLINE, f"{host} answered as expected", elapsed)
 
 
+def _accepts_deadline(client: HttpClient) -> bool:
+    """Whether ``client.probe`` takes ``deadline=`` (told by its signature, not by trying and failing)."""
+    try:
+        return "deadline" in inspect.signature(client.probe).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def summarize(results: Sequence[ControlResult]) -> ConnectivityReport:
     """Combine control results: one good answer proves the connection works."""
     if not results:
@@ -107,10 +138,12 @@ def summarize(results: Sequence[ControlResult]) -> ConnectivityReport:
     return ConnectivityReport(Connectivity.OFFLINE, results[0].detail, tuple(results))
 
 
-def check(client: HttpClient, controls: Sequence[ControlCheck]) -> ConnectivityReport:
-    """Run every control at once and combine them."""
+def check(
+    client: HttpClient, controls: Sequence[ControlCheck], deadline: float | None = None
+) -> ConnectivityReport:
+    """Run every control at once and combine them; ``deadline`` is passed to each (see check_control)."""
     if not controls:
         return summarize([])
     with ThreadPoolExecutor(max_workers=len(controls), thread_name_prefix="control") as pool:
-        results = list(pool.map(lambda c: check_control(client, c), controls))
+        results = list(pool.map(lambda c: check_control(client, c, deadline), controls))
     return summarize(results)

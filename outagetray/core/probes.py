@@ -26,7 +26,9 @@ the tray must appear at once and most start-ups run no probe in the first second
 
 from __future__ import annotations
 
+import io
 import ipaddress
+import logging
 import re
 import socket
 import threading
@@ -36,6 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
+from outagetray.core import hostsfile, signin
 from outagetray.core.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, USER_AGENT, parse_retry_after
 from outagetray.core.model import SourceSpec
 
@@ -46,6 +49,8 @@ if TYPE_CHECKING:
     import dns.resolver
 
 ProbeOutcome = Literal["healthy", "unhealthy", "ambiguous"]
+
+_log = logging.getLogger(__name__)
 
 #: Body cap for an HTTP probe (§5.1 step 4): enough to see a challenge or block page, no more.
 PROBE_MAX_BODY = 64 * 1024
@@ -157,7 +162,9 @@ class _Lookup:
     addresses: tuple[str, ...] = ()
 
 
-def dns_probe(spec: SourceSpec, dns: DnsConfig = DnsConfig()) -> ProbeResult:
+def dns_probe(
+    spec: SourceSpec, dns: DnsConfig = DnsConfig(), *, deadline: float | None = None
+) -> ProbeResult:
     """Resolve ``spec.url`` (a host name) for A and AAAA, separately, and judge the answer.
 
     The host is up if either family gives a public address (IPv6-only or
@@ -174,13 +181,22 @@ def dns_probe(spec: SourceSpec, dns: DnsConfig = DnsConfig()) -> ProbeResult:
     Two families failing differently: if either failure is ambiguous the result
     is ambiguous; otherwise the most telling one is reported
     (NXDOMAIN > SERVFAIL > timeout > no answer).
+
+    Unlike http_probe, this probe never reads the hosts file and never falls
+    back to the system's resolver: it measures the platform's DNS on purpose,
+    and a hosts-file entry or a cached system answer would hide exactly the
+    failure it exists to see (on 2021-10-04 the NXDOMAIN *was* the outage).
+
+    ``deadline`` (a ``time.monotonic()`` instant) ends the lookup earlier than
+    ``dns.timeout`` when the caller's round must end first.
     """
     started = time.monotonic()
     try:
         host = _normalise_host(spec.url)
         if not host:
             return _result(spec, "ambiguous", "invalid_host", "no host name to look up", started)
-        lookup = _lookup(host, dns, dns.timeout)
+        lifetime = dns.timeout if deadline is None else min(dns.timeout, max(0.05, deadline - started))
+        lookup = _lookup(host, dns, lifetime)
         return _result(spec, lookup.outcome, lookup.kind, lookup.detail, started)
     except Exception as exc:  # noqa: BLE001 - a probe reports, it never raises
         return _internal_error(spec, exc, started)
@@ -262,7 +278,8 @@ def _query(resolver: dns.resolver.Resolver, host: str, rdtype: str, lifetime: fl
     except OSError as exc:
         return _FamilyAnswer("dns_unreachable", note=str(exc))
     except Exception as exc:  # noqa: BLE001 - odd input must not escape a probe
-        return _FamilyAnswer("dns_error", note=f"{type(exc).__name__}: {exc}")
+        _log.warning("DNS lookup of %s (%s) failed unexpectedly", host, rdtype, exc_info=exc)
+        return _FamilyAnswer("dns_error", note="an unexpected error")
 
 
 def _no_nameservers(exc: Exception) -> _FamilyAnswer:
@@ -271,12 +288,17 @@ def _no_nameservers(exc: Exception) -> _FamilyAnswer:
     dnspython reports every server's failure as ``(server, tcp, port, error, response)``,
     where ``error`` is an rcode name such as "SERVFAIL" or an exception.
     """
+    import dns.message
+    import dns.rcode
+
     errors = getattr(exc, "kwargs", {}).get("errors") or []
-    reasons = [entry[3] for entry in errors if isinstance(entry, tuple) and len(entry) >= 4]
-    texts = {str(reason) for reason in reasons if isinstance(reason, str)}
-    if "SERVFAIL" in texts:
+    entries = [entry for entry in errors if isinstance(entry, tuple) and len(entry) >= 5]
+    reasons = [entry[3] for entry in entries]
+    # Told apart by the response's rcode (a number), not by the text dnspython puts beside it.
+    rcodes = {entry[4].rcode() for entry in entries if isinstance(entry[4], dns.message.Message)}
+    if dns.rcode.SERVFAIL in rcodes:
         return _FamilyAnswer("servfail")
-    if "REFUSED" in texts:
+    if dns.rcode.REFUSED in rcodes:
         return _FamilyAnswer("dns_refused")
     if reasons and all(isinstance(reason, OSError) for reason in reasons):
         return _FamilyAnswer("dns_unreachable", note=str(reasons[0]))
@@ -388,6 +410,7 @@ def http_probe(
     max_body: int = PROBE_MAX_BODY,
     ssl_context: ssl.SSLContext | None = None,
     related_hosts: Collection[str] = (),
+    deadline: float | None = None,
 ) -> ProbeResult:
     """One GET of ``spec.url``, stage by stage, judged per STATUS-SOURCES.md §5.1 step 4 and §5.3.
 
@@ -421,13 +444,32 @@ def http_probe(
       ambiguous "behind_proxy". Direct HTTP answers are still judged.
     * A body cut off or slow after the status line still counts: the status was
       answered; the body only feeds the challenge and block-page heuristics.
+      The same holds for headers cut off by the deadline.
+
+    One deadline covers the whole exchange: DNS, connect, TLS, status line,
+    headers and body. ``timeout`` sets it, and ``deadline`` (a
+    ``time.monotonic()`` instant, for a round that must end on time) can only
+    bring it forward. A server that dribbles its answer a byte at a time cannot
+    stretch it, because every socket read gets only the time that is left.
+
+    Names are resolved the way the system would where the system knows better:
+    a name the hosts file lists is taken from there, and a name dnspython cannot
+    answer (NXDOMAIN, no address, no DNS server configured) is asked of the
+    system's resolver, which may know it through split DNS, search domains or
+    mDNS. If the system fails too, the DNS verdict stands.
     """
     started = time.monotonic()
-    deadline = started + max(0.05, timeout)
+    own_deadline = started + max(0.05, timeout)
+    if deadline is not None and deadline < own_deadline:
+        own_deadline = max(started + 0.05, deadline)
+        timeout = own_deadline - started
+    deadline = own_deadline
     try:
         target = _parse_target(spec.url)
     except ValueError as exc:
         return _result(spec, "ambiguous", "invalid_url", str(exc), started)
+    except Exception as exc:  # noqa: BLE001 - a probe reports, it never raises
+        return _internal_error(spec, exc, started)
     try:
         return _http_stages(
             spec, target, dns, started, deadline, timeout, max_body, ssl_context, related_hosts
@@ -529,20 +571,73 @@ def _resolve_for_connect(host: str, config: DnsConfig, deadline: float) -> tuple
     IPv4 and IPv6 are interleaved (IPv4 first) so a broken IPv6 path costs one
     attempt, not all of them; public addresses come before non-public ones.
     """
-    lifetime = min(config.timeout, max(0.05, deadline - time.monotonic()))
-    lookup = _lookup(host, config, lifetime)
-    if lookup.outcome != "healthy" and lookup.kind != "blocked_locally":
-        raise _StageFailure(lookup.outcome, lookup.kind, lookup.detail, transport=True)
-    usable_a = [x for x in lookup.a.addresses if not _is_unspecified(x)]
-    usable_aaaa = [x for x in lookup.aaaa.addresses if not _is_unspecified(x)]
+    found = hostsfile.addresses(host)
+    if found:
+        detail = (
+            f"this computer's hosts file points {host} to {', '.join(found[:3])}, "
+            "so it is blocked on this computer"
+        )
+    else:
+        lifetime = min(config.timeout, max(0.05, deadline - time.monotonic()))
+        lookup = _lookup(host, config, lifetime)
+        found, detail = lookup.addresses, lookup.detail
+        if lookup.outcome != "healthy" and lookup.kind != "blocked_locally":
+            found = _system_addresses(host, deadline) if _system_may_know(lookup, config) else ()
+            if not found:
+                raise _StageFailure(lookup.outcome, lookup.kind, lookup.detail, transport=True)
+    usable_a = [x for x in found if ":" not in x and not _is_unspecified(x)]
+    usable_aaaa = [x for x in found if ":" in x and not _is_unspecified(x)]
     if not usable_a and not usable_aaaa:
-        raise _StageFailure("ambiguous", "blocked_locally", lookup.detail)
+        raise _StageFailure("ambiguous", "blocked_locally", detail)
     interleaved: list[str] = []
     for index in range(max(len(usable_a), len(usable_aaaa))):
         interleaved += usable_a[index : index + 1] + usable_aaaa[index : index + 1]
     public = [x for x in interleaved if _is_public(x)]
     ordered = public + [x for x in interleaved if not _is_public(x)]
     return tuple(ordered), not public
+
+
+def _system_may_know(lookup: _Lookup, config: DnsConfig) -> bool:
+    """Whether the system's resolver may answer what dnspython could not.
+
+    A name that does not exist or has no address in public DNS may still exist
+    for this computer (split DNS on a company network, search domains, mDNS
+    ``.local`` names); and with no DNS server configured at all, the system may
+    still resolve. SERVFAIL and timeouts are not asked again: the system asks the
+    same servers, and a second wait would only stretch the probe.
+    """
+    if lookup.kind in ("nxdomain", "no_answer"):
+        return True
+    return lookup.kind == "dns_config" and not config.nameservers
+
+
+def _system_addresses(host: str, deadline: float) -> tuple[str, ...]:
+    """Addresses from the system's resolver (getaddrinfo), or () if it fails or misses the deadline.
+
+    getaddrinfo has no timeout of its own, so it runs on a daemon thread that the
+    probe stops waiting for at the deadline; a resolver that hangs then costs
+    one idle thread until it gives up, never the probe's time.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return ()
+    answer: list[tuple[str, ...]] = []
+
+    def ask() -> None:
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return
+        addresses: list[str] = []
+        for family, _type, _proto, _name, sockaddr in infos:
+            if family in (socket.AF_INET, socket.AF_INET6) and str(sockaddr[0]) not in addresses:
+                addresses.append(str(sockaddr[0]))
+        answer.append(tuple(addresses))
+
+    worker = threading.Thread(target=ask, name="probe-system-dns", daemon=True)
+    worker.start()
+    worker.join(remaining)
+    return answer[0] if answer else ()
 
 
 def _connect(target: _Target, addresses: Sequence[str], deadline: float, timeout: float) -> socket.socket:
@@ -680,7 +775,13 @@ def _exchange(
     """Send the GET and read status, headers and at most ``max_body`` bytes of body.
 
     Returns ``(status, lower-cased headers, body, note)``; ``note`` says when the
-    body was cut short, which does not change the verdict.
+    headers or body were cut short, which does not change the verdict: once a
+    status line has arrived, the server has answered.
+
+    http.client reads through a ``_DeadlineReader``, so the status line and the
+    headers are bounded by ``deadline`` as a whole (a plain socket timeout
+    restarts with every byte, and a server sending one byte a second could hold
+    a probe for hours).
     """
     import http.client
     import ssl
@@ -691,6 +792,8 @@ def _exchange(
         target.host, target.port, timeout=max(0.05, deadline - time.monotonic())
     )
     conn.sock = sock
+    reader = _DeadlineReader(sock, deadline)
+    response: http.client.HTTPResponse | None = None
     try:
         try:
             sock.settimeout(max(0.05, deadline - time.monotonic()))
@@ -701,22 +804,37 @@ def _exchange(
             conn.putheader("Accept-Encoding", "identity")
             conn.putheader("Connection", "close")
             conn.endheaders()
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            response = conn.getresponse()
-        except TimeoutError:
-            raise _StageFailure(
-                "unhealthy",
-                "timeout",
-                f"{target.host} accepted the connection but did not answer within {_seconds(timeout)}",
-                transport=True,
-            ) from None
-        except http.client.RemoteDisconnected:
+            # Built by hand rather than by conn.getresponse(), so that the status survives
+            # when the headers are cut off, and so that every read goes through the reader.
+            response = http.client.HTTPResponse(_ReaderSocket(reader), method="GET")  # type: ignore[arg-type]
+            response.begin()
+        except http.client.RemoteDisconnected:  # before OSError: it is a ConnectionResetError too
             raise _StageFailure(
                 "unhealthy", "reset", f"{target.host} closed the connection without answering", True
             ) from None
-        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+        except (TimeoutError, OSError) as exc:
+            answered = getattr(response, "status", None)
+            if isinstance(answered, int):
+                cut = "arrived too slowly" if isinstance(exc, TimeoutError) else "were cut off"
+                return answered, {}, b"", f"the rest of its answer {cut} and was not read"
+            if isinstance(exc, TimeoutError):
+                started = "began to answer but did not finish" if reader.received else "did not answer"
+                raise _StageFailure(
+                    "unhealthy",
+                    "timeout",
+                    f"{target.host} accepted the connection but {started} within {_seconds(timeout)}",
+                    transport=True,
+                ) from None
+            if isinstance(exc, (ConnectionResetError, BrokenPipeError, ssl.SSLError)):
+                raise _StageFailure(
+                    "unhealthy", "reset", f"{target.host} reset the connection before answering", True
+                ) from None
             raise _StageFailure(
-                "unhealthy", "reset", f"{target.host} reset the connection before answering", True
+                "unhealthy",
+                "reset",
+                f"the connection to {target.host} broke before an answer "
+                f"({exc.strerror or type(exc).__name__})",
+                transport=True,
             ) from None
         except http.client.HTTPException as exc:
             raise _StageFailure(
@@ -725,19 +843,51 @@ def _exchange(
                 f"{target.host} answered something that is not HTTP ({type(exc).__name__})",
                 transport=True,
             ) from None
-        except OSError as exc:
-            raise _StageFailure(
-                "unhealthy",
-                "reset",
-                f"the connection to {target.host} broke before an answer "
-                f"({exc.strerror or type(exc).__name__})",
-                transport=True,
-            ) from None
         headers = {name.lower(): value for name, value in _merge_headers(response.getheaders()).items()}
-        body, note = _read_body(response, sock, deadline, max_body)
+        body, note = _read_body(response, deadline, max_body)
         return response.status, headers, _decode_body(headers, body, max_body), note
     finally:
+        if response is not None:
+            response.close()
         conn.close()
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's read side that gives every ``recv`` only the time left before ``deadline``.
+
+    Without a thread or a timer this bounds any number of reads, whatever
+    http.client does with them (status line, each header line, chunk sizes).
+    Closing it leaves the socket to its owner.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+        #: Bytes read so far: tells "never answered" from "answered too slowly".
+        self.received = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the probe's time is up")
+        self._sock.settimeout(remaining)
+        count = self._sock.recv_into(buffer)
+        self.received += count
+        return count
+
+
+class _ReaderSocket:
+    """The one thing http.client.HTTPResponse needs from a socket: ``makefile("rb")``."""
+
+    def __init__(self, reader: _DeadlineReader) -> None:
+        self._reader = reader
+
+    def makefile(self, mode: str = "rb") -> io.BufferedReader:
+        return io.BufferedReader(self._reader)
 
 
 def _merge_headers(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -748,18 +898,14 @@ def _merge_headers(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     return merged
 
 
-def _read_body(
-    response: http.client.HTTPResponse, sock: socket.socket, deadline: float, max_body: int
-) -> tuple[bytes, str]:
-    """Read up to ``max_body`` bytes; ``read1`` returns per socket read, so the deadline holds."""
+def _read_body(response: http.client.HTTPResponse, deadline: float, max_body: int) -> tuple[bytes, str]:
+    """Read up to ``max_body`` bytes; every socket read is bounded by the deadline (_DeadlineReader)."""
     chunks: list[bytes] = []
     size = 0
     while size < max_body:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if deadline - time.monotonic() <= 0:
             return b"".join(chunks), "the page itself arrived too slowly and was not read to the end"
         try:
-            sock.settimeout(remaining)
             chunk = response.read1(min(64 * 1024, max_body - size))
         except TimeoutError:
             return b"".join(chunks), "the page itself arrived too slowly and was not read to the end"
@@ -825,7 +971,8 @@ _CHALLENGE_MARKERS = (
 )
 #: Signs that an HTML error page was written by Cloudflare's edge itself.
 _CLOUDFLARE_ERROR_PAGE = ("cf-error-details", "cf-wrapper", "cloudflare ray id", "cf-error-code")
-#: Phrases of ISP, state, school and corporate block pages and of captive portals. Only
+#: Phrases of ISP, state, school and corporate block pages (captive portals' sign-in pages are
+#: recognised by outagetray.core.signin, shared with the connection checks). Only
 #: searched in small HTML pages (BLOCK_PAGE_MAX_SIZE), so a platform's real page is never
 #: mistaken for one; a page caught by mistake is only "ambiguous", never an outage.
 _BLOCK_PAGE = re.compile(
@@ -836,9 +983,7 @@ _BLOCK_PAGE = re.compile(
     r"|blocked\s+(?:by|on)\s+(?:order|the\s+order|court|your\s+(?:network|administrator|organi[sz]ation|isp"
     r"|internet\s+service\s+provider|school))"
     r"|(?:by\s+order\s+of|pursuant\s+to)\s+(?:the\s+)?(?:court|government|ministry|authority|regulator)"
-    r"|fortiguard|websense|bluecoat|blue\s+coat|netsweeper|lightspeed\s+systems|zscaler|opendns\.com/block"
-    r"|captive\s+portal|hotspot\s+login|wi-?fi\s+(?:login|sign[\s-]?in)|accept\s+the\s+terms\s+of\s+use\s+to\s+"
-    r"(?:connect|access\s+the\s+internet)",
+    r"|fortiguard|websense|bluecoat|blue\s+coat|netsweeper|lightspeed\s+systems|zscaler|opendns\.com/block",
     re.IGNORECASE,
 )
 _META_TAG = re.compile(rb"<meta\b[^>]*>", re.IGNORECASE)
@@ -916,6 +1061,14 @@ def classify_response(
                 "ambiguous",
                 "foreign_redirect",
                 f"{host} sent a page that forwards to {refresh}: probably a sign-in page of this network",
+            )
+        sign = signin.signin_page_sign(text)
+        if sign:
+            return (
+                "ambiguous",
+                "captive_portal",
+                f"{said} with a Wi-Fi or network sign-in page (“{sign}”), not the real site: "
+                "this network wants you to sign in first",
             )
         match = _BLOCK_PAGE.search(text)
         if match:
@@ -1018,15 +1171,18 @@ def run_probe(
     max_body: int = PROBE_MAX_BODY,
     ssl_context: ssl.SSLContext | None = None,
     related_hosts: Collection[str] = (),
+    deadline: float | None = None,
 ) -> ProbeResult:
     """Run the probe ``spec.type`` names; never raises. HTTP-only options are ignored for DNS.
 
     An unknown probe type is ambiguous: a configuration mistake is never an outage.
+    ``deadline`` (a ``time.monotonic()`` instant) ends the probe early when the
+    round must end first; the probe's own timeout still applies.
     """
     started = time.monotonic()
     try:
         if spec.type == "dns_probe":
-            return dns_probe(spec, dns)
+            return dns_probe(spec, dns, deadline=deadline)
         if spec.type == "http_probe":
             return http_probe(
                 spec,
@@ -1035,6 +1191,7 @@ def run_probe(
                 max_body=max_body,
                 ssl_context=ssl_context,
                 related_hosts=related_hosts,
+                deadline=deadline,
             )
         return _result(
             spec, "ambiguous", "unsupported", f"“{spec.type}” is not a probe OutageTray knows", started
@@ -1064,13 +1221,32 @@ def _result(
 
 
 def _internal_error(spec: SourceSpec, exc: Exception, started: float) -> ProbeResult:
+    """A bug or an unforeseen failure: logged with its traceback, then read as "ambiguous".
+
+    The traceback goes to the log (for whoever fixes it), never into the detail,
+    which people read: they get plain words and the certainty that it is not
+    the platform's fault.
+    """
+    _log.error("the %s check of %s failed inside OutageTray", spec.type, _shown_url(spec.url), exc_info=exc)
     return _result(
         spec,
         "ambiguous",
         "internal_error",
-        f"the check itself failed ({type(exc).__name__}: {exc}); this says nothing about the platform",
+        "the check itself failed in an unexpected way (the details are in OutageTray's log); "
+        "this says nothing about the platform",
         started,
     )
+
+
+def _shown_url(url: str) -> str:
+    """``url`` without a password: a user name and password in a URL must never reach the log."""
+    try:
+        parts = urlsplit(url)
+        if "@" not in parts.netloc:
+            return url
+        return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
+    except ValueError:
+        return "(an unreadable address)"
 
 
 def _where(address: str, port: int) -> str:

@@ -308,9 +308,12 @@ def test_a_bad_nameserver_setting_is_ambiguous_not_an_outage() -> None:
     assert_result(result, "ambiguous", "dns_config", "DNS server setting is wrong")
 
 
-def test_the_system_resolver_is_used_without_nameservers_and_is_guarded_in_tests() -> None:
+def test_the_system_resolver_is_used_without_nameservers_and_is_guarded_in_tests(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     result = dns_probe(SourceSpec("dns_probe", "facebook.com"))
-    assert_result(result, "ambiguous", "internal_error", "system DNS resolver")
+    assert_result(result, "ambiguous", "internal_error", "says nothing about the platform")
+    assert "system DNS resolver" in caplog.text
 
 
 def test_configured_nameservers_replace_the_system_resolver(dns: LoopbackDns) -> None:
@@ -511,12 +514,17 @@ def test_a_transparent_proxy_error_is_ambiguous(web: HTTPServer) -> None:
     [
         "<html><h1>Access to this website has been blocked</h1>by order of the court.</html>",
         "<html><title>Notice</title>This site is blocked by your administrator (FortiGuard)</html>",
-        "<html><p>Welcome to Hotel Wi-Fi login. Accept the terms of use to connect.</p></html>",
     ],
 )
 def test_a_200_block_or_portal_page_is_ambiguous(web: HTTPServer, page: str) -> None:
     web.expect_request("/").respond_with_data(page, content_type="text/html")
     assert_result(http(web.url_for("/")), "ambiguous", "block_page", "looks like a block or sign-in page")
+
+
+def test_a_200_wifi_login_page_is_a_captive_portal(web: HTTPServer) -> None:
+    page = "<html><p>Welcome to Hotel Wi-Fi login. Accept the terms of use to connect.</p></html>"
+    web.expect_request("/").respond_with_data(page, content_type="text/html")
+    assert_result(http(web.url_for("/")), "ambiguous", "captive_portal", "sign-in page")
 
 
 def test_a_200_page_forwarding_to_a_foreign_host_is_a_portal(web: HTTPServer) -> None:
@@ -792,9 +800,53 @@ def test_a_bug_inside_a_probe_is_reported_not_raised(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(probes, "_lookup", broken)
-    assert_result(dnsp("facebook.com", dns), "ambiguous", "internal_error", "boom")
+    assert_result(dnsp("facebook.com", dns), "ambiguous", "internal_error", "details are in OutageTray's log")
     result = http(f"https://{SITE}/", dns=dns.config())
     assert_result(result, "ambiguous", "internal_error", "says nothing about the platform")
+
+
+def test_a_bug_inside_a_probe_is_logged_with_its_traceback_first(
+    monkeypatch: pytest.MonkeyPatch, dns: LoopbackDns, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13 item 15: "ambiguous" must not swallow a bug; whoever fixes it needs the traceback."""
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom in the resolver")
+
+    monkeypatch.setattr(probes, "_lookup", broken)
+    with caplog.at_level("ERROR", logger="outagetray.core.probes"):
+        results = [
+            dnsp("facebook.com", dns),
+            http(f"https://user:hunter2@{SITE}/", dns=dns.config()),
+            run_probe(SourceSpec("dns_probe", "facebook.com"), dns.config()),
+        ]
+    assert [r.kind for r in results] == ["internal_error"] * 3
+    records = [r for r in caplog.records if r.name == "outagetray.core.probes"]
+    assert len(records) == 3
+    for record in records:
+        assert record.levelname == "ERROR"
+        assert record.exc_info is not None and record.exc_info[0] is RuntimeError
+    assert "Traceback" in caplog.text and "boom in the resolver" in caplog.text
+    assert "hunter2" not in caplog.text
+    for result in results:
+        assert "boom" not in result.detail and "RuntimeError" not in result.detail
+
+
+def test_dns_failures_are_told_apart_by_the_answer_code_not_by_text() -> None:
+    """dnspython puts an rcode's name beside the answer; the answer's own code decides."""
+    import dns.message
+    import dns.rcode
+    import dns.resolver
+
+    def failure(text: str, rcode: dns.rcode.Rcode) -> dns.resolver.NoNameservers:
+        query = dns.message.make_query("facebook.com", "A")
+        response = dns.message.make_response(query)
+        response.set_rcode(rcode)
+        return dns.resolver.NoNameservers(request=query, errors=[("127.0.0.1", False, 53, text, response)])
+
+    assert probes._no_nameservers(failure("SERVFAIL", dns.rcode.SERVFAIL)).kind == "servfail"
+    assert probes._no_nameservers(failure("SERVFAIL", dns.rcode.REFUSED)).kind == "dns_refused"
+    assert probes._no_nameservers(failure("odd text", dns.rcode.SERVFAIL)).kind == "servfail"
 
 
 @pytest.mark.parametrize(
