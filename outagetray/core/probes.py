@@ -1062,7 +1062,7 @@ def classify_response(
                 "foreign_redirect",
                 f"{host} sent a page that forwards to {refresh}: probably a sign-in page of this network",
             )
-        sign = signin.signin_page_sign(text)
+        sign = signin.signin_page_sign(body)
         if sign:
             return (
                 "ambiguous",

@@ -75,8 +75,7 @@ def test_a_200_hotel_wifi_sign_in_page_is_a_captive_portal_not_healthy(web: HTTP
     web.expect_request("/").respond_with_data(HOTEL, content_type="text/html")
     result = probe(web.url_for("/"))
     assert (result.outcome, result.kind) == ("ambiguous", "captive_portal"), result.detail
-    assert "sign-in page" in result.detail
-    assert "hotel wifi" in result.detail.lower()
+    assert "sign-in page (“Hotel WiFi”)" in result.detail
     assert "this network wants you to sign in first" in result.detail
 
 
