@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -115,8 +114,6 @@ SECRET = "pa55-SECRET-word"
 
 
 def start_app(tmp_path: Path, config: Path, state_home: Path) -> subprocess.Popen[str]:
-    exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
-    assert exe
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700, exist_ok=True)
     env = {
@@ -127,7 +124,7 @@ def start_app(tmp_path: Path, config: Path, state_home: Path) -> subprocess.Pope
         "HOME": str(tmp_path),
     }
     return subprocess.Popen(
-        [exe, "run", "--config", str(config), "--interval", "1"],
+        [sys.executable, "-m", "outagetray", "run", "--config", str(config), "--interval", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
