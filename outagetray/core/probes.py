@@ -90,7 +90,8 @@ class DnsConfig:
     ``nameservers`` entries look like ``"1.1.1.1"``, ``"127.0.0.1:5353"``,
     ``"2606:4700:4700::1111"`` or ``"[::1]:53"``; empty means the system's
     configured resolvers (read by dnspython from /etc/resolv.conf or the Windows
-    registry; the hosts file is not consulted, which is what a probe wants).
+    registry). dnspython never reads the hosts file: dns_probe wants exactly
+    that, and http_probe reads the hosts file itself first (see http_probe).
     ``timeout`` bounds one whole lookup, in seconds.
     """
 
