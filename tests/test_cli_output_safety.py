@@ -133,7 +133,7 @@ def test_watch_lines_are_safe(web: HTTPServer, tmp_path: Path) -> None:
 
 
 def test_settings_messages_on_stderr_are_cleaned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A problem message quotes a key from the settings file; its escape sequence stays out of the terminal."""
+    """A problem quotes a key from the settings file; its escape sequence stays out of the terminal."""
     path = tmp_path / "config.toml"
     path.write_text('[monitor]\nwatch = ["acme"]\n\n[[platforms]]\nid = "acme"\n"bo\\u001b[2Jgus" = 1\n')
     assert main(["--config", str(path), "check"]) == 2
