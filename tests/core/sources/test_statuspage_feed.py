@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,12 @@ def test_githubstatus_feed_with_everything_closed_is_operational() -> None:
 
 
 def test_rss_feed_with_a_maintenance_in_progress() -> None:
-    reading = read("govuk_history_maintenance_in_progress.rss")
+    reading = parse(
+        (FIXTURES / "govuk_history_maintenance_in_progress.rss").read_bytes(),
+        {},
+        {},
+        now=at("2024-01-09T18:30:00Z"),
+    )
     assert reading.verdict is Verdict.MAINTENANCE
     assert reading.summary == "Maintenance in progress: Router database migration"
     assert reading.incidents == (
@@ -119,6 +125,250 @@ def test_rss_feed_with_only_a_scheduled_maintenance_is_operational() -> None:
     assert reading.verdict is Verdict.OPERATIONAL
     assert reading.summary == "No open incidents"
     assert reading.incidents == ()
+
+
+def test_a_scheduled_maintenance_whose_window_has_come_is_maintenance() -> None:
+    # Still "Scheduled" (the owner has not posted "In progress"), but its window is now.
+    body = (FIXTURES / "govuk_history_scheduled_only.rss").read_bytes()
+    running = parse(body, {}, {}, now=at("2024-01-16T13:00:00Z"))
+    assert running.verdict is Verdict.MAINTENANCE
+    assert (
+        running.summary == "Maintenance in progress: GOV.UK Publishing maintenance Tue 16 Jan 12:00-16:00 GMT"
+    )
+    assert parse(body, {}, {}, now=at("2024-01-16T16:00:00Z")).verdict is Verdict.OPERATIONAL
+    assert parse(body, {}, {}, now=at("2024-01-08T17:43:10Z")).verdict is Verdict.OPERATIONAL
+
+
+# --------------------------------------------------------------------------- scheduled maintenance
+
+CLOUDFLARE = "cloudflarestatus_history_maintenances.rss"
+REDDIT = "redditstatus_history_maintenance_and_incident.atom"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def read_at(name: str, now: str) -> Reading:
+    return parse((FIXTURES / name).read_bytes(), {"Content-Type": "application/rss+xml"}, {}, now=at(now))
+
+
+def titles(reading: Reading) -> list[tuple[str, Verdict, str]]:
+    return [(note.title, note.verdict, note.status) for note in reading.incidents]
+
+
+def test_maintenances_planned_for_later_are_not_an_incident_even_with_update_lines() -> None:
+    """The false alarm of issue 13: next week's maintenances, each with an "Update" line, read degraded."""
+    feed = html.unescape(text(CLOUDFLARE))
+    assert feed.count("THIS IS A SCHEDULED EVENT") == 4
+    assert feed.count("<strong>Update</strong>") == 2
+    reading = read_at(CLOUDFLARE, "2026-03-16T07:27:49Z")  # when the feed was fetched
+    assert reading.verdict is Verdict.OPERATIONAL
+    assert reading.summary == "No open incidents"
+    assert reading.incidents == ()
+    assert reading.detail == 'RSS feed "Cloudflare Status - Incident History": 5 entries, 0 open incidents'
+
+
+def test_maintenance_entries_are_never_read_as_incidents_whatever_the_time() -> None:
+    for name in (CLOUDFLARE, "govuk_history_scheduled_only.rss"):
+        reading = parse((FIXTURES / name).read_bytes(), {}, {})  # the real clock
+        assert reading.verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE)
+        assert all(note.verdict is Verdict.MAINTENANCE for note in reading.incidents)
+
+
+def test_a_maintenance_whose_window_is_now_is_maintenance_and_its_update_line_keeps_it_so() -> None:
+    reading = read_at(CLOUDFLARE, "2026-04-07T14:00:00Z")
+    assert reading.verdict is Verdict.MAINTENANCE
+    assert reading.summary == "Maintenance in progress: PDX (Portland) on 2026-04-07"
+    assert titles(reading) == [("PDX (Portland) on 2026-04-07", Verdict.MAINTENANCE, "In progress")]
+    assert reading.detail.endswith("0 open incidents, 1 maintenance in progress")
+
+
+def test_two_windows_at_once_one_of_them_over_midnight() -> None:
+    # BRU runs Mar 19 23:00 - Mar 20 03:00, LAX Mar 20 01:00 - 06:00.
+    assert [t for t, _, _ in titles(read_at(CLOUDFLARE, "2026-03-19T23:30:00Z"))] == [
+        "BRU (Brussels) on 2026-03-19"
+    ]
+    both = read_at(CLOUDFLARE, "2026-03-20T02:00:00Z")
+    assert both.verdict is Verdict.MAINTENANCE
+    assert [t for t, _, _ in titles(both)] == [
+        "LAX (Los Angeles) on 2026-03-20",
+        "BRU (Brussels) on 2026-03-19",
+    ]
+    assert [t for t, _, _ in titles(read_at(CLOUDFLARE, "2026-03-20T03:00:00Z"))] == [
+        "LAX (Los Angeles) on 2026-03-20"
+    ]
+
+
+def test_finished_maintenances_are_operational() -> None:
+    reading = read_at(CLOUDFLARE, "2026-04-07T17:00:00Z")
+    assert reading.verdict is Verdict.OPERATIONAL
+    assert reading.incidents == ()
+
+
+def test_a_maintenance_followed_by_an_open_incident_is_degraded() -> None:
+    reading = read_at(REDDIT, "2024-06-18T05:03:00Z")
+    assert reading.verdict is Verdict.DEGRADED
+    assert reading.summary == "Ongoing: Comments fail to load for some users (+1 more)"
+    assert titles(reading) == [
+        ("Comments fail to load for some users", Verdict.DEGRADED, "Update"),
+        ("Scheduled database maintenance", Verdict.MAINTENANCE, "In progress"),
+    ]
+    assert reading.detail == (
+        'Atom feed "Reddit Status - Incident History": 3 entries, 1 open incident, 1 maintenance in progress'
+    )
+
+
+def test_an_update_after_the_window_leaves_only_the_real_incident() -> None:
+    reading = read_at(REDDIT, "2024-06-18T06:30:00Z")
+    assert reading.verdict is Verdict.DEGRADED
+    assert titles(reading) == [("Comments fail to load for some users", Verdict.DEGRADED, "Update")]
+
+
+def planned(window: str, *states: str, published: str = "2024-06-11T18:09:31Z", num: int = 1) -> str:
+    """A Statuspage maintenance entry: the banner with ``window``, then ``states`` newest first."""
+    trail = f"<p><strong>THIS IS A SCHEDULED EVENT {window}</strong></p>" + "".join(
+        f"<p><small>Jun <var data-var='date'>11</var>, <var data-var='time'>18:09</var> UTC</small>"
+        f"<br><strong>{state}</strong> - We will upgrade the main database.</p>"
+        for state in states
+    )
+    return (
+        f"<entry><id>tag:www.redditstatus.com,2005:Incident/{num}</id>"
+        f"<published>{published}</published><updated>{published}</updated>"
+        f'<link rel="alternate" type="text/html" href="https://www.redditstatus.com/incidents/m{num}"/>'
+        "<title>Planned database upgrade</title>"
+        f'<content type="html">{html.escape(trail, quote=False)}</content></entry>'
+    )
+
+
+def verdict_at(now: str, *entries: str) -> Verdict:
+    return parse(atom(*entries), {}, {}, now=at(now)).verdict
+
+
+_JUN18 = (
+    "Jun <var data-var='date'>18</var>, <var data-var='time'>04:00</var>"
+    " - <var data-var='time'>06:00</var> UTC"
+)
+
+
+@pytest.mark.parametrize(
+    ("window", "now", "expected"),
+    [
+        (_JUN18, "2024-06-18T03:59:59Z", Verdict.OPERATIONAL),
+        (_JUN18, "2024-06-18T04:00:00Z", Verdict.MAINTENANCE),
+        (_JUN18, "2024-06-18T05:59:59Z", Verdict.MAINTENANCE),
+        (_JUN18, "2024-06-18T06:00:00Z", Verdict.OPERATIONAL),
+        (_JUN18, "2024-06-25T05:00:00Z", Verdict.OPERATIONAL),
+        # The page's own zone: 04:00-06:00 PDT is 11:00-13:00 UTC.
+        ("Jun 18, 04:00 - 06:00 PDT", "2024-06-18T05:00:00Z", Verdict.OPERATIONAL),
+        ("Jun 18, 04:00 - 06:00 PDT", "2024-06-18T11:30:00Z", Verdict.MAINTENANCE),
+        ("Jun 18, 10:00 - 11:00 +05:30", "2024-06-18T04:45:00Z", Verdict.MAINTENANCE),
+        ("Jun 18, 10:00 - 11:00 +05:30", "2024-06-18T10:30:00Z", Verdict.OPERATIONAL),
+        ("Jun 18, 4:00 PM - 6:00 PM UTC", "2024-06-18T17:00:00Z", Verdict.MAINTENANCE),
+        ("Jun 18, 4:00 PM - 6:00 PM UTC", "2024-06-18T05:00:00Z", Verdict.OPERATIONAL),
+        # Over midnight, with and without the end day written out.
+        ("Jun 18, 23:00 - 02:00 UTC", "2024-06-19T01:00:00Z", Verdict.MAINTENANCE),
+        ("Jun 18, 23:00 - 02:00 UTC", "2024-06-18T01:00:00Z", Verdict.OPERATIONAL),
+        ("Jun 18, 22:00 - Jun 20, 06:00 UTC", "2024-06-19T12:00:00Z", Verdict.MAINTENANCE),
+        ("Jun 18, 22:00 - Jun 20, 06:00 UTC", "2024-06-20T06:00:00Z", Verdict.OPERATIONAL),
+    ],
+)
+def test_the_banner_window_decides_a_scheduled_maintenance(window: str, now: str, expected: Verdict) -> None:
+    assert verdict_at(now, planned(window, "Scheduled")) is expected
+    # An "Update" line changes nothing: it updates the maintenance, it is not an incident.
+    assert verdict_at(now, planned(window, "Update", "Scheduled")) is expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2024-12-31T22:59:00Z", Verdict.OPERATIONAL),
+        ("2024-12-31T23:30:00Z", Verdict.MAINTENANCE),
+        ("2025-01-01T01:59:00Z", Verdict.MAINTENANCE),
+        ("2025-01-01T02:00:00Z", Verdict.OPERATIONAL),
+        ("2024-01-01T01:00:00Z", Verdict.OPERATIONAL),
+    ],
+)
+def test_a_window_over_the_year_end(now: str, expected: Verdict) -> None:
+    entry_ = planned("Dec 31, 23:00 - Jan 1, 02:00 UTC", "Scheduled", published="2024-12-20T10:00:00Z")
+    assert verdict_at(now, entry_) is expected
+
+
+def test_the_year_comes_from_the_entry_date() -> None:
+    # Announced on 2024-12-20 for "Jan 5": that is January 2025, not January 2024.
+    january = planned("Jan 5, 10:00 - 12:00 UTC", "Update", "Scheduled", published="2024-12-20T10:00:00Z")
+    assert verdict_at("2025-01-05T11:00:00Z", january) is Verdict.MAINTENANCE
+    assert verdict_at("2024-01-05T11:00:00Z", january) is Verdict.OPERATIONAL
+
+
+@pytest.mark.parametrize(
+    ("states", "now", "expected"),
+    [
+        # The owner's own words about the present beat the plan.
+        (("Completed", "In progress", "Scheduled"), "2024-06-18T05:00:00Z", Verdict.OPERATIONAL),
+        (("In progress", "Scheduled"), "2024-06-18T03:30:00Z", Verdict.MAINTENANCE),
+        (("Verifying", "In progress"), "2024-06-18T06:30:00Z", Verdict.MAINTENANCE),
+        # "Update" and "Scheduled" leave it to the window.
+        (("Update", "In progress", "Scheduled"), "2024-06-18T05:00:00Z", Verdict.MAINTENANCE),
+        (("Update", "In progress", "Scheduled"), "2024-06-18T07:00:00Z", Verdict.OPERATIONAL),
+        ((), "2024-06-18T05:00:00Z", Verdict.MAINTENANCE),
+        ((), "2024-06-18T07:00:00Z", Verdict.OPERATIONAL),
+    ],
+)
+def test_state_words_next_to_a_readable_window(states: tuple[str, ...], now: str, expected: Verdict) -> None:
+    assert verdict_at(now, planned(_JUN18, *states)) is expected
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        "Jun 18, 04:00 - 06:00 CST",  # Central US or China: hours apart, so not guessed
+        "Jun 18, 04:00 - 06:00",  # no zone
+        "sometime next week",
+        "Jun 31, 04:00 - 06:00 UTC",
+        "Jun 18, 25:00 - 06:00 UTC",
+        "Jun 18, 04:00 - Oct 18, 06:00 UTC",  # four months: misread, not believed
+    ],
+)
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        (("Scheduled",), Verdict.OPERATIONAL),
+        (("In progress", "Scheduled"), Verdict.MAINTENANCE),
+        (("Verifying", "In progress"), Verdict.MAINTENANCE),
+        (("Completed", "In progress"), Verdict.OPERATIONAL),
+        (("Update", "In progress", "Scheduled"), Verdict.MAINTENANCE),
+        (("Update", "Scheduled"), Verdict.OPERATIONAL),
+        (("Update",), Verdict.UNKNOWN),
+        ((), Verdict.UNKNOWN),
+        (("Investigating",), Verdict.UNKNOWN),
+    ],
+)
+def test_without_a_readable_window_the_state_words_decide(
+    window: str, states: tuple[str, ...], expected: Verdict
+) -> None:
+    assert verdict_at("2024-06-18T05:00:00Z", planned(window, *states)) is expected
+
+
+def test_a_maintenance_that_cannot_be_read_says_why() -> None:
+    reading = parse(atom(planned("sometime next week", "Update")), {}, {}, now=at("2024-06-18T05:00:00Z"))
+    assert reading.verdict is Verdict.UNKNOWN
+    assert 'entry "Planned database upgrade" is a maintenance whose window and state cannot be read' in (
+        reading.detail
+    )
+    odd = parse(atom(planned(_JUN18, "Investigating")), {}, {}, now=at("2024-06-18T05:00:00Z"))
+    assert 'is a maintenance with state "Investigating"' in odd.detail
+
+
+def test_without_a_given_time_the_current_time_is_used() -> None:
+    now = datetime.now(UTC)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    window = f"{start:%b %d, %H:%M} - {end:%b %d, %H:%M} UTC"
+    assert parse(
+        atom(planned(window, "Scheduled", published=f"{now:%Y-%m-%dT%H:%M:%SZ}")), {}, {}
+    ).verdict is (Verdict.MAINTENANCE)
+    later = f"{now + timedelta(days=7):%b %d, %H:%M} - {now + timedelta(days=7, hours=2):%b %d, %H:%M} UTC"
+    assert parse(atom(planned(later, "Update", "Scheduled")), {}, {}).verdict is Verdict.OPERATIONAL
 
 
 @pytest.mark.parametrize(
@@ -426,6 +676,17 @@ def test_random_bytes_never_raise_and_are_never_operational(body: bytes) -> None
 def test_random_text_never_raises_and_is_never_operational(body: str) -> None:
     reading = parse(body.encode("utf-8", "surrogatepass"), {}, {})
     assert reading.verdict is not Verdict.OPERATIONAL
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from([*sorted(_STATES), "Update"]), max_size=4),
+    st.sampled_from([_JUN18, "Dec 31, 23:00 - Jan 1, 02:00 UTC", "Jun 18, 23:00 - 02:00 PDT", "unreadable"]),
+    st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(UTC)),
+)
+def test_a_maintenance_entry_is_never_an_incident(states: list[str], window: str, now: datetime) -> None:
+    reading = parse(atom(planned(window, *states)), {}, {}, now=now)
+    assert reading.verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE, Verdict.UNKNOWN)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
