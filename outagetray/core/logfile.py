@@ -91,10 +91,12 @@ def _file_handler(path: Path, on_failure: Callable[[str], None]) -> logging.Hand
 class LogSetup:
     """The handlers :func:`setup` installed; :meth:`close` removes them (tests, and the end of the app)."""
 
-    def __init__(self, logger: logging.Logger, handlers: list[logging.Handler], path: Path | None) -> None:
-        self.logger = logger
+    def __init__(self, handlers: list[logging.Handler], path: Path | None) -> None:
+        #: The app's own logger: uncaught errors are logged under its name.
+        self.logger = log
         self.handlers = handlers
-        self._before = (logger.level, logger.propagate)
+        self._root = logging.getLogger()
+        self._before = (self._root.level, log.level)
         #: The log file, or None when it could not be opened.
         self.path = path
         self._hooks: tuple[Any, Any] | None = None
@@ -128,11 +130,11 @@ class LogSetup:
             sys.excepthook, threading.excepthook = self._hooks
             self._hooks = None
         for handler in self.handlers:
-            self.logger.removeHandler(handler)
+            self._root.removeHandler(handler)
             handler.close()
         if self.handlers:
-            self.logger.setLevel(self._before[0])
-            self.logger.propagate = self._before[1]
+            self._root.setLevel(self._before[0])
+            log.setLevel(self._before[1])
         self.handlers = []
 
 
@@ -143,15 +145,13 @@ def setup(
     stderr: TextIO | None = None,
     stderr_level: int = logging.INFO,
     stderr_format: str = FORMAT,
-    logger: logging.Logger | None = None,
 ) -> LogSetup:
-    """Log OutageTray's records to the terminal and (``to_file``) to a rotating file in ``folder``.
+    """Log to the terminal and (``to_file``) to a rotating file in ``folder``.
 
     The file is opened now, not at the first record, so a folder that cannot be
     written (a read-only home) is found here and said once on stderr; the app goes on
     without the file rather than failing to start.
     """
-    logger = logger or log
     err = stderr if stderr is not None else sys.stderr
     redact = RedactingFilter()
     handlers: list[logging.Handler] = []
@@ -178,12 +178,16 @@ def setup(
         except (OSError, RuntimeError) as exc:  # RuntimeError: platformdirs found no home folder
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             say(f"OutageTray cannot keep its log file in {where} ({detail}); it runs without one.")
-    result = LogSetup(logger, handlers, path)
+    result = LogSetup(handlers, path)
+    # On the root logger, so that a library's warning (urllib3 quoting a request's
+    # query string, say) is masked too instead of reaching logging's last resort raw.
+    # OutageTray's own records are kept from INFO up, everyone else's from WARNING.
+    root = logging.getLogger()
     for handler in handlers:
         handler.addFilter(redact)
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False  # the root logger's handlers (if any) would print it unmasked again
+        root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    log.setLevel(logging.INFO)
     return result
 
 

@@ -78,14 +78,33 @@ def test_the_file_rotates(tmp_path: Path) -> None:
         logs.close()
 
 
-def test_close_gives_the_logger_back_as_it_was(tmp_path: Path) -> None:
-    logger = logging.getLogger("outagetray")
-    before = (list(logger.handlers), logger.level, logger.propagate, sys.excepthook, threading.excepthook)
+def test_close_gives_the_loggers_back_as_they_were(tmp_path: Path) -> None:
+    root, ours = logging.getLogger(), logging.getLogger("outagetray")
+
+    def snapshot() -> tuple[object, ...]:
+        return (list(root.handlers), root.level, ours.level, sys.excepthook, threading.excepthook)
+
+    before = snapshot()
     logs = logfile.setup(tmp_path, stderr=io.StringIO())
     logs.catch_uncaught()
     logs.close()
-    after = (list(logger.handlers), logger.level, logger.propagate, sys.excepthook, threading.excepthook)
-    assert after == before
+    assert snapshot() == before
+
+
+def test_a_librarys_warning_is_masked_too_and_its_chatter_left_out(tmp_path: Path) -> None:
+    logs = logfile.setup(tmp_path, stderr=io.StringIO())
+    try:
+        library = logging.getLogger("urllib3.connectionpool")
+        library.warning("Retrying after connection broken: %s", f"/api?api_key={TOKEN}")
+        library.info("Starting new HTTPS connection (1): status.example:443")
+        for handler in logs.handlers:
+            handler.flush()
+        assert logs.path is not None
+        text = logs.path.read_text(encoding="utf-8")
+    finally:
+        logs.close()
+    assert "Retrying after connection broken: /api?api_key=***" in text
+    assert TOKEN not in text and "Starting new HTTPS connection" not in text
 
 
 def test_uncaught_errors_are_logged_with_their_traceback(tmp_path: Path) -> None:
