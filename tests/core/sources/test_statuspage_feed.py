@@ -362,13 +362,20 @@ def test_a_maintenance_that_cannot_be_read_says_why() -> None:
 
 def test_without_a_given_time_the_current_time_is_used() -> None:
     now = datetime.now(UTC)
-    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
-    window = f"{start:%b %d, %H:%M} - {end:%b %d, %H:%M} UTC"
-    assert parse(
-        atom(planned(window, "Scheduled", published=f"{now:%Y-%m-%dT%H:%M:%SZ}")), {}, {}
-    ).verdict is (Verdict.MAINTENANCE)
-    later = f"{now + timedelta(days=7):%b %d, %H:%M} - {now + timedelta(days=7, hours=2):%b %d, %H:%M} UTC"
-    assert parse(atom(planned(later, "Update", "Scheduled")), {}, {}).verdict is Verdict.OPERATIONAL
+    published = f"{now:%Y-%m-%dT%H:%M:%SZ}"
+
+    def window(start: datetime, end: datetime) -> str:
+        return f"{start:%b %d, %H:%M} - {end:%b %d, %H:%M} UTC"
+
+    running = planned(
+        window(now - timedelta(hours=1), now + timedelta(hours=1)), "Scheduled", published=published
+    )
+    assert parse(atom(running), {}, {}).verdict is Verdict.MAINTENANCE
+    next_week = window(now + timedelta(days=7), now + timedelta(days=7, hours=2))
+    assert (
+        parse(atom(planned(next_week, "Scheduled", published=published)), {}, {}).verdict
+        is Verdict.OPERATIONAL
+    )
 
 
 @pytest.mark.parametrize(
