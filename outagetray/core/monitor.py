@@ -2,10 +2,17 @@
 
 What it promises:
 
-- Work runs on a small pool of daemon threads, so a request stuck in its timeout can
-  never hold up ``stop()`` or the end of the process.
+- Work runs on daemon threads, so a request stuck in its timeout can never hold up
+  ``stop()`` or the end of the process.
 - Never two requests to the same host at once: all work for one host runs in order in
-  one job, and a status URL shared by several platforms is fetched once per round.
+  one job, and a status URL shared by several platforms is fetched once per round. A
+  host still busy with an earlier round's job is not asked again until that job ends.
+- A round ends at its deadline (``round_deadline``), however slow one host is. What has
+  not answered by then is "unknown (too slow)" for that item alone, never evidence of an
+  outage, and every other verdict is reported on time.
+- A round lasts about one timeout however many hosts hang at once: while work queues
+  behind workers stuck on the network, the pool adds workers (up to a cap), and they
+  retire once idle. There is no thread per source, and nothing wakes while idle.
 - Rounds come every ``interval`` seconds with jitter, so many copies of OutageTray do not
   knock on a status page in the same second. Retry-After and conditional GET are handled
   by the one HTTP client.
@@ -13,38 +20,54 @@ What it promises:
   now"); after the computer wakes from sleep the first round's failures are not trusted.
   A sleep is noticed on its own: the wall clock jumps while the monotonic clock did not.
 - Changes are reported through one callback, called on the monitor's own thread.
-- Time comes from a clock object, so tests can run hours of polling in seconds.
+- Time comes from a clock object, so tests can run hours of polling in seconds. The round
+  deadline alone is kept in real time (``time.monotonic``): it bounds real waiting on
+  real sockets, which a test clock does not move.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from outagetray.core import connectivity
-from outagetray.core.connectivity import ConnectivityReport, ControlResult
-from outagetray.core.http import HttpClient
+from outagetray.core.connectivity import Connectivity, ConnectivityReport, ControlResult
+from outagetray.core.http import FetchError, HttpClient
 from outagetray.core.judge import Change, ConnectivityChange, Judge, JudgeConfig, PlatformStatus, Round
 from outagetray.core.model import Platform, SourceSpec
 from outagetray.core.poller import SourceResult, poll_url
 from outagetray.core.probes import DnsConfig, ProbeResult, run_probe
 from outagetray.core.settings import ControlCheck
+from outagetray.core.sources._common import unknown
 
 log = logging.getLogger(__name__)
 
-#: Enough to hide one source hanging in its timeout behind the others; more workers only
-#: compete with the UI thread for the GIL (8 gave UI stalls of 20-30 ms, 4 about 15 ms).
+#: Workers free to work at once. More would only compete with the UI thread for the GIL
+#: (8 gave UI stalls of 20-30 ms, 4 about 15 ms); workers stuck waiting on the network use
+#: no CPU and do not count (see DaemonPool).
 DEFAULT_WORKERS = 4
+#: At most this many workers, stuck ones included: 28 hosts can hang before rounds slow down.
+MAX_WORKERS = 32
+#: A worker busy this long on one job is waiting on the network, not computing.
+BUSY_GRACE = 0.5
+#: An extra worker idle this long ends, so a quiet app keeps only DEFAULT_WORKERS threads.
+RETIRE_AFTER = 30.0
+#: Seconds a round may take. Just above the HTTP client's own whole-exchange deadline
+#: (probes 10 s), so a host that answers slowly still gets its own verdict first.
+ROUND_DEADLINE = 15.0
+#: How often the monitor thread looks at a round in progress (it is awake anyway).
+ROUND_TICK = 0.2
 DEFAULT_JITTER = 0.1
 #: A wall-clock jump this much bigger than the monotonic one means the computer slept.
 SLEEP_GAP = 30.0
@@ -94,45 +117,146 @@ class MonitorConfig:
     recover_rounds: int = 2
     workers: int = DEFAULT_WORKERS
     jitter: float = DEFAULT_JITTER
+    #: Seconds after which a round ends; anything still unanswered is "too slow" (unknown).
+    round_deadline: float = ROUND_DEADLINE
+    max_workers: int = MAX_WORKERS
+    busy_grace: float = BUSY_GRACE
+
+    def __post_init__(self) -> None:
+        if not self.round_deadline > 0:
+            raise ValueError("round_deadline must be a positive number of seconds")
 
 
 class DaemonPool:
-    """A fixed set of daemon worker threads fed from a queue.
+    """Daemon worker threads fed from a queue: ``workers`` always, more while those are stuck.
 
     ``concurrent.futures.ThreadPoolExecutor`` joins its workers when the interpreter
     exits, so one request hanging in a 10 s timeout would hold up quitting the app;
     these threads are daemons and simply vanish with the process.
+
+    A fixed pool sums timeouts: with four workers, five hanging hosts take two timeouts,
+    on the very day (one CDN down) when many hang at once. A worker busy on one job for
+    ``busy_grace`` seconds is waiting on the network and uses no CPU, so while jobs queue
+    behind such workers, ``grow()`` adds workers until ``workers`` of them are free again,
+    up to ``max_workers``. Extra workers end after ``retire_after`` idle seconds. Only
+    extra workers wait with a timeout: an idle pool of ``workers`` threads never wakes.
+    ``grow()`` is called by whoever waits for the jobs (the monitor, during a round), so
+    no supervisor thread is needed.
     """
 
-    def __init__(self, workers: int, name: str = "outagetray-poll") -> None:
-        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
+    def __init__(
+        self,
+        workers: int,
+        name: str = "outagetray-poll",
+        *,
+        max_workers: int = MAX_WORKERS,
+        busy_grace: float = BUSY_GRACE,
+        retire_after: float = RETIRE_AFTER,
+    ) -> None:
+        self.core = max(1, workers)
+        self.max_workers = max(self.core, max_workers)
+        self.busy_grace = busy_grace
+        self.retire_after = retire_after
+        self._name = name
+        self._cond = threading.Condition()
+        self._jobs: deque[tuple[Future[Any], Callable[[], Any]]] = deque()
+        #: Every live worker, with the monotonic time it started its current job (None: idle).
+        self._workers: dict[int, float | None] = {}
+        self._serial = 0
+        self._closed = False
+        with self._cond:
+            for _ in range(self.core):
+                self._spawn()
+
+    @property
+    def size(self) -> int:
+        """How many worker threads are alive now."""
+        with self._cond:
+            return len(self._workers)
 
     def submit(self, job: Callable[[], Any]) -> Future[Any]:
+        """Queue ``job``; after ``shutdown()`` it is cancelled at once instead."""
         future: Future[Any] = Future()
-        self._jobs.put((future, job))
+        with self._cond:
+            if not self._closed:
+                self._jobs.append((future, job))
+                self._cond.notify()
+                return future
+        future.cancel()
         return future
 
-    def shutdown(self) -> None:
-        for _ in self._threads:
-            self._jobs.put(None)
+    def grow(self) -> float | None:
+        """Add workers if jobs wait behind workers stuck on theirs.
 
-    def _work(self) -> None:
+        Returns the seconds until it is worth asking again (when the next busy worker
+        would count as stuck), or None while no job waits.
+        """
+        now = time.monotonic()
+        with self._cond:
+            if self._closed or not self._jobs:
+                return None
+            started = [t for t in self._workers.values() if t is not None]
+            stuck = sum(1 for t in started if now - t >= self.busy_grace)
+            free = len(self._workers) - stuck
+            wanted = min(len(self._jobs), self.core - free, self.max_workers - len(self._workers))
+            for _ in range(wanted):
+                self._spawn()
+            fresh = [t + self.busy_grace - now for t in started if now - t < self.busy_grace]
+            return min(fresh) if fresh else self.busy_grace
+
+    def shutdown(self) -> None:
+        """Take no more jobs and cancel queued ones; running jobs end on their own (daemons)."""
+        with self._cond:
+            self._closed = True
+            queued = list(self._jobs)
+            self._jobs.clear()
+            self._cond.notify_all()
+        for future, _ in queued:
+            future.cancel()
+
+    def _spawn(self) -> None:
+        """Start one worker; the caller holds the lock."""
+        self._serial += 1
+        ident = self._serial
+        self._workers[ident] = None
+        thread = threading.Thread(target=self._work, args=(ident,), name=f"{self._name}-{ident}", daemon=True)
+        thread.start()
+
+    def _work(self, ident: int) -> None:
         while True:
-            item = self._jobs.get()
-            if item is None:
-                return
-            future, job = item
+            with self._cond:
+                self._workers[ident] = None
+                while not self._jobs and not self._closed:
+                    extra = len(self._workers) > self.core
+                    woken = self._cond.wait(self.retire_after if extra else None)
+                    if not woken and not self._jobs and len(self._workers) > self.core:
+                        del self._workers[ident]
+                        return
+                if self._closed:
+                    del self._workers[ident]
+                    return
+                future, job = self._jobs.popleft()
+                self._workers[ident] = time.monotonic()
             if not future.set_running_or_notify_cancel():
                 continue
             try:
                 future.set_result(job())
             except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
                 future.set_exception(exc)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One item of a host's work in a round.
+
+    ``run`` is handed the round's deadline (a ``time.monotonic()`` value) so the request
+    can be bounded by it; ``late`` makes the item's result when it got no answer in time,
+    from the reason in plain words and the seconds waited.
+    """
+
+    tag: str
+    run: Callable[[float], Any]
+    late: Callable[[str, float], Any]
 
 
 class Monitor:
@@ -162,7 +286,9 @@ class Monitor:
         self._on_round = on_round
         self._rng = rng or random.Random()
         self._probe = probe
-        self._pool = DaemonPool(max(1, config.workers))
+        self._pool = DaemonPool(config.workers, max_workers=config.max_workers, busy_grace=config.busy_grace)
+        #: Hosts whose job from an earlier round is still running: never asked twice at once.
+        self._busy_hosts: dict[str, Future[Any]] = {}
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._resume = False
@@ -214,36 +340,90 @@ class Monitor:
         return changes
 
     def collect(self, after_resume: bool = False) -> Round | None:
-        """Poll every control, source and probe once, without judging; None when stopped meanwhile."""
+        """Poll every control, source and probe once, without judging; None when stopped meanwhile.
+
+        Returns by the round's deadline at the latest. An item without an answer by then is
+        "too slow" (unknown, never an outage); the items of a host still busy with an earlier
+        round wait for it rather than asking it twice at once.
+        """
         started_at, started = self.clock.now(), self.clock.monotonic()
-        futures = {host: self._pool.submit(_sequence(work)) for host, work in self._plan().items()}
-        pending = set(futures.values())
+        limit = self.config.round_deadline
+        deadline = time.monotonic() + limit
+        results: dict[str, list[tuple[str, Any]]] = {}
+        running: dict[str, tuple[Future[Any], list[tuple[str, Any]], list[_Job]]] = {}
+        self._busy_hosts = {host: job for host, job in self._busy_hosts.items() if not job.done()}
+        for host, work in self._plan().items():
+            if host in self._busy_hosts:
+                why = f"OutageTray is still waiting for {host} to answer the previous check"
+                results[host] = [(job.tag, job.late(why, 0.0)) for job in work]
+                continue
+            done: list[tuple[str, Any]] = []
+            running[host] = (self._pool.submit(_sequence(work, deadline, done)), done, work)
+        pending = {future for future, _, _ in running.values()}
         while pending and not self._stop.is_set():
-            _, pending = wait_futures(pending, timeout=0.2)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            # This thread is awake during a round anyway: it minds the pool too.
+            again = self._pool.grow()
+            tick = min(ROUND_TICK, left, ROUND_TICK if again is None else max(again, 0.01))
+            _, pending = wait_futures(pending, timeout=tick)
         if self._stop.is_set():
+            for future, _, _ in running.values():
+                future.cancel()
             return None
-        results = {host: future.result() for host, future in futures.items()}
+        slow: list[str] = []
+        for host, (future, done, work) in running.items():
+            got = list(done)  # what the worker finished in time; later answers are ignored
+            if future.done() and not future.cancelled():
+                future.result()  # a bug in a job fails the round, as it always did
+                asking = False
+            elif future.cancel():
+                asking = False  # never started: the host was not asked at all
+            else:
+                asking = True
+                self._busy_hosts[host] = future  # still at work: asked nothing until it ends
+            rest = work[len(got) :]
+            if not rest:
+                results[host] = got
+                continue
+            slow.append(host)
+            within = _seconds(limit)
+            if asking:
+                first, rest = rest[0], rest[1:]
+                got.append((first.tag, first.late(f"{host} did not answer within {within}", limit)))
+            if got:
+                why = f"not checked: {host} was still answering an earlier check after {within}"
+            else:
+                why = f"not checked: other sites were too slow to leave time for {host} within {within}"
+            results[host] = got + [(job.tag, job.late(why, 0.0)) for job in rest]
+        if slow:
+            log.warning("round deadline of %s reached; too slow: %s", _seconds(limit), ", ".join(slow))
         return self._assemble(results, started_at, started, after_resume)
 
-    def _plan(self) -> dict[str, list[tuple[str, Callable[[], Any]]]]:
+    def _plan(self) -> dict[str, list[_Job]]:
         """Group all work of a round by host, so each host is asked one thing at a time."""
-        jobs: dict[str, list[tuple[str, Callable[[], Any]]]] = {}
+        jobs: dict[str, list[_Job]] = {}
 
-        def add(host: str, tag: str, job: Callable[[], Any]) -> None:
-            jobs.setdefault(host.lower(), []).append((tag, job))
+        def add(host: str, job: _Job) -> None:
+            jobs.setdefault(host.lower(), []).append(job)
 
         for index, control in enumerate(self.config.controls):
             add(
                 _host_of(control.url),
-                f"control:{index}",
-                _bind(connectivity.check_control, self.client, control),
+                _Job(
+                    f"control:{index}", partial(self._run_control, control), partial(_late_control, control)
+                ),
             )
         by_url: dict[str, list[SourceSpec]] = {}
         for platform in self.platforms:
             for spec in platform.sources:
                 by_url.setdefault(spec.url, []).append(spec)
         for url, specs in by_url.items():
-            add(_host_of(url), f"url:{url}", _bind(poll_url, self.client, url, specs))
+            add(
+                _host_of(url),
+                _Job(f"url:{url}", partial(self._run_source, url, specs), partial(_late_source, url, specs)),
+            )
         seen: set[tuple[str, str]] = set()
         for platform in self.platforms:
             for spec in platform.probes:
@@ -252,13 +432,21 @@ class Monitor:
                 seen.add((spec.type, spec.url))
                 host = spec.url if spec.type == "dns_probe" else _host_of(spec.url)
                 wait = self._probe_not_before.get(host, 0.0) - self.clock.monotonic()
-                job = (
-                    _bind(_waiting, spec, host, wait)
-                    if wait > 0
-                    else _bind(self._probe, spec, self.config.dns)
-                )
-                add(host, f"probe:{spec.type}:{spec.url}", job)
+                run = partial(_waiting, spec, host, wait) if wait > 0 else partial(self._run_probe, spec)
+                add(host, _Job(f"probe:{spec.type}:{spec.url}", run, partial(_late_probe, spec)))
         return jobs
+
+    # Each kind of job's one call, handed the round's deadline (time.monotonic()). Once
+    # check_control, poll_url and the probe take ``deadline=``, pass it on in these lines.
+
+    def _run_control(self, control: ControlCheck, deadline: float) -> ControlResult:
+        return connectivity.check_control(self.client, control)
+
+    def _run_source(self, url: str, specs: list[SourceSpec], deadline: float) -> list[SourceResult]:
+        return poll_url(self.client, url, specs)
+
+    def _run_probe(self, spec: SourceSpec, deadline: float) -> ProbeResult:
+        return self._probe(spec, self.config.dns)
 
     def _assemble(
         self, results: dict[str, list[Any]], at: datetime, mono: float, after_resume: bool
@@ -319,22 +507,48 @@ class Monitor:
                 resumed, self._resume = self._resume or slept, False
 
 
-def _sequence(work: list[tuple[str, Callable[[], Any]]]) -> Callable[[], list[tuple[str, Any]]]:
-    def run() -> list[tuple[str, Any]]:
-        return [(tag, job()) for tag, job in work]
+def _sequence(work: list[_Job], deadline: float, done: list[tuple[str, Any]]) -> Callable[[], None]:
+    """One host's work in order, each result appended to ``done`` as it comes.
+
+    Nothing is started once the round's deadline has passed: the round has ended, and
+    its answer would be ignored anyway.
+    """
+
+    def run() -> None:
+        for job in work:
+            if time.monotonic() >= deadline:
+                return
+            done.append((job.tag, job.run(deadline)))
 
     return run
 
 
-def _bind(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    return lambda: func(*args)
-
-
-def _waiting(spec: SourceSpec, host: str, wait: float) -> ProbeResult:
+def _waiting(spec: SourceSpec, host: str, wait: float, deadline: float) -> ProbeResult:
     """The result of a probe we did not send because its host asked us to wait (no evidence)."""
     return ProbeResult(
         spec, "ambiguous", "backoff", f"{host} asked OutageTray to wait {wait:.0f} s more", 0.0
     )
+
+
+def _late_control(control: ControlCheck, why: str, waited: float) -> ControlResult:
+    """A control that did not answer in time has not shown that the connection works."""
+    return ControlResult(control.url, Connectivity.OFFLINE, why, waited)
+
+
+def _late_source(url: str, specs: list[SourceSpec], why: str, waited: float) -> list[SourceResult]:
+    """A status page that did not answer in time could not be read: unknown, as on a timeout."""
+    error = FetchError("timeout", why, url)
+    return [SourceResult(spec, unknown(why), error=error) for spec in specs]
+
+
+def _late_probe(spec: SourceSpec, why: str, waited: float) -> ProbeResult:
+    """A probe without an answer in time is no evidence either way: ambiguous, never an outage."""
+    return ProbeResult(spec, "ambiguous", "too_slow", why, waited)
+
+
+def _seconds(value: float) -> str:
+    """A limit as a person reads it: "15 s", "0.5 s"."""
+    return f"{value:.0f} s" if value >= 10 or value == int(value) else f"{value:.1f} s"
 
 
 def _pick(results: list[SourceResult], spec: SourceSpec) -> SourceResult:
