@@ -61,6 +61,7 @@ from outagetray.core.http import HttpClient
 from outagetray.core.logfile import log_folder
 from outagetray.core.model import Platform, SourceSpec
 from outagetray.core.probes import DnsConfig
+from outagetray.core.redact import one_line, shown
 from outagetray.core.settings import MAX_INTERVAL, MIN_INTERVAL, Notifications, Settings, save
 from outagetray.core.sources import FORMATS, make_spec
 from outagetray.core.trial import TrialResult, try_source
@@ -322,7 +323,7 @@ class SourceRow(QFrame):
             return  # the address changed while it was being tested
         if isinstance(outcome, TrialResult):
             mark = "✓" if outcome.ok else "✗"
-            text = f"{mark} {outcome.message}"
+            text = f"{mark} {shown(outcome.message)}"  # it quotes the status page: no control characters
             style = "" if outcome.ok else ERROR_STYLE
         else:
             text = "✗ The test stopped unexpectedly; this says nothing about the service."
@@ -601,13 +602,14 @@ class SettingsDialog(QDialog):
         self.platform_list.blockSignals(True)
         self.platform_list.clear()
         for platform in platforms.values():
-            text = platform.name if platform.owner == platform.name else f"{platform.name} — {platform.owner}"
+            name, owner = one_line(platform.name), one_line(platform.owner)
+            text = name if owner == name else f"{name} — {owner}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, platform.id)
             item.setData(
                 Qt.ItemDataRole.UserRole + 1, f"{platform.name}\n{platform.id}\n{platform.owner}".casefold()
             )
-            item.setToolTip(f"{platform.name}, by {platform.owner} (id: {platform.id})")
+            item.setToolTip(f"{name}, by {owner} (id: {platform.id})")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             checked = platform.id in self._watch
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
@@ -689,7 +691,7 @@ class SettingsDialog(QDialog):
         self.custom_list.clear()
         for table in self._custom:
             pid = str(table.get("id"))
-            name = str(table.get("name") or pid)
+            name = one_line(str(table.get("name") or pid))
             self.custom_list.addItem(QListWidgetItem(f"{name} ({pid})"))
         self._custom_selection_changed()
 
@@ -911,7 +913,7 @@ class SettingsDialog(QDialog):
             platform = platforms.get(pid)
             if platform is None:
                 continue
-            item = QListWidgetItem(platform.name)
+            item = QListWidgetItem(one_line(platform.name))
             item.setData(Qt.ItemDataRole.UserRole, pid)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if pid in self._muted else Qt.CheckState.Unchecked)

@@ -534,3 +534,19 @@ def test_a_log_folder_that_cannot_be_made_or_opened_is_explained(
     dialog2.log_button.click()
     qtbot.waitUntil(lambda: shown(dialog2.log_error), timeout=3000)
     assert dialog2.log_error.text() == f"No file manager could open the log folder. It is {tmp_path / 'logs'}"
+
+
+def test_names_are_listed_without_control_characters(qtbot: QtBot, config: Path) -> None:
+    table = {
+        "id": "acme",
+        "name": "Acme\x1b[31m Shop\u202e",
+        "owner": "Acme\x07 Inc",
+        "sources": [{"type": "statuspage", "url": "https://status.acme.example/api/v2/summary.json"}],
+    }
+    settings = Settings(watch=("acme",), custom_platforms=(table,))
+    dialog = make_dialog(qtbot, config, settings)
+    platform_texts = [dialog.platform_list.item(i).text() for i in range(dialog.platform_list.count())]
+    assert "Acme Shop — Acme Inc" in platform_texts
+    custom_texts = [dialog.custom_list.item(i).text() for i in range(dialog.custom_list.count())]
+    assert custom_texts == ["Acme Shop (acme)"]
+    assert [dialog.mute_list.item(i).text() for i in range(dialog.mute_list.count())] == ["Acme Shop"]
