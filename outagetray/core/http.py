@@ -4,19 +4,32 @@ Limits, headers, caching and politeness live here once, so that every status
 source and probe behaves the same way: bounded time, bounded memory, honest
 errors in plain words. ``requests`` is imported on first use, not at start-up,
 because it costs about 0.2 s and the tray must appear at once.
+
+One deadline covers a whole exchange (connect, TLS, status line, headers, body and
+every redirect hop): socket timeouts restart with each byte, so a server that drips
+its headers would otherwise hold a worker for hours. :mod:`outagetray.core.deadline`
+cuts the exchange's sockets at that moment. Redirects are followed here, hop by hop,
+so each hop can be checked: a status source that sends us to another site, or from
+https to plain http, is not believed (STATUS-SOURCES §2.4).
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
+import ipaddress
+import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urljoin, urlsplit
 
 from outagetray import __version__
+from outagetray.core import deadline as deadlines
 
 if TYPE_CHECKING:
     import requests
@@ -24,8 +37,9 @@ if TYPE_CHECKING:
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 10.0
-#: Upper bound on a whole fetch, so a server that drips one byte a second cannot hold a worker.
-DEFAULT_TOTAL_TIMEOUT = 30.0
+#: Upper bound on a whole fetch (every hop, from connect to the last body byte), so a server
+#: that drips one byte a second cannot hold a worker. STATUS-SOURCES §2.4: "time out at 10–15 s".
+DEFAULT_TOTAL_TIMEOUT = 15.0
 DEFAULT_MAX_REDIRECTS = 5
 #: A Retry-After longer than this is treated as this; a typo on a status page must not silence it for days.
 MAX_RETRY_AFTER = 6 * 3600.0
@@ -41,6 +55,7 @@ ErrorKind = Literal[
     "truncated",
     "too_large",
     "too_many_redirects",
+    "redirect_refused",
     "rate_limited",
     "http_status",
     "content_type",
@@ -51,6 +66,7 @@ ErrorKind = Literal[
 _JSON_TYPES = ("application/json", "text/json", "application/problem+json")
 _XML_TYPES = ("xml", "rss", "atom")
 _GENERIC_TYPES = ("text/plain", "application/octet-stream")
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
@@ -108,8 +124,12 @@ class HttpClient:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
-    def fetch(self, url: str, expect: Expect = "any") -> Response:
-        """GET ``url`` and return its body, or raise FetchError saying plainly what went wrong."""
+    def fetch(self, url: str, expect: Expect = "any", *, deadline: float | None = None) -> Response:
+        """GET ``url`` and return its body, or raise FetchError saying plainly what went wrong.
+
+        The whole exchange, redirects included, ends within ``total_timeout`` and by
+        ``deadline`` (a moment on this client's ``monotonic`` clock) when one is given.
+        """
         host = _host(url)
         if not host or urlsplit(url).scheme not in ("http", "https"):
             raise FetchError("invalid_url", f"“{url}” is not a web address OutageTray can check", url)
@@ -130,36 +150,40 @@ class HttpClient:
             if cached.last_modified:
                 headers["If-Modified-Since"] = cached.last_modified
         started = self.monotonic()
-        raw = self._get(url, headers)
-        try:
-            return self._handle(url, raw, expect, cached, started)
-        finally:
-            raw.close()
+        with self._exchange(url, self.total_timeout, deadline) as exchange:
+            raw = self._follow(url, headers, exchange)
+            try:
+                return self._handle(url, raw, expect, cached, started, exchange)
+            finally:
+                raw.close()
 
-    def probe(self, url: str, max_body: int = 64 * 1024) -> Response:
+    def probe(self, url: str, max_body: int = 64 * 1024, *, deadline: float | None = None) -> Response:
         """GET ``url`` as a probe: no redirects followed, any status returned, body cut at ``max_body``.
 
         Probes and connection checks judge the status code, the redirect target and the
         first bytes themselves, so nothing here turns a status into an error; only a
-        transport failure raises.
+        transport failure raises. The whole exchange ends within ``read_timeout``
+        (and by ``deadline`` when given): a check must never wait longer than one read.
         """
         host = _host(url)
         if not host or urlsplit(url).scheme not in ("http", "https"):
             raise FetchError("invalid_url", f"“{url}” is not a web address OutageTray can check", url)
         started = self.monotonic()
-        raw = self._get(url, {"User-Agent": self.user_agent, "Accept": "*/*"}, allow_redirects=False)
-        try:
-            body = self._read_capped(url, raw, started, max_body, truncate=True)
-            return Response(
-                url=url,
-                status=raw.status_code,
-                body=body,
-                headers={k.lower(): v for k, v in raw.headers.items()},
-                final_host=host,
-                elapsed=self.monotonic() - started,
-            )
-        finally:
-            raw.close()
+        headers = {"User-Agent": self.user_agent, "Accept": "*/*"}
+        with self._exchange(url, self.read_timeout, deadline) as exchange:
+            raw = self._get(url, headers, exchange)
+            try:
+                body = self._read_capped(url, raw, exchange, max_body, truncate=True)
+                return Response(
+                    url=url,
+                    status=raw.status_code,
+                    body=body,
+                    headers={k.lower(): v for k, v in raw.headers.items()},
+                    final_host=host,
+                    elapsed=self.monotonic() - started,
+                )
+            finally:
+                raw.close()
 
     def backoff_remaining(self, host: str) -> float:
         """Seconds until ``host`` may be asked again after a Retry-After (0 when free)."""
@@ -174,6 +198,28 @@ class HttpClient:
 
     # -- internals -------------------------------------------------------------------------
 
+    @contextmanager
+    def _exchange(self, url: str, budget: float, deadline: float | None) -> Iterator[deadlines.Exchange]:
+        """One deadline for everything inside; a cut exchange is a timeout whatever it raised.
+
+        ``deadline`` is on the client's clock (the monitor's, which tests may move by hand);
+        the watchdog runs on real time, so only the time left is carried over.
+        """
+        if deadline is not None:
+            budget = min(budget, deadline - self.monotonic())
+        if budget <= 0:
+            raise _too_slow(url, 0.0)
+        with deadlines.exchange(budget) as exchange:
+            try:
+                yield exchange
+            except Exception:
+                if exchange.end():
+                    raise _too_slow(url, budget) from None
+                raise
+            if exchange.end():
+                # A cut can end the headers or a close-delimited body early without any error.
+                raise _too_slow(url, budget)
+
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
@@ -182,26 +228,50 @@ class HttpClient:
             session = requests.Session()
             session.max_redirects = self.max_redirects
             session.trust_env = True
+            adapter = _watched_adapter()
+            session.mount("http://", adapter())
+            session.mount("https://", adapter())
             self._local.session = session
         return session
 
-    def _get(self, url: str, headers: Mapping[str, str], allow_redirects: bool = True) -> requests.Response:
+    def _follow(
+        self, url: str, headers: Mapping[str, str], exchange: deadlines.Exchange
+    ) -> requests.Response:
+        """Follow redirects ourselves so every hop, not just the last, stays on the source's own site."""
+        current = url
+        for hop in range(self.max_redirects + 1):
+            raw = self._get(current, headers, exchange)
+            location = raw.headers.get("location", "") if raw.status_code in _REDIRECT_CODES else ""
+            if not location:
+                return raw
+            raw.close()
+            if hop == self.max_redirects:
+                break
+            target = urljoin(current, location.strip())
+            refusal = redirect_refusal(url, current, target)
+            if refusal is not None:
+                raise FetchError("redirect_refused", refusal, url, raw.status_code)
+            current = target
+        raise FetchError(
+            "too_many_redirects",
+            f"{_host(url)} redirected more than {self.max_redirects} times",
+            url,
+        )
+
+    def _get(self, url: str, headers: Mapping[str, str], exchange: deadlines.Exchange) -> requests.Response:
         import requests
 
+        left = exchange.remaining()
+        if left <= 0:
+            raise _too_slow(url, 0.0)
         try:
             return self._session().get(
                 url,
                 headers=dict(headers),
-                timeout=(self.connect_timeout, self.read_timeout),
+                timeout=(min(self.connect_timeout, left), min(self.read_timeout, left)),
                 stream=True,
-                allow_redirects=allow_redirects,
+                allow_redirects=False,
             )
-        except requests.exceptions.TooManyRedirects:
-            raise FetchError(
-                "too_many_redirects",
-                f"{_host(url)} redirected more than {self.max_redirects} times",
-                url,
-            ) from None
         except requests.exceptions.RequestException as exc:
             raise _transport_error(url, exc) from None
 
@@ -212,6 +282,7 @@ class HttpClient:
         expect: Expect,
         cached: _CacheEntry | None,
         started: float,
+        exchange: deadlines.Exchange,
     ) -> Response:
         host = _host(url)
         final_host = _host(raw.url) or host
@@ -250,7 +321,9 @@ class HttpClient:
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         _check_content_type(url, expect, content_type, status)
 
-        body = self._read_capped(url, raw, started, self.max_body)
+        body = self._read_capped(url, raw, exchange, self.max_body)
+        if exchange.expired:
+            raise _too_slow(url, 0.0)  # replaced with the budget by _exchange; never cached
         if expect != "any" and _sniff_html(body):
             raise FetchError("content_type", f"{host} sent a web page instead of status data", url, status)
 
@@ -272,12 +345,17 @@ class HttpClient:
         return response
 
     def _read_capped(
-        self, url: str, raw: requests.Response, started: float, limit: int, truncate: bool = False
+        self,
+        url: str,
+        raw: requests.Response,
+        exchange: deadlines.Exchange,
+        limit: int,
+        truncate: bool = False,
     ) -> bytes:
         """Read at most ``limit`` bytes (after decompression, so a gzip bomb is caught too).
 
-        ``read1`` returns after one read from the socket, so the total deadline is
-        checked even against a server that drips a byte at a time.
+        A server that drips forever is cut by the exchange's deadline, which ends the
+        blocked read; the check in the loop only stops a fast endless stream sooner.
         """
         import urllib3
 
@@ -297,37 +375,160 @@ class HttpClient:
                     raise FetchError(
                         "too_large", f"{_host(url)} sent more data than a status page ever needs", url
                     )
-                if self.monotonic() - started > self.total_timeout:
-                    raise FetchError("timeout", f"{_host(url)} is answering too slowly", url)
+                if exchange.remaining() <= 0:
+                    raise _too_slow(url, 0.0)
                 chunks.append(chunk)
         except urllib3.exceptions.DecodeError:
             raise FetchError(
                 "truncated", f"the answer from {_host(url)} could not be unpacked", url
             ) from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
             raise _transport_error(url, exc) from None
         return b"".join(chunks)
 
 
-def _transport_error(url: str, exc: Exception) -> FetchError:
-    """Tell apart the transport failures that mean different things to the judge."""
+def redirect_refusal(origin: str, current: str, target: str) -> str | None:
+    """Why a redirect from ``current`` to ``target`` is not followed, or None when it may be.
+
+    A status source is believed only from its own site: the same host or a subdomain
+    of the host first asked (``origin``), and never from https down to plain http,
+    where anyone on the way could write the answer.
+    """
+    origin_host = _host(origin)
+    target_host = _host(target)
+    try:
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme not in ("http", "https") or not target_host:
+        return f"{origin_host} sent OutageTray on to something that is not a web address, so it is not used"
+    if scheme == "http" and "https" in (urlsplit(current).scheme.lower(), urlsplit(origin).scheme.lower()):
+        return (
+            f"{origin_host} sent OutageTray on to an unprotected (http) address, "
+            "where anyone could change the answer, so it is not used"
+        )
+    if not _same_site(origin_host, target_host):
+        return (
+            f"{origin_host} sent OutageTray on to {target_host}, a different site, so its answer is not used"
+        )
+    return None
+
+
+def _same_site(origin: str, target: str) -> bool:
+    """``target`` is ``origin`` or a subdomain of it (an address only ever matches itself)."""
+    origin, target = origin.rstrip("."), target.rstrip(".")
+    if target == origin:
+        return True
+    try:
+        ipaddress.ip_address(origin)
+    except ValueError:
+        return target.endswith("." + origin)
+    return False
+
+
+def _too_slow(url: str, budget: float) -> FetchError:
+    within = f" (no complete answer within {_duration(budget)})" if budget > 0 else ""
+    return FetchError("timeout", f"{_host(url)} is answering too slowly{within}", url)
+
+
+_ADAPTER: type[Any] | None = None
+
+
+def _watched_adapter() -> type[Any]:
+    """A ``requests`` adapter whose connections register their sockets with the running exchange.
+
+    Built on first use so ``requests`` stays off the start path. A new connection is
+    registered as soon as its socket exists (before TLS, so a dripped handshake is cut
+    too); a kept-alive connection is registered again when a request reuses it.
+    """
+    global _ADAPTER
+    if _ADAPTER is not None:
+        return _ADAPTER
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class WatchedHTTPConnection(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            deadlines.watch(sock)
+            return sock
+
+        def getresponse(self) -> Any:
+            if self.sock is not None:
+                deadlines.watch(self.sock)
+            return super().getresponse()
+
+    class WatchedHTTPSConnection(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            deadlines.watch(sock)
+            return sock
+
+        def getresponse(self) -> Any:
+            if self.sock is not None:
+                deadlines.watch(self.sock)
+            return super().getresponse()
+
+    class WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    class WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    pools = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
+
+    class WatchedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            if not proxy.lower().startswith("socks"):
+                manager.pool_classes_by_scheme = pools
+            return manager
+
+    _ADAPTER = WatchedAdapter
+    return WatchedAdapter
+
+
+def _transport_error(url: str, exc: BaseException) -> FetchError:
+    """Tell apart the transport failures that mean different things to the judge.
+
+    Decided by the exceptions' types along the whole chain (requests wraps urllib3,
+    which wraps http.client and the socket), never by their message text, which
+    changes between versions and languages.
+    """
     import requests
+    import urllib3.exceptions as u3
 
     host = _host(url)
     chain = _exception_chain(exc)
-    names = " ".join(type(e).__name__ for e in chain)
-    text = " ".join(str(e) for e in chain).lower()
-    if isinstance(exc, requests.exceptions.SSLError):
+
+    def has(*types: type[BaseException]) -> bool:
+        return any(isinstance(e, types) for e in chain)
+
+    if has(requests.exceptions.SSLError, u3.SSLError, ssl.SSLError, ssl.CertificateError):
         return FetchError("tls", f"the secure connection to {host} failed (certificate or TLS error)", url)
-    if isinstance(exc, requests.exceptions.Timeout) or "timeout" in names.lower():
-        return FetchError("timeout", f"{host} did not answer in time", url)
-    if "NameResolutionError" in names or "gaierror" in names or "name or service not known" in text:
+    if has(u3.NameResolutionError, socket.gaierror):
         return FetchError("dns", f"the name {host} could not be found (DNS)", url)
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in names:
+    # urllib3 makes NewConnectionError a ConnectTimeoutError for old callers: a refusal is no timeout.
+    timeouts = [
+        e
+        for e in chain
+        if isinstance(e, (requests.exceptions.Timeout, u3.TimeoutError, TimeoutError))
+        and not isinstance(e, u3.NewConnectionError)
+    ]
+    if timeouts:
+        return FetchError("timeout", f"{host} did not answer in time", url)
+    if has(requests.exceptions.ChunkedEncodingError, http.client.IncompleteRead, u3.IncompleteRead):
         return FetchError("truncated", f"the answer from {host} was cut off", url)
-    if "reset" in text or "ConnectionResetError" in names or "RemoteDisconnected" in names:
+    if has(ConnectionResetError, ConnectionAbortedError, BrokenPipeError):  # RemoteDisconnected is one
         return FetchError("reset", f"the connection to {host} was reset", url)
-    if isinstance(exc, requests.exceptions.ConnectionError):
+    if has(u3.InvalidChunkLength):
+        return FetchError("truncated", f"the answer from {host} was cut off", url)
+    if has(requests.exceptions.ConnectionError, u3.NewConnectionError, ConnectionError):
         return FetchError("connect", f"could not connect to {host}", url)
     return FetchError("connect", f"could not reach {host} ({type(exc).__name__})", url)
 

@@ -34,10 +34,17 @@ def read_response(spec: SourceSpec, response: Response) -> Reading:
     return sources.parse(spec.type, response.body, response.headers, options)
 
 
-def poll_url(client: HttpClient, url: str, specs: Sequence[SourceSpec]) -> list[SourceResult]:
+def poll_url(
+    client: HttpClient, url: str, specs: Sequence[SourceSpec], *, deadline: float | None = None
+) -> list[SourceResult]:
+    """Fetch ``url`` once and read it for each spec; ``deadline`` is on the client's clock.
+
+    The fetch ends by ``deadline`` (the round's, when the monitor gives one), so one slow
+    status host cannot hold the round; it then reads "unknown" with the reason.
+    """
     expect = sources.FORMATS[specs[0].type].expect if specs[0].type in sources.FORMATS else "any"
     try:
-        response = client.fetch(url, expect)
+        response = client.fetch(url, expect, deadline=deadline)
     except FetchError as exc:
         return [SourceResult(spec, unknown(exc.message), error=exc) for spec in specs]
     results = []

@@ -110,6 +110,13 @@ def _fetch_hint(error: FetchError) -> str:
         return ". Check the address: there is nothing there"
     if error.kind in ("dns", "invalid_url"):
         return ". Check the spelling of the address"
+    if error.kind == "redirect_refused":
+        return (
+            ". OutageTray only follows a status page within its own site and never to an "
+            "unprotected (http) address; if the page has moved, enter its new address instead"
+        )
+    if error.kind == "timeout":
+        return ". Try again later; if it stays this slow, OutageTray will show it as unknown"
     return ""
 
 

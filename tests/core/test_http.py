@@ -7,15 +7,17 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from outagetray.core.http import FetchError, HttpClient, parse_retry_after
-from tests.support import rawserver
+from tests.support import rawserver, slowserver
 
 SUMMARY = json.dumps({"page": {"id": "x"}, "status": {"indicator": "none", "description": "ok"}}).encode()
 
@@ -40,11 +42,12 @@ def test_fetch_returns_body_headers_and_sends_a_descriptive_user_agent(httpserve
     httpserver.expect_request("/api/v2/summary.json").respond_with_data(
         SUMMARY, content_type="application/json"
     )
-    response = HttpClient().fetch(httpserver.url_for("/api/v2/summary.json"), "json")
+    url = httpserver.url_for("/api/v2/summary.json")
+    response = HttpClient().fetch(url, "json")
     assert response.body == SUMMARY
     assert response.status == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.final_host == "localhost"
+    assert response.final_host == urlsplit(url).hostname
     request, _ = httpserver.log[0]
     assert request.headers["User-Agent"].startswith("OutageTray/")
     assert "gzip" in request.headers["Accept-Encoding"]
@@ -188,12 +191,12 @@ def test_server_error_is_reported_with_its_status(httpserver: HTTPServer) -> Non
 
 
 def test_redirects_are_followed_and_the_final_host_recorded(httpserver: HTTPServer) -> None:
-    target = f"http://127.0.0.1:{httpserver.port}/final"
+    target = f"http://{urlsplit(httpserver.url_for('/')).hostname}:{httpserver.port}/final"
     httpserver.expect_request("/start").respond_with_data("", status=302, headers={"Location": target})
     httpserver.expect_request("/final").respond_with_data(SUMMARY, content_type="application/json")
     response = HttpClient().fetch(httpserver.url_for("/start"), "json")
     assert response.body == SUMMARY
-    assert response.final_host == "127.0.0.1"
+    assert response.final_host == urlsplit(target).hostname
     assert response.url == target
 
 
@@ -241,13 +244,53 @@ def test_truncated_body_is_an_error_not_a_short_document() -> None:
     assert error.kind == "truncated"
 
 
-def test_connection_refused_is_reported() -> None:
+def free_port() -> int:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    port = int(sock.getsockname()[1])
     sock.close()
-    error = fetch_error(HttpClient(), f"http://127.0.0.1:{port}/s")
+    return port
+
+
+def test_connection_refused_is_reported() -> None:
+    error = fetch_error(HttpClient(), f"http://127.0.0.1:{free_port()}/s")
     assert error.kind == "connect"
+
+
+def test_errors_are_told_apart_by_their_type_not_by_words_in_the_message() -> None:
+    """The address appears in the error text; a word in it must not change what the error is."""
+    error = fetch_error(HttpClient(), f"http://127.0.0.1:{free_port()}/password-reset/status.json")
+    assert (error.kind, error.message) == ("connect", "could not connect to 127.0.0.1")
+
+
+def test_a_refused_connection_is_not_a_timeout_though_urllib3_files_it_under_one() -> None:
+    """urllib3's NewConnectionError subclasses ConnectTimeoutError; a refusal is still no timeout."""
+    import requests
+    import urllib3
+
+    from outagetray.core.http import _transport_error
+
+    refused = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection")  # type: ignore[arg-type]
+    refused.__cause__ = ConnectionRefusedError(111, "refused")
+    wrapped = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", refused))  # type: ignore[arg-type]
+    assert _transport_error("http://h.example/", wrapped).kind == "connect"
+
+
+def test_an_untrusted_certificate_is_a_tls_error() -> None:
+    import ssl
+
+    import trustme
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+
+    def behaviour(conn: socket.socket, stop: object) -> None:
+        with suppress(OSError, ssl.SSLError):
+            context.wrap_socket(conn, server_side=True).close()
+
+    with slowserver.serve_raw(behaviour) as port:
+        error = fetch_error(HttpClient(), f"https://127.0.0.1:{port}/s")
+    assert error.kind == "tls"
 
 
 def test_dns_failure_is_reported_as_dns() -> None:
