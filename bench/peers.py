@@ -11,7 +11,6 @@ import json
 import socket
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,18 +29,24 @@ SUMMARY = json.dumps(
 
 
 class Peer:
-    """One host: /summary.json is a Statuspage summary, / answers like a platform's front page."""
+    """One host: /summary.json is a Statuspage summary, / answers like a platform's front page.
+
+    While ``hang`` is true, every request is read and never answered (until ``stop()``),
+    like a host behind a failing CDN; it can be switched at any time.
+    """
 
     def __init__(self, host: str, hang: bool = False) -> None:
         self.status = 200
+        self.hang = hang
+        self._stopped = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                if hang:
-                    time.sleep(3600)
+                if owner.hang:
+                    owner._stopped.wait(3600)
                     return
                 if self.path.startswith("/summary.json"):
                     self._send(200, SUMMARY, "application/json")
@@ -66,6 +71,11 @@ class Peer:
         self.server.daemon_threads = True
         self.base = f"http://{host}:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop serving, and let go of any request held by ``hang``."""
+        self._stopped.set()
+        self.server.shutdown()
 
 
 def hosts(count: int) -> list[str]:
