@@ -16,10 +16,8 @@ https to plain http, is not believed (STATUS-SOURCES §2.4).
 from __future__ import annotations
 
 import email.utils
-import http.client
 import ipaddress
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -357,6 +355,8 @@ class HttpClient:
         A server that drips forever is cut by the exchange's deadline, which ends the
         blocked read; the check in the loop only stops a fast endless stream sooner.
         """
+        import http.client
+
         import urllib3
 
         stream = raw.raw
@@ -500,6 +500,9 @@ def _transport_error(url: str, exc: BaseException) -> FetchError:
     which wraps http.client and the socket), never by their message text, which
     changes between versions and languages.
     """
+    import http.client
+    import ssl
+
     import requests
     import urllib3.exceptions as u3
 

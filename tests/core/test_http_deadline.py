@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import ssl
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,3 +199,31 @@ def test_a_kept_alive_connection_is_watched_again_when_reused() -> None:
         error, elapsed = fetch_error(client, f"http://127.0.0.1:{port}/b")
     assert error.kind == "timeout"
     assert elapsed < DEADLINE + MARGIN
+
+
+def test_importing_the_client_starts_no_thread_and_loads_no_network_library() -> None:
+    code = (
+        "import sys, threading, outagetray.core.http, outagetray.core.poller\n"
+        "print(sorted(m for m in ('requests', 'urllib3', 'ssl', 'http.client') if m in sys.modules),"
+        " threading.active_count())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "1"]
+
+
+def test_the_watchdog_sleeps_without_waking_when_no_exchange_is_running(slow_headers: str) -> None:
+    """An idle app must wake only to poll: no periodic ticks once every exchange has ended."""
+    fetch_error(HttpClient(read_timeout=5, total_timeout=0.3), slow_headers)
+    (watchdog,) = [t for t in threading.enumerate() if t.name == "outagetray-deadline"]
+    status = Path(f"/proc/self/task/{watchdog.native_id}/status")
+    if not status.exists():
+        pytest.skip("needs Linux /proc to count the thread's wake-ups")
+
+    def switches() -> int:
+        fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        return int(fields["voluntary_ctxt_switches"]) + int(fields["nonvoluntary_ctxt_switches"])
+
+    time.sleep(0.1)  # let it settle after the exchange ended
+    before = switches()
+    time.sleep(1.0)
+    assert switches() == before
