@@ -11,6 +11,8 @@ The watchdog holds an ``os.dup`` of each socket rather than the socket object: T
 wrapping detaches the plain socket object, ``SSLSocket.dup()`` is not implemented, and
 a bare fd number could be closed and reused by another thread before the deadline. A
 duplicate keeps the number ours, and ``shutdown`` on it acts on the shared connection.
+Where sockets are no C file descriptors (Windows), a plain socket is held by its own
+``dup()`` and a TLS socket by the object itself, which fails harmlessly once closed.
 
 The thread starts on first use and sleeps without a timeout while nothing is
 registered, so an idle app wakes only to poll. Name resolution (``getaddrinfo``)
@@ -29,13 +31,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 
+class _Held:
+    """A handle on one connection that stays valid whatever its owner does meanwhile."""
+
+    def __init__(self, handle: socket.socket, owned: bool, original: socket.socket | None = None) -> None:
+        self.handle = handle
+        #: True when ``handle`` is our duplicate, to close when the exchange ends.
+        self.owned = owned
+        #: Kept alive so that the ``id()`` used as its key cannot name another socket meanwhile.
+        self.original = original
+
+
 class Exchange:
     """The sockets of one exchange (all its hops) and the real-time moment they are cut."""
 
     def __init__(self, when: float) -> None:
         self.when = when
         self._lock = threading.Lock()
-        self._socks: dict[int, socket.socket] = {}
+        self._held: dict[tuple[str, int], _Held] = {}
         self._expired = False
         self._ended = False
 
@@ -51,53 +64,82 @@ class Exchange:
         """Cut ``sock`` too at the deadline (at once if it has already passed)."""
         try:
             fd = sock.fileno()
-            if fd < 0:
-                return
-            # The inode names the connection, not the fd number, which a closed hop frees for the next.
-            key = os.fstat(fd).st_ino
         except OSError:
             return
+        if fd < 0:
+            return
         with self._lock:
-            if self._ended or key in self._socks:
+            if self._ended:
                 return
-            try:
-                copy = os.dup(fd)
-            except OSError:
+            held = _hold(sock, fd, self._held)
+            if held is None:
                 return
-            try:
-                dup = socket.socket(fileno=copy)
-            except OSError:
-                os.close(copy)
-                return
-            self._socks[key] = dup
             if self._expired:
-                _shut(dup)
+                _shut(held.handle)
 
     def expire(self) -> None:
         with self._lock:
             if self._ended:
                 return
             self._expired = True
-            for dup in self._socks.values():
-                _shut(dup)
+            for held in self._held.values():
+                _shut(held.handle)
 
     def end(self) -> bool:
         """Stop watching and release the duplicates; returns whether the deadline cut the exchange."""
         _WATCHDOG.remove(self)
         with self._lock:
             self._ended = True
-            socks, self._socks = list(self._socks.values()), {}
-        for dup in socks:
-            with suppress(OSError):
-                dup.close()
+            released, self._held = list(self._held.values()), {}
+        for held in released:
+            if held.owned:
+                with suppress(OSError):
+                    held.handle.close()
         if getattr(_current, "exchange", None) is self:
             _current.exchange = None
         return self._expired
 
 
+def _hold(sock: socket.socket, fd: int, held: dict[tuple[str, int], _Held]) -> _Held | None:
+    """Add a lasting handle on ``sock``'s connection to ``held`` (once per connection)."""
+    inode = _inode(fd)
+    key = ("inode", inode) if inode is not None else ("object", id(sock))
+    if key in held:
+        return None
+    entry: _Held | None = None
+    if key[0] == "inode":
+        with suppress(OSError):
+            copy = os.dup(fd)
+            try:
+                entry = _Held(socket.socket(fileno=copy), owned=True)
+            except OSError:
+                os.close(copy)
+    elif type(sock) is socket.socket:
+        # Its own duplicate survives the TLS wrap that detaches this object from the connection.
+        with suppress(OSError):
+            entry = _Held(sock.dup(), owned=True, original=sock)
+    else:
+        # A TLS socket cannot be duplicated; once its owner closes it, shutdown on it fails
+        # harmlessly instead of reaching a reused handle.
+        entry = _Held(sock, owned=False, original=sock)
+    if entry is not None:
+        held[key] = entry
+    return entry
+
+
+def _inode(fd: int) -> int | None:
+    """The inode naming ``fd``'s connection (the fd number does not: a closed hop frees it
+    for the next), or None where a socket handle is no C file descriptor (Windows)."""
+    try:
+        return os.fstat(fd).st_ino
+    except OSError:
+        return None
+
+
 def _shut(sock: socket.socket) -> None:
+    """Shut the connection down for both directions; the plain-socket method, even on TLS."""
     with suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 class _Watchdog:

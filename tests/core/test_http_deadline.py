@@ -227,3 +227,20 @@ def test_the_watchdog_sleeps_without_waking_when_no_exchange_is_running(slow_hea
     before = switches()
     time.sleep(1.0)
     assert switches() == before
+
+
+@pytest.mark.usefixtures("trusting")
+def test_the_deadline_holds_where_sockets_are_no_file_descriptors(
+    ca: trustme.CA, slow_headers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows' way (socket handles, no inodes) is run here by hiding the inode."""
+    from outagetray.core import deadline
+
+    monkeypatch.setattr(deadline, "_inode", lambda fd: None)
+    error, elapsed = fetch_error(HttpClient(read_timeout=5, total_timeout=0.8), slow_headers)
+    assert (error.kind, elapsed < 0.8 + MARGIN) == ("timeout", True)
+    with slowserver.serve(slowserver.drip_headers(0.25), tls=server_context(ca)) as port:
+        error, elapsed = fetch_error(
+            HttpClient(read_timeout=5, total_timeout=0.8), f"https://127.0.0.1:{port}/s"
+        )
+    assert (error.kind, elapsed < 0.8 + MARGIN) == ("timeout", True)
