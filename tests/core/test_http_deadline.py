@@ -244,3 +244,20 @@ def test_the_deadline_holds_where_sockets_are_no_file_descriptors(
             HttpClient(read_timeout=5, total_timeout=0.8), f"https://127.0.0.1:{port}/s"
         )
     assert (error.kind, elapsed < 0.8 + MARGIN) == ("timeout", True)
+
+
+def test_the_settings_test_button_gives_up_on_a_dripping_source_in_plain_words(slow_headers: str) -> None:
+    from outagetray.core.model import SourceSpec
+    from outagetray.core.probes import DnsConfig
+    from outagetray.core.trial import try_source
+
+    started = time.monotonic()
+    result = try_source(
+        SourceSpec(type="statuspage", url=slow_headers),
+        HttpClient(read_timeout=5, total_timeout=DEADLINE),
+        DnsConfig(),
+    )
+    assert time.monotonic() - started < DEADLINE + MARGIN
+    assert not result.ok
+    assert result.message.startswith("Could not read it: 127.0.0.1 is answering too slowly")
+    assert "Try again later" in result.message
