@@ -95,7 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # Warnings and errors still reach the terminal, through the same masking as the
         # app's log: without a handler, logging's last resort would print them raw.
-        logs = setup(to_file=False, stderr_level=logging.WARNING, stderr_format="outagetray: %(message)s")
+        logs = setup(
+            to_file=False,
+            stderr_level=logging.WARNING,
+            stderr_format="outagetray: %(message)s",
+            own_only=True,
+        )
         try:
             if args.command == "check":
                 return _check(config, args.platforms or [], args.json)

@@ -91,12 +91,14 @@ def _file_handler(path: Path, on_failure: Callable[[str], None]) -> logging.Hand
 class LogSetup:
     """The handlers :func:`setup` installed; :meth:`close` removes them (tests, and the end of the app)."""
 
-    def __init__(self, handlers: list[logging.Handler], path: Path | None) -> None:
+    def __init__(self, handlers: list[logging.Handler], path: Path | None, own_only: bool) -> None:
         #: The app's own logger: uncaught errors are logged under its name.
         self.logger = log
         self.handlers = handlers
         self._root = logging.getLogger()
-        self._before = (self._root.level, log.level)
+        #: Where the handlers hang: OutageTray's logger only, or the root (every library too).
+        self._holder = log if own_only else self._root
+        self._before = (self._root.level, log.level, log.propagate)
         #: The log file, or None when it could not be opened.
         self.path = path
         self._hooks: tuple[Any, Any] | None = None
@@ -130,11 +132,12 @@ class LogSetup:
             sys.excepthook, threading.excepthook = self._hooks
             self._hooks = None
         for handler in self.handlers:
-            self._root.removeHandler(handler)
+            self._holder.removeHandler(handler)
             handler.close()
         if self.handlers:
             self._root.setLevel(self._before[0])
             log.setLevel(self._before[1])
+            log.propagate = self._before[2]
         self.handlers = []
 
 
@@ -145,12 +148,20 @@ def setup(
     stderr: TextIO | None = None,
     stderr_level: int = logging.INFO,
     stderr_format: str = FORMAT,
+    own_only: bool = False,
 ) -> LogSetup:
     """Log to the terminal and (``to_file``) to a rotating file in ``folder``.
 
     The file is opened now, not at the first record, so a folder that cannot be
     written (a read-only home) is found here and said once on stderr; the app goes on
     without the file rather than failing to start.
+
+    The app takes every logger's records (the root's), so that a library's warning
+    (urllib3 quoting a request's query string, say) is kept, masked, in the file:
+    OutageTray's own from INFO up, everyone else's from WARNING. ``own_only`` takes
+    only OutageTray's: ``check`` and ``watch`` print to a person's terminal, where a
+    library's warning with its traceback is noise, and where libraries (urllib3 has
+    a NullHandler) stayed silent before.
     """
     err = stderr if stderr is not None else sys.stderr
     redact = RedactingFilter()
@@ -178,15 +189,14 @@ def setup(
         except (OSError, RuntimeError) as exc:  # RuntimeError: platformdirs found no home folder
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             say(f"OutageTray cannot keep its log file in {where} ({detail}); it runs without one.")
-    result = LogSetup(handlers, path)
-    # On the root logger, so that a library's warning (urllib3 quoting a request's
-    # query string, say) is masked too instead of reaching logging's last resort raw.
-    # OutageTray's own records are kept from INFO up, everyone else's from WARNING.
-    root = logging.getLogger()
+    result = LogSetup(handlers, path, own_only)
     for handler in handlers:
         handler.addFilter(redact)
-        root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+        result._holder.addHandler(handler)
+    if own_only:
+        log.propagate = False  # a root handler someone else set up would print it unmasked
+    else:
+        logging.getLogger().setLevel(logging.WARNING)
     log.setLevel(logging.INFO)
     return result
 

@@ -82,13 +82,22 @@ def test_close_gives_the_loggers_back_as_they_were(tmp_path: Path) -> None:
     root, ours = logging.getLogger(), logging.getLogger("outagetray")
 
     def snapshot() -> tuple[object, ...]:
-        return (list(root.handlers), root.level, ours.level, sys.excepthook, threading.excepthook)
+        return (
+            list(root.handlers),
+            list(ours.handlers),
+            root.level,
+            ours.level,
+            ours.propagate,
+            sys.excepthook,
+            threading.excepthook,
+        )
 
     before = snapshot()
-    logs = logfile.setup(tmp_path, stderr=io.StringIO())
-    logs.catch_uncaught()
-    logs.close()
-    assert snapshot() == before
+    for own_only in (False, True):
+        logs = logfile.setup(tmp_path, stderr=io.StringIO(), own_only=own_only)
+        logs.catch_uncaught()
+        logs.close()
+        assert snapshot() == before
 
 
 def test_a_librarys_warning_is_masked_too_and_its_chatter_left_out(tmp_path: Path) -> None:
@@ -165,3 +174,26 @@ def test_every_alert_sent_or_held_back_is_logged_with_why(caplog: pytest.LogCapt
         "alert held back: reddit is degraded, not told while alerts are paused until "
         "2026-01-14T16:02:00Z (a summary follows)"
     ) in messages
+
+
+def test_the_command_lines_terminal_gets_only_outagetrays_own_warnings_masked() -> None:
+    """check and watch: a library's warning (with its traceback) is not a person's business."""
+    err = io.StringIO()
+    logs = logfile.setup(
+        to_file=False,
+        stderr=err,
+        stderr_level=logging.WARNING,
+        stderr_format="outagetray: %(message)s",
+        own_only=True,
+    )
+    try:
+        logging.getLogger("urllib3.connection").warning(
+            "Failed to parse headers", exc_info=(ValueError, ValueError(), None)
+        )
+        logging.getLogger("outagetray.core.monitor").warning("a round failed reading %s", URL)
+        logging.getLogger("outagetray.core.monitor").info("chatter")
+    finally:
+        logs.close()
+    assert err.getvalue() == (
+        "outagetray: a round failed reading https://ops:***@status.example/api/v2/summary.json?api_key=***\n"
+    )
