@@ -10,7 +10,9 @@ crash mid-save can never leave a half-written file behind.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +20,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from outagetray.core.atomic import write_atomic
+from outagetray.core.atomic import (
+    FileTooLargeError,
+    NotARegularFileError,
+    read_small,
+    remove_stale_temporaries,
+    size_in_words,
+    write_atomic,
+)
 from outagetray.core.catalog import (
     DEFAULT_WATCH,
     PlatformError,
@@ -33,6 +42,20 @@ CONFIG_NAME = "config.toml"
 MIN_INTERVAL = 15
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_INTERVAL = 86_400
+#: A settings file is a few KB (800 custom platforms would fit in this); a larger file is
+#: not one, and is not read. Parsing a hostile file of this size takes well under a second.
+MAX_FILE_BYTES = 256 << 10
+#: Problems or warnings listed at most; a file with thousands of bad lines gets a count, not a wall.
+MAX_MESSAGES = 20
+#: Dotted keys and brackets go this deep at most. The settings need three or four levels;
+#: tomllib needs memory that grows with the square of a key's parts (3.8 GB for 100,000)
+#: and recursion that grows with nesting, so absurd files are refused before parsing.
+MAX_KEY_PARTS = 32
+MAX_NESTING = 64
+#: TOML integers are 64-bit; a longer one can only be a mistake or an attack.
+_INT_RANGE = range(-(2**63), 2**63)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -121,32 +144,73 @@ def load(path: Path | None = None) -> LoadResult:
 
     A missing file gives the defaults. A file that cannot be parsed, or holds an
     invalid value, gives the defaults plus the problems found, so the caller can
-    tell the user and keep the file aside.
+    tell the user and keep the file aside. "Never raises" includes hostile files:
+    a pipe, a device, a folder, a huge file, or one built to exhaust the parser.
     """
     path = path or default_path()
     try:
-        raw = path.read_bytes()
+        raw = read_small(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return LoadResult(Settings(), path, exists=False)
+    except NotARegularFileError as exc:
+        return LoadResult(
+            Settings(), path, [f"The settings file could not be read: it is {exc.kind}, not a text file."]
+        )
+    except FileTooLargeError as exc:
+        return LoadResult(
+            Settings(),
+            path,
+            [
+                f"The settings file could not be read: it is {size_in_words(exc.size)}, far larger than "
+                f"settings can be (at most {size_in_words(exc.limit)}; a normal one is a few KB)."
+            ],
+        )
     except OSError as exc:
-        return LoadResult(Settings(), path, [f"The settings file could not be read: {exc.strerror}"])
+        return LoadResult(
+            Settings(),
+            path,
+            [f"The settings file could not be read: {exc.strerror or 'the system refused'}."],
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return LoadResult(Settings(), path, ["The settings file is not UTF-8 text."])
+    refused = _prescan(text)
+    if refused:
+        return LoadResult(Settings(), path, [refused])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return LoadResult(Settings(), path, [f"The settings file is not valid TOML: {exc}."])
+    except ValueError:  # tomllib lets int()'s limit on decimal digits through
+        return LoadResult(Settings(), path, [_long_number(text)])
+    except (RecursionError, MemoryError):  # the pre-scan is meant to make this unreachable
+        log.exception("tomllib failed on a settings file that passed the pre-scan")
+        return LoadResult(Settings(), path, ["The settings file is too large or too deeply nested to read."])
     validator = _Validator(text)
-    settings = validator.settings(data)
+    settings = Settings()
+    try:
+        validator.huge_numbers(data)
+        if not validator.problems:
+            settings = validator.settings(data)
+    except Exception:  # a bug must not stop the app; the log keeps the traceback for us to fix
+        log.exception("validating the settings file failed")
+        validator.problems.append("The settings file holds something OutageTray could not make sense of.")
+    warnings = _at_most(validator.warnings, "lines not understood")
     if validator.problems:
-        return LoadResult(Settings(), path, validator.problems, validator.warnings)
-    return LoadResult(settings, path, [], validator.warnings)
+        return LoadResult(Settings(), path, _at_most(validator.problems, "problems"), warnings)
+    return LoadResult(settings, path, [], warnings)
 
 
 def keep_aside(path: Path, now: datetime | None = None) -> Path | None:
-    """Rename a broken settings file next to itself so nothing the user wrote is lost."""
+    """Rename a broken settings file next to itself so nothing the user wrote is lost.
+
+    A device (``--config /dev/zero``) is never moved: it is not the user's file, and
+    renaming one as root would break the system. A link is moved as a link, so the
+    file it points at stays where the user keeps it.
+    """
+    if _is_device(path):
+        return None
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     backup = path.with_name(f"{path.name}.broken-{stamp}")
     try:
@@ -162,7 +226,9 @@ def load_or_recover(path: Path | None = None, now: datetime | None = None) -> tu
     A broken file is kept aside under a new name (nothing the user wrote is lost)
     and the defaults are used; the returned message says, in plain words, what was
     wrong and where the file went. The message is empty when all was well.
+    Temporary files left by a save that was killed are removed first.
     """
+    remove_stale_temporaries(path or default_path())
     result = load(path)
     if result.ok:
         if result.warnings:
@@ -171,11 +237,12 @@ def load_or_recover(path: Path | None = None, now: datetime | None = None) -> tu
             return result.settings, "\n".join(lines)
         return result.settings, ""
     backup = keep_aside(result.path, now)
-    kept = (
-        f"Your file was kept as {backup}."
-        if backup
-        else f"Your file {result.path} could not be moved aside; fix or remove it."
-    )
+    if backup:
+        kept = f"Your file was kept as {backup}."
+    elif _is_device(result.path):
+        kept = f"{result.path} is not a settings file, so it was left as it is."
+    else:
+        kept = f"Your file {result.path} could not be moved aside; fix or remove it."
     lines = [f"Your settings had problems, so OutageTray is using its defaults for now. {kept}"]
     lines += [f"• {problem}" for problem in result.problems]
     return result.settings, "\n".join(lines)
@@ -236,6 +303,18 @@ class _Validator:
         self.lines = _KeyLines(text)
         self.problems: list[str] = []
         self.warnings: list[str] = []
+
+    def huge_numbers(self, data: dict[str, Any]) -> None:
+        """Refuse whole numbers beyond TOML's 64 bits: even quoting one in a message can fail."""
+        stack: list[tuple[tuple[str | int, ...], object]] = [((), data)]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(((*path, k), v) for k, v in value.items())
+            elif isinstance(value, list):
+                stack.extend(((*path, i), v) for i, v in enumerate(value))
+            elif isinstance(value, int) and value not in _INT_RANGE:
+                self.problem(path, "this number is far too large for any setting")
 
     def problem(self, path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(self._where(path) + message)
@@ -366,7 +445,8 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, int) or not MIN_INTERVAL <= value <= MAX_INTERVAL:
             self.problem(
                 ("monitor", "interval_seconds"),
-                f"must be a whole number of seconds from {MIN_INTERVAL} to {MAX_INTERVAL} (found {value!r})",
+                f"must be a whole number of seconds from {MIN_INTERVAL} to {MAX_INTERVAL} "
+                f"(found {_shown(value)})",
             )
             return 60
         return value
@@ -374,7 +454,9 @@ class _Validator:
     def _rounds(self, monitor: Mapping[str, Any], key: str, default: int) -> int:
         value = monitor.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20:
-            self.problem(("monitor", key), f"must be a whole number of rounds from 1 to 20 (found {value!r})")
+            self.problem(
+                ("monitor", key), f"must be a whole number of rounds from 1 to 20 (found {_shown(value)})"
+            )
             return default
         return value
 
@@ -403,9 +485,11 @@ class _Validator:
         url, status, body = item.get("url"), item.get("expect_status"), item.get("expect_body")
         extra = set(item) - {"url", "expect_status", "expect_body"}
         if extra:
-            self.problem(path, f"item {index}: {sorted(extra)[0]!r} is not an option of a control check")
+            self.problem(
+                path, f"item {index}: {_shown(sorted(extra)[0])} is not an option of a control check"
+            )
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            self.problem(path, f"item {index}: url must start with http:// or https:// (found {url!r})")
+            self.problem(path, f"item {index}: url must start with http:// or https:// (found {_shown(url)})")
             return None
         if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
             self.problem(path, f"item {index}: expect_status must be a number such as 204")
@@ -519,3 +603,103 @@ def _dotted(path: tuple[str | int, ...]) -> str:
         else:
             parts.append(part)
     return ".".join(parts)
+
+
+def _shown(value: object) -> str:
+    """A value as a message may quote it: short, and never failing (huge numbers cannot be printed)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "a number far too long"
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _at_most(messages: list[str], what: str) -> list[str]:
+    if len(messages) <= MAX_MESSAGES:
+        return messages
+    return [*messages[:MAX_MESSAGES], f"…and {len(messages) - MAX_MESSAGES} more {what} like these."]
+
+
+def _is_device(path: Path) -> bool:
+    """A device or socket: never the user's settings file, never to be moved."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)
+
+
+#: What the pre-scan stops at: string and comment starts, dots, brackets, line ends,
+#: and any other character that cannot be part of a key (it ends a run of dots).
+_TOKEN = re.compile(r'"""|' + r"'''" + r"""|["'#.\n\[\]{}]|[^\sA-Za-z0-9_\-]""")
+# Unrolled loops with possessive repeats: a run of plain characters costs one step, not
+# one saved state per character (which took 120 MB for a string of 900 KB).
+_BASIC_REST = re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"?')
+_LITERAL_REST = re.compile(r"[^'\n]*+'?")
+#: A multi-line string may end with up to two extra quotes (""""" closes """a"" as a"").
+_ML_BASIC_REST = re.compile(r'[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""(?:"{1,2}(?!"))?', re.DOTALL)
+_ML_LITERAL_REST = re.compile(r"[^']*+(?:'(?!'')[^']*+)*+'''(?:'{1,2}(?!'))?")
+_LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z_])[+-]?[0-9][0-9_]{4000,}")
+
+
+def _prescan(text: str) -> str | None:
+    """Refuse, before tomllib sees it, a file whose keys or brackets go absurdly deep.
+
+    A cheap pass that skips strings and comments, counting the dots of each dotted
+    key and the depth of open brackets. A run of dots ends at anything that cannot
+    be part of a key (a comma, "=", a bracket, a line end), so values such as 1.5
+    or a time never add up. Returns the problem in plain words, or None.
+    """
+    depth = dots = 0
+    line = 1
+    position = 0
+    while (match := _TOKEN.search(text, position)) is not None:
+        token = match.group()
+        position = match.end()
+        if token == "\n":
+            line += 1
+            dots = 0
+        elif token == ".":
+            dots += 1
+            if dots >= MAX_KEY_PARTS:
+                start = text.rfind("\n", 0, position) + 1
+                shown = text[start:position].strip()[:40]
+                return (
+                    f"Line {line}: a key made of more than {MAX_KEY_PARTS} parts joined by dots "
+                    f"({shown}…); no setting has more than a few."
+                )
+        elif token in ("[", "{"):
+            depth += 1
+            dots = 0
+            if depth > MAX_NESTING:
+                return (
+                    f"Line {line}: brackets [ ] or {{ }} nested more than {MAX_NESTING} deep; "
+                    "no setting needs more than a few levels."
+                )
+        elif token in ("]", "}"):
+            depth = max(0, depth - 1)
+            dots = 0
+        elif token == "#":
+            end = text.find("\n", position)
+            position = len(text) if end < 0 else end
+        elif token in ('"""', "'''"):
+            rest = (_ML_BASIC_REST if token == '"""' else _ML_LITERAL_REST).match(text, position)
+            end = len(text) if rest is None else rest.end()  # unclosed: tomllib will say where
+            line += text.count("\n", position, end)
+            position = end
+            dots = 0
+        elif token in ('"', "'"):  # a quoted key part keeps the run of dots going
+            rest = (_BASIC_REST if token == '"' else _LITERAL_REST).match(text, position)
+            position = rest.end() if rest else position
+        else:
+            dots = 0
+    return None
+
+
+def _long_number(text: str) -> str:
+    """The problem for a number tomllib could not convert: Python refuses decimals of over 4300 digits."""
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return "The settings file holds a value OutageTray could not read."
+    line = text.count("\n", 0, found.start()) + 1
+    return f"Line {line}: a number thousands of digits long; no setting needs one."

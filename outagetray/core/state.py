@@ -12,7 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from outagetray.core.atomic import write_atomic
+from outagetray.core.atomic import read_small, remove_stale_temporaries, write_atomic
+
+#: The state is a few hundred bytes; a larger file is not ours and is not read.
+MAX_FILE_BYTES = 64 << 10
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,15 @@ def default_path() -> Path:
 
 
 def load(path: Path | None = None) -> AppState:
+    """The saved state, or a fresh one for anything odd: a pipe, a huge file, JSON nested to crash the parser.
+
+    Called once at app start, so temporary files of a save that was killed are removed here too.
+    """
     path = path or default_path()
+    remove_stale_temporaries(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_small(path, MAX_FILE_BYTES).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return AppState()
     if not isinstance(data, dict):
         return AppState()

@@ -156,7 +156,9 @@ def test_not_utf8_and_unreadable_files_are_problems(tmp_path: Path) -> None:
     assert not s.load(write(tmp_path, b"\xff\xfe[monitor]")).ok
     folder = tmp_path / "dir.toml"
     folder.mkdir()
-    assert "could not be read" in s.load(folder).problems[0]
+    assert s.load(folder).problems == [
+        "The settings file could not be read: it is a folder, not a text file."
+    ]
 
 
 def test_bom_is_accepted(tmp_path: Path) -> None:
@@ -245,3 +247,58 @@ def test_unknown_keys_get_a_guess_and_the_app_shows_them(tmp_path: Path) -> None
     assert message.startswith("Some lines of your settings file were not understood and are ignored:")
     assert "did you mean" in message
     assert path.exists()  # nothing was wrong enough to move the file aside
+
+
+def test_saving_through_a_linked_config_keeps_the_link(tmp_path: Path) -> None:
+    # People keep their settings in a dotfiles folder and link them in; a save must reach that file.
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "outagetray.toml"
+    real.write_text("[monitor]\ninterval_seconds = 300\n")
+    config = tmp_path / "OutageTray" / "config.toml"
+    config.parent.mkdir()
+    config.symlink_to(Path("..") / "dotfiles" / "outagetray.toml")
+    s.save(s.Settings(interval_seconds=120), config)
+    assert config.is_symlink() and os.readlink(config) == "../dotfiles/outagetray.toml"
+    assert s.load(real).settings.interval_seconds == 120
+    assert s.load(config).settings.interval_seconds == 120
+    assert [p.name for p in dotfiles.iterdir()] == ["outagetray.toml"]
+    assert [p.name for p in config.parent.iterdir()] == ["config.toml"]
+
+
+def test_a_dangling_linked_config_is_created_by_the_first_save(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.symlink_to("dotfiles/outagetray.toml")
+    assert not s.load(config).exists
+    s.save(s.Settings(interval_seconds=90), config)
+    assert config.is_symlink()
+    assert s.load(tmp_path / "dotfiles" / "outagetray.toml").settings.interval_seconds == 90
+
+
+def test_the_app_start_removes_what_a_killed_save_left_and_nothing_else(tmp_path: Path) -> None:
+    import time
+
+    config = write(tmp_path, "[monitor]\ninterval_seconds = 90\n")
+    old = time.time() - 3600
+    killed = tmp_path / ".config.toml.q1w2e3r4.tmp"
+    running = tmp_path / ".config.toml.z9x8c7v6.tmp"  # another process saving right now
+    backup = tmp_path / "config.toml.broken-20261125-093000"
+    for path in (killed, running, backup):
+        path.write_text("[monitor]\ninterval_")
+    for path in (killed, backup):
+        os.utime(path, (old, old))
+    settings, message = s.load_or_recover(config)
+    assert (settings.interval_seconds, message) == (90, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([config.name, running.name, backup.name])
+
+
+def test_the_state_file_is_tidied_at_start_too(tmp_path: Path) -> None:
+    import time
+
+    from outagetray.core import state
+
+    killed = tmp_path / ".state.json.q1w2e3r4.tmp"
+    killed.write_text("{")
+    os.utime(killed, (time.time() - 3600,) * 2)
+    assert state.load(tmp_path / "state.json") == state.AppState()
+    assert list(tmp_path.iterdir()) == []
