@@ -3,7 +3,9 @@
 A check is a single round with no memory. Official status pages speak at once, as
 in the live monitor. OutageTray's own probes cannot confirm an outage in one round
 (the monitor needs three failed rounds in a row), so a probe failure here makes a
-platform ``unknown`` with the failure named, never "down".
+platform ``unknown`` with the failure named, never "down". A hint (a source with
+``role = "hint"``, about a neighbouring product such as Facebook Login) is named but
+makes a platform at most "degraded", as in the monitor.
 """
 
 from __future__ import annotations
@@ -103,9 +105,14 @@ def assess(
 
     A source we could not read says nothing about the platform: it neither hides a
     problem another source reports nor makes an all-clear. Probes can show that a
-    platform answers; their failures are named but not confirmed. While the user is
-    offline or behind a sign-in page, nothing is reported down: every platform is unknown.
+    platform answers; their failures are named but not confirmed. A hint that reports a
+    problem makes the platform "degraded" at most, in words that say where it comes
+    from, because a business product's page is not the consumer app's voice. While the
+    user is offline or behind a sign-in page, nothing is reported down: every platform
+    is unknown.
     """
+    from outagetray.core.judge import hint_words
+
     results, probes = tuple(results), tuple(probes)
 
     def report(verdict: Verdict, summary: str, affected: tuple[str, ...] = ()) -> PlatformReport:
@@ -115,7 +122,14 @@ def assess(
         if link.state is Connectivity.CAPTIVE_PORTAL:
             return report(Verdict.UNKNOWN, "Not checked: your network shows a sign-in page")
         return report(Verdict.UNKNOWN, "Not checked: your connection appears down")
-    readable = [r for r in results if r.reading.verdict is not Verdict.UNKNOWN]
+    official = [r for r in results if not r.spec.is_hint]
+    hints = [r for r in results if r.spec.is_hint and r.reading.verdict is not Verdict.UNKNOWN]
+    readable = [r for r in official if r.reading.verdict is not Verdict.UNKNOWN]
+    hint_problems = [r for r in hints if r.reading.verdict.severity >= Verdict.DEGRADED.severity]
+    hint_note = ""
+    if hint_problems:
+        worst_hint = max(hint_problems, key=lambda r: r.reading.verdict.severity)
+        hint_note = hint_words(worst_hint)
     failing = [p for p in probes if p.outcome == "unhealthy"]
     passing = [p for p in probes if p.outcome == "healthy"]
     probe_note = ""
@@ -125,16 +139,34 @@ def assess(
             "One look cannot confirm an outage; the tray app and outagetray watch "
             "confirm it over several rounds"
         )
-    if readable:
-        verdict = worst_known(r.reading.verdict for r in readable)
+    believed = worst_known(r.reading.verdict for r in readable)
+    if readable and not (hint_note and believed.severity < Verdict.DEGRADED.severity):
+        verdict = believed
         leading = next(r for r in readable if r.reading.verdict is verdict)
         affected = tuple(dict.fromkeys(a for r in readable for a in r.reading.affected))
         summary = leading.reading.summary
-        if len(readable) < len(results):
-            summary += f" ({len(results) - len(readable)} of {len(results)} sources could not be read)"
+        if len(readable) < len(official):
+            summary += f" ({len(official) - len(readable)} of {len(official)} sources could not be read)"
+        if hint_note:
+            summary += f"; {hint_note}"
         if probe_note:
             summary += f". {probe_note}"
         return report(verdict, summary, affected)
+    if hint_note:
+        # Heard, not believed: a neighbouring product's trouble is a heads-up about this platform.
+        affected = tuple(dict.fromkeys(a for r in hint_problems for a in r.reading.affected))
+        if failing:
+            tail = f". {probe_note}"
+        elif passing:
+            tail = f"; {platform.name}'s own pages still load"
+        else:
+            tail = ""
+        return report(Verdict.DEGRADED, hint_note + tail, affected)
+    readable = readable or hints  # a hint's all-clear is a weak all-clear, used when nothing else speaks
+    if readable and not probes:
+        verdict = worst_known(r.reading.verdict for r in readable)
+        leading = next(r for r in readable if r.reading.verdict is verdict)
+        return report(verdict, leading.reading.summary)
     if failing:
         return report(Verdict.UNKNOWN, probe_note)
     if passing:

@@ -3,18 +3,41 @@
 The rules, from STATUS-SOURCES.md §2.3, §4 and §5.1:
 
 - Official sources speak at once: a status page that says "major outage" is believed.
+- A hint (a source with ``role = "hint"``: a page about a neighbouring product such as
+  Meta Status for Facebook Login or the WhatsApp Business Platform, LinkedIn's API page)
+  is heard but not believed as an outage (STATUS-SOURCES.md §1, "Source roles"). On its
+  own it makes a platform at most "degraded", in words that say where it comes from
+  ("Meta Status reports major disruptions for Facebook Login; Facebook's own pages still
+  load"), so it is announced at normal urgency, never as an outage. It is shown as
+  evidence, and while it reports a problem the probes confirm an outage one round
+  sooner (``confirm_rounds - 1``, never fewer than 2).
 - OutageTray's own probes must fail ``confirm_rounds`` rounds in a row (3), with the
   user's connection healthy, before a probe-only outage is declared; every probed host
   failing is a major outage, some hosts failing a partial one.
 - Getting better needs ``recover_rounds`` clean rounds in a row (2), for official sources
   and probes alike, so a flapping source is reported once, not once per flap.
+- Recovery must mean healthy, not lucky. A platform whose checks go on and off (a clean
+  round between failing ones, or a host that fails, passes and fails again) needs a
+  longer clean stretch before it is "back": long enough that so many clean rounds in a
+  row would happen by chance less than once in ``1 / LUCK`` at the rate it has been
+  failing, and longer than any clean stretch it had during this outage, but never more
+  than ``MAX_RECOVER_ROUNDS`` (so "back" comes at most that many rounds after the real
+  end). Flapping is recognised as Nagios does: the weighted share of state changes over
+  the last ``FLAP_WINDOW`` rounds, recent ones weighing more, per platform and per host,
+  starts at ``FLAP_HIGH`` percent and ends below ``FLAP_LOW``. While it flaps an outage
+  stays one partial outage, marked ``intermittent`` ("partial outage (on and off)"),
+  rather than toggling between partial, major and back.
+- One outage is one incident: every change from the first problem to "back" carries the
+  ``incident`` number of the change that opened it (the ``event`` of that change), so an
+  incident log can file them together.
 - A refusal (429, a bot challenge, LinkedIn's 999, a local block) is no evidence either way.
 - An official source that cannot be reached keeps its last verdict, marked stale, and
   turns unknown after ``stale_after`` (twice the poll interval).
 - While the user is offline or behind a sign-in page, every platform is unknown "because
   of your connection"; the platform's own track is frozen, so an outage that is still
   there when the connection returns continues without a second alert.
-- Platforms of one owner that start failing in the same round are one correlated event.
+- Platforms of one owner that start failing in the same round are one correlated event
+  (a platform that is degraded on a hint alone stays an event of its own: it is not failing).
 - A platform whose checks all pass but take far longer than usual (core/latency.py) for
   ``confirm_rounds`` rounds, allowing for how much slower the user's own connection
   checks are, is degraded. Where it has an official source that can be read, that source
@@ -24,6 +47,8 @@ The rules, from STATUS-SOURCES.md §2.3, §4 and §5.1:
 from __future__ import annotations
 
 import itertools
+import math
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +66,25 @@ DEFAULT_CONFIRM_ROUNDS = 3
 DEFAULT_RECOVER_ROUNDS = 2
 #: How many poll intervals of nothing but refusals (429, challenges) before we admit we cannot see.
 REFUSED_INTERVALS = 10
+#: Rounds the flapping measure looks back over, as in Nagios (21 checks, 20 possible changes).
+FLAP_WINDOW = 21
+#: Weighted percent of state changes at which a track counts as flapping, and below which it stops
+#: (Nagios' host defaults are 20 and 5).
+FLAP_HIGH = 20.0
+FLAP_LOW = 5.0
+#: Oldest and newest weight of a state change in the flapping measure (Nagios uses 0.75 and 1.25).
+_FLAP_WEIGHTS = (0.75, 1.25)
+#: The longest clean stretch ever asked of a flaky platform before "back". With one-minute
+#: rounds the user hears "back" at most twelve minutes late, well inside twenty rounds.
+MAX_RECOVER_ROUNDS = 12
+#: A flaky platform's clean stretch must be this unlikely to happen by chance at its failure rate.
+LUCK = 1e-5
+#: How a hint's verdict reads in a sentence ("Meta Status reports major disruptions for …").
+_HINT_WORDS = {
+    Verdict.DEGRADED: "problems",
+    Verdict.PARTIAL_OUTAGE: "disruptions",
+    Verdict.MAJOR_OUTAGE: "major disruptions",
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +117,14 @@ class Round:
 
 @dataclass(frozen=True)
 class PlatformStatus:
-    """What the user is shown for one platform right now."""
+    """What the user is shown for one platform right now.
+
+    ``official`` holds this round's result of every status source, hints included (their
+    ``spec.role`` says which is which). ``intermittent`` is true while a problem goes on
+    and off: the window and the tray show ``label`` ("partial outage (on and off)") so
+    the platform does not seem to toggle. ``incident`` is the number of the outage this
+    status belongs to (0 when there is none), the same as on its changes.
+    """
 
     platform: Platform
     verdict: Verdict
@@ -83,6 +134,15 @@ class PlatformStatus:
     affected: tuple[str, ...] = ()
     official: tuple[SourceResult, ...] = ()
     probes: tuple[ProbeResult, ...] = ()
+    intermittent: bool = False
+    incident: int = 0
+
+    @property
+    def label(self) -> str:
+        """The verdict in plain words, saying "on and off" for an intermittent problem."""
+        if self.intermittent and self.verdict.is_problem:
+            return f"{self.verdict.label} (on and off)"
+        return self.verdict.label
 
 
 @dataclass(frozen=True)
@@ -92,6 +152,12 @@ class Change:
     ``alert`` says whether a person should be told (down, worse, recovered); a change to
     unknown, or back to the same outage after the user's connection returned, is not news.
     Changes of one correlated event share ``event`` and list each other in ``together``.
+
+    ``incident`` ties the changes of one outage together: it is the ``event`` of the change
+    that first made the platform a problem, and every later change of that platform up to
+    and including the one that says it is fine again carries it (changes to unknown while
+    the user is offline too). It is 0 for changes outside any problem. An intermittent
+    outage is one incident: at most one "down" and one "back" alert, one number.
     """
 
     at: datetime
@@ -102,6 +168,7 @@ class Change:
     alert: bool
     event: int
     together: tuple[str, ...] = ()
+    incident: int = 0
 
 
 @dataclass(frozen=True)
@@ -110,6 +177,112 @@ class ConnectivityChange:
     old: Connectivity
     new: Connectivity
     detail: str
+
+
+@dataclass
+class _Flaps:
+    """How a track has gone on and off lately, and so how long a clean stretch must last.
+
+    ``history`` holds, for the last ``FLAP_WINDOW`` rounds that told something, whether
+    the round showed a problem; ``hosts`` the same per probed host, because a partial
+    outage whose failing host changes from round to round is intermittent even when no
+    round is entirely clean.
+    """
+
+    history: deque[bool] = field(default_factory=lambda: deque(maxlen=FLAP_WINDOW))
+    hosts: dict[str, deque[bool]] = field(default_factory=dict)
+    flapping: bool = False
+
+    def add(self, problem: bool, hosts: Mapping[str, bool] | None = None) -> None:
+        self.history.append(problem)
+        for host, bad in (hosts or {}).items():
+            self.hosts.setdefault(host, deque(maxlen=FLAP_WINDOW)).append(bad)
+        percent = max([_state_change(self.history), *(_state_change(h) for h in self.hosts.values())])
+        if percent >= FLAP_HIGH:
+            self.flapping = True
+        elif percent < FLAP_LOW:
+            self.flapping = False
+
+    def required(self, base: int) -> int:
+        """Clean rounds in a row needed before "better" is believed; ``base`` for a steady track.
+
+        The clean rounds of the current stretch are left out: the requirement is set by
+        what happened before it, so it does not grow while the platform is healthy again.
+        """
+        episode, _ = self._episode()
+        if not self.flaky():
+            return base
+        clean = episode.count(False)
+        # The chance a round is clean, with one clean and one failing round assumed beforehand so
+        # that three failing rounds do not read as "never clean".
+        p_clean = (clean + 1) / (len(episode) + 2)
+        by_chance = math.ceil(math.log(LUCK) / math.log(p_clean))
+        longest = max(
+            (len(run) for run in "".join("c" if not x else " " for x in episode).split()), default=0
+        )
+        return max(base, min(MAX_RECOVER_ROUNDS, max(by_chance, longest + 1)))
+
+    def flaky(self) -> bool:
+        """Whether the current problem has been on and off: flapping, a problem that came back
+        after a clean round, or a host that passed again while the platform kept failing."""
+        episode, clean_now = self._episode()
+        if not episode:
+            return False
+        return self.flapping or _relapse(episode) or self._host_passed_again(len(episode), clean_now)
+
+    def _episode(self) -> tuple[list[bool], int]:
+        """The rounds from the first problem in the window up to the current clean stretch,
+        and the length of that stretch."""
+        past = list(self.history)
+        clean_now = 0
+        while past and not past[-1]:
+            past.pop()
+            clean_now += 1
+        return (past[past.index(True) :] if True in past else []), clean_now
+
+    def _host_passed_again(self, rounds: int, clean_now: int) -> bool:
+        """Whether a host failed and then passed while the platform kept failing.
+
+        A steady partial outage fails on the same hosts every round, and one that spreads
+        only adds failing hosts; one whose hosts fail and pass by turns is on and off even
+        when no round is entirely clean.
+        """
+        for states in self.hosts.values():
+            # Host histories end with the platform's (a host seen in fewer rounds starts later).
+            seen = list(states)[: len(states) - clean_now][-rounds:]
+            if True in seen and False in seen[seen.index(True) :]:
+                return True
+        return False
+
+
+def _relapse(states: Sequence[bool]) -> bool:
+    """A problem came back after a round without one."""
+    seen_problem = seen_clean_after = False
+    for problem in states:
+        if problem and seen_clean_after:
+            return True
+        if problem:
+            seen_problem = True
+        elif seen_problem:
+            seen_clean_after = True
+    return False
+
+
+def _state_change(states: Sequence[bool]) -> float:
+    """Nagios' percent state change: changes between neighbouring rounds, recent ones weighing more.
+
+    Divided by the changes a full window could hold, so a short history reads as calm.
+    """
+    items = list(states)
+    slots = FLAP_WINDOW - 1
+    low, high = _FLAP_WEIGHTS
+    total = 0.0
+    offset = slots - (len(items) - 1)  # a short history sits at the recent end of the window
+    for index in range(1, len(items)):
+        if items[index] != items[index - 1]:
+            position = offset + index - 1
+            total += low + (high - low) * position / max(1, slots - 1)
+    return 100.0 * total / slots
 
 
 @dataclass
@@ -122,6 +295,8 @@ class _Official:
     results: tuple[SourceResult, ...] = ()
     refused: bool = False
     unreadable: str = ""
+    leading: SourceResult | None = None
+    flaps: _Flaps = field(default_factory=_Flaps)
 
     def observe(self, results: Sequence[SourceResult], mono: float, recover: int) -> None:
         self.results = tuple(results)
@@ -140,15 +315,22 @@ class _Official:
         self.last_read = mono
         raw = worst_known(r.reading.verdict for r in readable)
         leading = next(r for r in readable if r.reading.verdict is raw)
+        self.flaps.add(raw.is_problem)
         if self.verdict is Verdict.UNKNOWN or raw.severity >= self.verdict.severity:
             self.verdict, self.better_rounds = raw, 0
         else:
             self.better_rounds += 1
-            if self.better_rounds < recover:
+            # A page that went back and forth lately must stay better for longer (see _Flaps).
+            if self.better_rounds < self.flaps.required(recover):
                 return  # hold the worse verdict until it is better for long enough
             self.verdict, self.better_rounds = raw, 0
+        self.leading = leading
         self.evidence = f"{_source_name(leading)} says: {leading.reading.summary}"
         self.affected = tuple(dict.fromkeys(a for r in readable for a in r.reading.affected))
+
+    @property
+    def intermittent(self) -> bool:
+        return self.flaps.flapping and self.verdict.is_problem
 
     def current(self, mono: float, config: JudgeConfig) -> tuple[Verdict, bool]:
         if self.last_read is None:
@@ -172,34 +354,56 @@ class _Probes:
     latency: Baselines = field(default_factory=Baselines)
     slow_rounds: int = 0
     slow_since: datetime | None = None
+    flaps: _Flaps = field(default_factory=_Flaps)
+
+    @property
+    def intermittent(self) -> bool:
+        return self.flaps.flapping and self.verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE)
 
     def observe(
-        self, results: Sequence[ProbeResult], rnd: Round, config: JudgeConfig, link: LinkSpeed = STEADY
+        self,
+        results: Sequence[ProbeResult],
+        rnd: Round,
+        config: JudgeConfig,
+        link: LinkSpeed = STEADY,
+        confirm: int | None = None,
     ) -> None:
+        """Take one round of this platform's probes; ``confirm`` overrides ``config.confirm_rounds``."""
+        confirm = config.confirm_rounds if confirm is None else confirm
         self.results = tuple(results)
         kind, evidence_now = _classify_round(results)
         if kind in ("all", "some"):
             if rnd.after_resume:
                 return  # the network may still be waking up; ask again next round
+            self.flaps.add(True, _host_failures(results))
             self.refused_since = None
             self.clean_rounds = 0
             self.slow_rounds, self.slow_since = 0, None
             if not self.streak:
                 self.first_failure = rnd.at
             self.streak.append(kind)
-            if len(self.streak) >= config.confirm_rounds:
-                recent = self.streak[-config.confirm_rounds :]
-                self.verdict = (
-                    Verdict.MAJOR_OUTAGE if all(k == "all" for k in recent) else Verdict.PARTIAL_OUTAGE
-                )
+            if len(self.streak) >= confirm:
+                recent = self.streak[-confirm:]
+                everything = all(k == "all" for k in recent) and not self.flaps.flaky()
+                # On and off is a partial outage by nature: it works some of the time.
+                self.verdict = Verdict.MAJOR_OUTAGE if everything else Verdict.PARTIAL_OUTAGE
             failing = sum(1 for r in results if r.outcome == "unhealthy")
             # Local time: the same clock the user sees in the window and the menu.
             since = self.first_failure.astimezone().strftime("%H:%M") if self.first_failure else ""
-            self.evidence = f"{failing} of {len(results)} checks failed since {since}; {evidence_now}"
+            if self.intermittent:
+                recent_bad = sum(self.flaps.history)
+                self.evidence = (
+                    f"failing on and off since {since}: {recent_bad} of the last "
+                    f"{len(self.flaps.history)} rounds had failed checks; {evidence_now}"
+                )
+            else:
+                self.evidence = f"{failing} of {len(results)} checks failed since {since}; {evidence_now}"
         elif kind == "clean":
             self.refused_since = None
             if rnd.after_resume and self.slow_rounds:
                 return  # a network waking up says nothing about speed: the slow streak stands
+            if not rnd.after_resume:
+                self.flaps.add(False, _host_failures(results))
             slow = self._slowness(results, rnd, link)
             if slow is not None:
                 self._slow_round(slow, rnd, config)
@@ -207,8 +411,15 @@ class _Probes:
             self.slow_rounds, self.slow_since = 0, None
             self.clean_rounds += 1
             if self.verdict.is_problem:
-                if self.clean_rounds >= config.recover_rounds:
+                needed = self.flaps.required(config.recover_rounds)
+                if self.clean_rounds >= needed:
                     self._clear(f"{len(results)} of {len(results)} checks pass again")
+                elif needed > config.recover_rounds:
+                    now = "again" if self.clean_rounds == 1 else f"for {self.clean_rounds} rounds now"
+                    self.evidence = (
+                        f"all checks pass {now}; as it has been failing on and off, "
+                        f"OutageTray waits for {needed} clean rounds in a row before calling it back"
+                    )
             else:
                 self._clear(f"all {len(results)} checks pass")
         elif kind == "refused":
@@ -255,7 +466,16 @@ class _Probes:
 class _Track:
     platform: Platform
     official: _Official = field(default_factory=_Official)
+    #: Sources with ``role = "hint"``, followed like official ones but weighed apart.
+    hints: _Official = field(default_factory=_Official)
     probes: _Probes = field(default_factory=_Probes)
+    #: Every source's result this round, in the platform's order, hints included.
+    results: tuple[SourceResult, ...] = ()
+    #: The open outage's number (the event of the change that opened it), 0 when none.
+    incident: int = 0
+    #: The verdict rests on a hint alone: a heads-up about one product, never part of a
+    #: correlated "down together" event of its owner.
+    hint_only: bool = False
     reported: Verdict = Verdict.UNKNOWN
     since: datetime | None = None
     evidence: str = "not checked yet"
@@ -297,10 +517,23 @@ class Judge:
             pid = track.platform.id
             if online:
                 # Offline rounds say nothing about platforms; their tracks stay frozen.
-                if track.platform.sources:
-                    track.official.observe(rnd.official.get(pid, ()), rnd.mono, self.config.recover_rounds)
+                results = tuple(rnd.official.get(pid, ()))
+                track.results = results
+                if _has_official(track.platform):
+                    official = [r for r in results if not r.spec.is_hint]
+                    track.official.observe(official, rnd.mono, self.config.recover_rounds)
+                if _has_hints(track.platform):
+                    hints = [r for r in results if r.spec.is_hint]
+                    track.hints.observe(hints, rnd.mono, self.config.recover_rounds)
                 if track.platform.probes:
-                    track.probes.observe(rnd.probes.get(pid, ()), rnd, self.config, link_speed)
+                    track.probes.observe(
+                        rnd.probes.get(pid, ()),
+                        rnd,
+                        self.config,
+                        link_speed,
+                        self._confirm_rounds(track, rnd),
+                    )
+            track.hint_only = False
             verdict, evidence, stale = self._assess(track, rnd.mono, online, rnd.connectivity)
             track.stale = stale
             if verdict is not track.reported:
@@ -329,6 +562,15 @@ class Judge:
         factor = max(1.0, now / usual) if usual > 0 else 1.0
         return LinkSpeed(slow=slowness(now, usual) is not None, factor=factor)
 
+    def _confirm_rounds(self, track: _Track, rnd: Round) -> int:
+        """Probe rounds needed to confirm an outage: one fewer while a hint reports a problem (min 2)."""
+        confirm = self.config.confirm_rounds
+        if _has_hints(track.platform):
+            hint, _ = track.hints.current(rnd.mono, self.config)
+            if hint.severity >= Verdict.DEGRADED.severity:
+                return min(confirm, max(2, confirm - 1))
+        return confirm
+
     def _assess(
         self, track: _Track, mono: float, online: bool, link: ConnectivityReport
     ) -> tuple[Verdict, str, bool]:
@@ -337,12 +579,26 @@ class Judge:
                 return Verdict.UNKNOWN, "unknown because your network shows a sign-in page", False
             return Verdict.UNKNOWN, "unknown because your connection appears down", False
         official, stale = (
-            track.official.current(mono, self.config) if track.platform.sources else (Verdict.UNKNOWN, False)
+            track.official.current(mono, self.config)
+            if _has_official(track.platform)
+            else (Verdict.UNKNOWN, False)
         )
+        hint, _ = (
+            track.hints.current(mono, self.config) if _has_hints(track.platform) else (Verdict.UNKNOWN, False)
+        )
+        # A hint never speaks for the platform itself: a problem it reports is at most "degraded",
+        # and its all-clear (or maintenance of the neighbouring product) is only a weak all-clear.
+        if hint.severity >= Verdict.DEGRADED.severity:
+            heard = Verdict.DEGRADED
+        elif hint is Verdict.UNKNOWN:
+            heard = Verdict.UNKNOWN
+        else:
+            heard = Verdict.OPERATIONAL
+        hint_note = self._hint_words(track) if heard is Verdict.DEGRADED else ""
         probe = track.probes.verdict if track.platform.probes else Verdict.UNKNOWN
         if probe is Verdict.DEGRADED and official is not Verdict.UNKNOWN:
             probe = Verdict.UNKNOWN  # slowness: a readable official source decides "degraded" (§5.1)
-        verdict = worst_known((official, probe))
+        verdict = worst_known((official, probe, heard))
         if verdict is Verdict.UNKNOWN:
             if stale:
                 return verdict, "its status page has not answered for a while", False
@@ -352,11 +608,34 @@ class Judge:
                 return verdict, f"its status could not be read: {track.official.unreadable}", False
             return verdict, track.official.evidence or "not checked yet", False
         if probe is verdict and probe.is_problem and probe.severity >= official.severity:
-            return verdict, track.probes.evidence, False
+            return verdict, _also(track.probes.evidence, hint_note), False
         if official is verdict:
             note = " (last known; its status page is not answering)" if stale else ""
-            return verdict, track.official.evidence + note, stale
+            return verdict, _also(track.official.evidence + note, hint_note), stale
+        if heard is verdict and hint_note:
+            track.hint_only = True
+            return verdict, hint_note + self._probe_tail(track), False
+        if heard is verdict and not track.probes.evidence:
+            return verdict, track.hints.evidence, False
         return verdict, track.probes.evidence, False
+
+    @staticmethod
+    def _hint_words(track: _Track) -> str:
+        leading = track.hints.leading
+        return hint_words(leading) if leading is not None else ""
+
+    @staticmethod
+    def _probe_tail(track: _Track) -> str:
+        """What the platform's own checks say next to a hint, so nobody mistakes it for an outage."""
+        name = track.platform.name
+        probes = track.probes
+        if not track.platform.probes:
+            return ""
+        if probes.streak and not probes.verdict.is_problem:
+            return f"; OutageTray's own checks of {name} fail too, not confirmed yet"
+        if probes.verdict is Verdict.OPERATIONAL:
+            return f"; {name}'s own pages still load"
+        return ""
 
     def _apply(self, pending: list[tuple[_Track, Verdict, str]], at: datetime) -> list[Change]:
         # Group the alerts of this round by owner: one correlated event per owner.
@@ -365,7 +644,9 @@ class Judge:
         for item in pending:
             track, verdict, _ = item
             if _is_news(track.told, verdict):
-                alerts.setdefault(f"{track.platform.owner}|{_kind(verdict)}", []).append(item)
+                # Two business products in trouble at once are two heads-ups, not one event.
+                alone = f"|{track.platform.id}" if track.hint_only else ""
+                alerts.setdefault(f"{track.platform.owner}|{_kind(verdict)}{alone}", []).append(item)
             else:
                 quiet.append(item)
         changes: list[Change] = []
@@ -396,18 +677,35 @@ class Judge:
         if verdict is Verdict.UNKNOWN or verdict is not old:
             onset = track.probes.first_failure if verdict is track.probes.verdict else None
             track.since = onset if (onset and verdict.is_problem) else at
-        return Change(at, track.platform, old, verdict, evidence, alert, event, together)
+        if verdict.is_problem and not track.incident:
+            track.incident = event  # this change opens the outage; later ones refer to it
+        incident = track.incident
+        if verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE):
+            track.incident = 0  # fine again: this change closes it
+        return Change(at, track.platform, old, verdict, evidence, alert, event, together, incident)
 
     def _status(self, track: _Track) -> PlatformStatus:
+        if track.official.verdict.is_problem:
+            affected = track.official.affected
+        elif track.hints.verdict.is_problem:
+            affected = track.hints.affected
+        else:
+            affected = ()
+        intermittent = track.reported.is_problem and (
+            (track.probes.intermittent and track.reported is track.probes.verdict)
+            or (track.official.intermittent and track.reported is track.official.verdict)
+        )
         return PlatformStatus(
             platform=track.platform,
             verdict=track.reported,
             since=track.since,
             evidence=track.evidence,
             stale=track.stale,
-            affected=track.official.affected if track.official.verdict.is_problem else (),
-            official=track.official.results,
+            affected=affected,
+            official=track.results,
             probes=track.probes.results,
+            intermittent=intermittent,
+            incident=track.incident,
         )
 
 
@@ -435,6 +733,54 @@ def _classify_round(results: Sequence[ProbeResult]) -> tuple[str, str]:
     return "refused", refusal.detail if refusal else ""
 
 
+def hint_words(result: SourceResult) -> str:
+    """A hint's problem in plain words that say where it comes from and what it is about.
+
+    E.g. "Meta Status reports major disruptions for Facebook Login". Shared with
+    ``outagetray check`` so the one-shot check and the monitor say the same thing.
+    """
+    spec = result.spec
+    reading = result.reading
+    product = spec.label or _product_in(reading.affected) or _source_name(result)
+    what = _HINT_WORDS.get(reading.verdict, reading.verdict.label)
+    host = _source_name(result).lower()
+    # Meta's orgs list is Meta Status by its format; a feed says so itself (rss_events credits
+    # "Meta" only when the feed links to metastatus.com).
+    meta = spec.type == "meta_orgs" or reading.summary.startswith("Meta reports")
+    if meta or host == "metastatus.com" or host.endswith(".metastatus.com"):
+        return f"Meta Status reports {what} for {product}"
+    return f"The status page for {product} reports {what}"
+
+
+def _product_in(affected: Sequence[str]) -> str:
+    """The product a reading names first: "Facebook Login" from "Facebook Login › Access Tokens"."""
+    return affected[0].split(" › ")[0].strip() if affected else ""
+
+
+def _also(evidence: str, hint_note: str) -> str:
+    return f"{evidence}; {hint_note}" if hint_note else evidence
+
+
+def _has_official(platform: Platform) -> bool:
+    return any(not spec.is_hint for spec in platform.sources)
+
+
+def _has_hints(platform: Platform) -> bool:
+    return any(spec.is_hint for spec in platform.sources)
+
+
+def _host_failures(results: Sequence[ProbeResult]) -> dict[str, bool]:
+    """Per probed host, whether it failed this round (hosts that only refused are left out)."""
+    hosts: dict[str, bool] = {}
+    for result in results:
+        host = _probe_host(result)
+        if result.outcome == "unhealthy":
+            hosts[host] = True
+        elif result.outcome == "healthy":
+            hosts.setdefault(host, False)
+    return hosts
+
+
 def _seconds(value: float) -> str:
     """A duration as a person reads it: "2.5 s", "under 0.1 s"."""
     return "under 0.1 s" if value < 0.1 else f"{value:.1f} s"
@@ -448,9 +794,15 @@ def _probe_host(result: ProbeResult) -> str:
 
 
 def _kind(verdict: Verdict) -> str:
-    """What a verdict means to a person: fine, or how bad."""
+    """What a verdict means to a person: fine, degraded, or down.
+
+    A partial outage turning major (or an intermittent one settling as partial) is the same
+    outage getting worse or better: the window shows it, but it is not a second "down".
+    """
     if verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE):
         return "ok"
+    if verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
+        return "down"
     return verdict.value
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
+
+#: How much a status source is believed (STATUS-SOURCES.md §1, "Source roles").
+Role = Literal["official", "hint"]
+ROLES: tuple[Role, ...] = ("official", "hint")
 
 
 class Verdict(StrEnum):
@@ -125,18 +130,35 @@ class SourceSpec:
 
     ``options`` holds format-specific settings such as ``product`` for the
     Google incidents feed or ``org`` for Meta's orgs list.
+
+    ``role`` says how far the source is believed. An ``official`` source is the
+    platform's own voice about the product the user depends on, and is believed at
+    once. A ``hint`` speaks about a neighbouring product (Meta Status for Facebook
+    Login or the WhatsApp Business Platform, LinkedIn's API page): on 2024-03-05 such a
+    page was the only sign of a real login outage, yet on the same day WhatsApp's
+    business API trouble left the app itself fine. So a hint is shown and may hurry
+    the probes, but on its own it never makes a platform worse than degraded.
+    ``label`` names the product a hint is about, in the words people know it by
+    ("Facebook Login"); empty means "use what the source itself calls it".
     """
 
     type: str
     url: str
     options: Mapping[str, str] = field(default_factory=dict)
+    role: Role = "official"
+    label: str = ""
+
+    @property
+    def is_hint(self) -> bool:
+        return self.role == "hint"
 
 
 @dataclass(frozen=True)
 class Platform:
     """A service the user may depend on, and where to learn whether it works.
 
-    ``sources`` are official status documents; ``probes`` are OutageTray's own
+    ``sources`` are status documents (official ones, and hints about neighbouring
+    products, see :class:`SourceSpec`); ``probes`` are OutageTray's own
     checks for platforms that publish nothing (or too late). ``kind`` says what
     the platform is to the user (social, messaging, email, blog, shop) so the
     app can suggest the channels that still work.

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from outagetray.core.model import Reading, SourceSpec
+from outagetray.core.model import ROLES, Reading, Role, SourceSpec
 from outagetray.core.sources._common import unknown
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,9 @@ def make_spec(table: object) -> SourceSpec:
     """Build a SourceSpec from a config table, or raise ValueError saying what is wrong.
 
     The built-in catalog and the user's config both describe sources this way, so
-    both are checked by the same rules.
+    both are checked by the same rules. Two keys are accepted for every format:
+    ``role`` ("official", the default, or "hint" for a page about a neighbouring
+    product) and ``label`` (the name of the product a hint is about).
     """
     if not isinstance(table, dict):
         raise ValueError('each source must be a table like { type = "statuspage", url = "https://…" }')
@@ -101,12 +103,21 @@ def make_spec(table: object) -> SourceSpec:
         raise ValueError(
             f"a {source_type} source needs a url starting with https:// or http:// (found {url!r})"
         )
+    role: Role = "official"
+    if "role" in table:
+        given = table["role"]
+        if given not in ROLES:
+            raise ValueError(f'role of a source must be "official" or "hint" (found {given!r})')
+        role = given
+    label = table.get("label", "")
+    if not isinstance(label, str) or ("label" in table and not label.strip()):
+        raise ValueError('label of a source must be a non-empty text, e.g. "Facebook Login"')
     options: dict[str, str] = {}
     for key, value in table.items():
-        if key in ("type", "url"):
+        if key in ("type", "url", "role", "label"):
             continue
         if key not in fmt.options:
-            allowed = ", ".join(fmt.options) or "none"
+            allowed = ", ".join([*fmt.options, "role", "label"])
             raise ValueError(f"{key!r} is not an option of a {source_type} source (options: {allowed})")
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"option {key!r} of a {source_type} source must be a non-empty text")
@@ -114,4 +125,4 @@ def make_spec(table: object) -> SourceSpec:
     for key in fmt.required:
         if key not in options:
             raise ValueError(f"a {source_type} source needs the option {key!r}")
-    return SourceSpec(source_type, url, options)
+    return SourceSpec(source_type, url, options, role=role, label=label.strip())
