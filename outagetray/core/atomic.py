@@ -127,10 +127,16 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     would silently keep the old content. ``mode`` sets the permissions (mkstemp
     creates files readable by the owner only). On failure the temporary file is
     removed, the old file is untouched, and the error is raised for the caller to
-    put in words. A save killed before it could clean up leaves a temporary named
+    put in words. Anything but an ordinary file at the target (a folder, a pipe, a
+    device) is refused, never replaced. A save killed before it could clean up leaves a temporary named
     ``.<name>.<random>.tmp``, which :func:`remove_stale_temporaries` recognises.
     """
     target = final_target(path)
+    with contextlib.suppress(FileNotFoundError):
+        # Renaming over a pipe or a device (``--config /dev/zero``, as root) would replace it.
+        mode = os.lstat(target).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotARegularFileError(target, file_kind(mode))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

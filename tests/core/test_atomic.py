@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -177,3 +178,17 @@ def test_a_temporary_name_is_one_the_tidy_up_recognises(
     for name in seen:
         leftover(tmp_path, name, 3600)
     assert len(atomic.remove_stale_temporaries(target)) == len(set(seen)) == 20
+
+
+def test_a_pipe_or_folder_at_the_target_is_refused_not_replaced(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to("pipe")
+    for path, kind in ((pipe, "a pipe"), (folder, "a folder"), (link, "a pipe")):
+        with pytest.raises(OSError, match=f"it is {kind}, not an ordinary file"):
+            write_atomic(path, b"new")
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and folder.is_dir() and link.is_symlink()
+    assert names(tmp_path) == ["folder", "link", "pipe"]
