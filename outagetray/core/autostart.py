@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from outagetray.core.atomic import write_atomic
+from outagetray.core.atomic import read_small, write_atomic
 
 APP_NAME = "OutageTray"
 ENTRY_NAME = "outagetray.desktop"
@@ -260,7 +260,7 @@ def _entry_enabled(path: Path) -> bool:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
-        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+        parser.read_string(read_small(path, 64 << 10).decode("utf-8"), source=str(path))
     except (OSError, UnicodeDecodeError, configparser.Error):
         return True  # a file we cannot read is still there for the desktop to try
     section = parser["Desktop Entry"] if parser.has_section("Desktop Entry") else {}
@@ -310,10 +310,10 @@ def launch_agent_plist(command: Sequence[str]) -> bytes:
 
 def _mac_is_enabled(path: Path) -> bool:
     try:
-        agent = plistlib.loads(path.read_bytes())
+        agent = plistlib.loads(read_small(path, 64 << 10))
     except FileNotFoundError:
         return False
-    except (OSError, plistlib.InvalidFileException, ValueError):
+    except (OSError, plistlib.InvalidFileException, ValueError, RecursionError):
         return True  # launchd will still see a file there
     return not (isinstance(agent, dict) and agent.get("Disabled") is True)
 

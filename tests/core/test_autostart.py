@@ -177,6 +177,30 @@ def test_an_entry_switched_off_by_the_desktop_counts_as_off(tmp_path: Path, key:
     assert autostart.is_enabled(platform=LINUX, home=tmp_path, env=env) is True
 
 
+def test_a_pipe_in_place_of_the_entry_does_not_hang_the_check(tmp_path: Path) -> None:
+    """Reading the entry must never wait for a writer: a FIFO there once blocked start-up."""
+    import os
+    import threading
+
+    env = xdg_env(tmp_path)
+    path = Path(autostart.enable(platform=LINUX, home=tmp_path, env=env, command=["/usr/bin/outagetray"]))
+    path.unlink()
+    os.mkfifo(path)
+    answer: list[bool] = []
+    reader = threading.Thread(
+        target=lambda: answer.append(autostart.is_enabled(platform=LINUX, home=tmp_path, env=env)),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(5)
+    hung = not answer
+    if hung:  # unblock the stuck reader so the test process can end
+        with open(os.open(path, os.O_WRONLY | os.O_NONBLOCK), "w"):
+            pass
+    assert not hung, "reading a pipe in place of the entry waited for a writer"
+    assert answer == [True]  # something is there for the desktop to try
+
+
 def test_a_system_wide_entry_is_masked_not_just_forgotten(tmp_path: Path) -> None:
     env = xdg_env(tmp_path)
     system_entry = Path(env["XDG_CONFIG_DIRS"]) / "autostart" / "outagetray.desktop"
