@@ -207,7 +207,6 @@ def test_2024_03_05_facebook_gets_a_heads_up_and_whatsapp_is_never_reported_down
             replace(spec, url=web.url_for("/" + spec.url.split("/", 3)[3]).replace("localhost", "127.0.0.1"))
             for spec in real.sources
         )
-        assert {s.role for s in sources} == {"hint"}
         probes = []
         for spec in real.probes:
             host = spec.url if spec.type == "dns_probe" else spec.url.split("/")[2]
@@ -232,6 +231,7 @@ def test_2024_03_05_facebook_gets_a_heads_up_and_whatsapp_is_never_reported_down
     finally:
         monitor.stop()
 
+    assert {s.role for p in platforms for s in p.sources} == {"hint"}  # as the catalog has them
     alerts = [c for c in changes if isinstance(c, Change) and c.alert]
     assert all(c.new not in OUTAGES for c in changes if isinstance(c, Change))
     facebook = [c for c in alerts if c.platform.id == "facebook"]
