@@ -63,7 +63,7 @@ class SlowProbe:
         self.most: dict[str, int] = {}
         self.calls: list[str] = []
 
-    def __call__(self, spec: SourceSpec, dns: DnsConfig) -> ProbeResult:
+    def __call__(self, spec: SourceSpec, dns: DnsConfig, deadline: float | None = None) -> ProbeResult:
         host = spec.url.split("/")[2]
         with self.lock:
             self.calls.append(spec.url)
