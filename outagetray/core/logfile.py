@@ -133,7 +133,8 @@ class LogSetup:
             self._hooks = None
         for handler in self.handlers:
             self._holder.removeHandler(handler)
-            handler.close()
+            with contextlib.suppress(OSError, ValueError):  # a full disk must not fail the quit
+                handler.close()
         if self.handlers:
             self._root.setLevel(self._before[0])
             log.setLevel(self._before[1])

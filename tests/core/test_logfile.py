@@ -197,3 +197,21 @@ def test_the_command_lines_terminal_gets_only_outagetrays_own_warnings_masked() 
     assert err.getvalue() == (
         "outagetray: a round failed reading https://ops:***@status.example/api/v2/summary.json?api_key=***\n"
     )
+
+
+def test_a_log_file_that_fails_later_is_said_once_and_logging_goes_on(tmp_path: Path) -> None:
+    """A full disk at run time: one line on stderr, no traceback per record, the terminal still logs."""
+    err = io.StringIO()
+    logs = logfile.setup(tmp_path, stderr=err)
+    try:
+        file_handler = logs.handlers[-1]
+        stream = getattr(file_handler, "stream")  # noqa: B009 - not on the Handler type
+        stream.close()  # every write now fails, as on a full disk
+        for n in range(3):
+            logging.getLogger("outagetray").warning("record %d", n)
+    finally:
+        logs.close()
+    lines = err.getvalue().splitlines()
+    assert len([line for line in lines if "could not write its log file" in line]) == 1
+    assert len([line for line in lines if "record " in line]) == 3
+    assert "Traceback" not in err.getvalue()
