@@ -7,7 +7,6 @@ a captive portal (hotel Wi-Fi), and no platform may be reported down.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -64,16 +63,13 @@ def check_control(client: HttpClient, control: ControlCheck, deadline: float | N
 
     An unexpected page that looks like a network sign-in page (outagetray.core.signin,
     the same signs the probes use) is named as such, so the user learns what to do.
-    ``deadline`` (a ``time.monotonic()`` instant) is handed to the client when it
-    can take one, so that a control cannot outlast the round that asked for it.
+    ``deadline`` (an instant on the client's ``monotonic`` clock) is handed to the
+    client, so that a control cannot outlast the round that asked for it.
     """
     host = urlsplit(control.url).hostname or control.url
     started = time.monotonic()
     try:
-        if deadline is not None and _accepts_deadline(client):
-            response = client.probe(control.url, max_body=16 * 1024, deadline=deadline)  # type: ignore[call-arg,unused-ignore]
-        else:
-            response = client.probe(control.url, max_body=16 * 1024)
+        response = client.probe(control.url, max_body=16 * 1024, deadline=deadline)
     except FetchError as exc:
         return ControlResult(control.url, Connectivity.OFFLINE, exc.message)
     if 300 <= response.status < 400:
@@ -112,14 +108,6 @@ def check_control(client: HttpClient, control: ControlCheck, deadline: float | N
         )
     elapsed = time.monotonic() - started
     return ControlResult(control.url, Connectivity.ONLINE, f"{host} answered as expected", elapsed)
-
-
-def _accepts_deadline(client: HttpClient) -> bool:
-    """Whether ``client.probe`` takes ``deadline=`` (told by its signature, not by trying and failing)."""
-    try:
-        return "deadline" in inspect.signature(client.probe).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def summarize(results: Sequence[ControlResult]) -> ConnectivityReport:

@@ -89,6 +89,12 @@ class RoundReport:
 OnRound = Callable[[RoundReport], None]
 
 
+class ProbeRunner(Protocol):
+    """Runs one probe; ``deadline`` (time.monotonic()) is when the round needs its answer."""
+
+    def __call__(self, spec: SourceSpec, dns: DnsConfig, *, deadline: float | None = None) -> ProbeResult: ...
+
+
 class Clock(Protocol):
     """Where the monitor gets time from; tests pass a fake that never really sleeps."""
 
@@ -271,7 +277,7 @@ class Monitor:
         clock: Clock | None = None,
         client: HttpClient | None = None,
         rng: random.Random | None = None,
-        probe: Callable[[SourceSpec, DnsConfig], ProbeResult] = run_probe,
+        probe: ProbeRunner = run_probe,
         on_round: OnRound | None = None,
     ) -> None:
         self.platforms = list(platforms)
@@ -436,17 +442,21 @@ class Monitor:
                 add(host, _Job(f"probe:{spec.type}:{spec.url}", run, partial(_late_probe, spec)))
         return jobs
 
-    # Each kind of job's one call, handed the round's deadline (time.monotonic()). Once
-    # check_control, poll_url and the probe take ``deadline=``, pass it on in these lines.
+    # Each kind of job's one call, handed the round's deadline (time.monotonic()), so the
+    # exchange itself ends by then and a late answer never costs the worker more time.
 
     def _run_control(self, control: ControlCheck, deadline: float) -> ControlResult:
-        return connectivity.check_control(self.client, control)
+        return connectivity.check_control(self.client, control, deadline=self._on_client_clock(deadline))
 
     def _run_source(self, url: str, specs: list[SourceSpec], deadline: float) -> list[SourceResult]:
-        return poll_url(self.client, url, specs)
+        return poll_url(self.client, url, specs, deadline=self._on_client_clock(deadline))
 
     def _run_probe(self, spec: SourceSpec, deadline: float) -> ProbeResult:
-        return self._probe(spec, self.config.dns)
+        return self._probe(spec, self.config.dns, deadline=deadline)
+
+    def _on_client_clock(self, deadline: float) -> float:
+        """The round's deadline on the HTTP client's own clock, which tests may move by hand."""
+        return self.client.monotonic() + (deadline - time.monotonic())
 
     def _assemble(
         self, results: dict[str, list[Any]], at: datetime, mono: float, after_resume: bool

@@ -7,7 +7,6 @@ its deadline and says what happened in plain words.
 
 from __future__ import annotations
 
-import inspect
 import socket
 import ssl
 import threading
@@ -258,11 +257,6 @@ class _ClientWithDeadline:
         return Response(url=url, status=204, body=b"", headers={}, final_host="127.0.0.1", elapsed=0.0)
 
 
-class _ClientWithoutDeadline:
-    def probe(self, url: str, max_body: int = 64 * 1024) -> Response:
-        return Response(url=url, status=204, body=b"", headers={}, final_host="127.0.0.1", elapsed=0.0)
-
-
 def test_check_control_hands_its_deadline_to_a_client_that_takes_one() -> None:
     client = _ClientWithDeadline()
     control = ControlCheck("http://127.0.0.1:9/generate_204", expect_status=204)
@@ -273,14 +267,3 @@ def test_check_control_hands_its_deadline_to_a_client_that_takes_one() -> None:
     report = connectivity.check(client, [control, control], deadline=deadline)  # type: ignore[arg-type]
     assert report.state is connectivity.Connectivity.ONLINE
     assert client.deadlines == [deadline] * 3
-
-
-def test_check_control_still_works_with_a_client_without_deadlines() -> None:
-    control = ControlCheck("http://127.0.0.1:9/generate_204", expect_status=204)
-    result = connectivity.check_control(
-        _ClientWithoutDeadline(),  # type: ignore[arg-type]
-        control,
-        deadline=time.monotonic() + 3,
-    )
-    assert result.outcome is connectivity.Connectivity.ONLINE
-    assert "deadline" in inspect.signature(connectivity.check_control).parameters
