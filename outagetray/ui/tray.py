@@ -17,6 +17,7 @@ from outagetray.ui.icons import icon_state, load_icon
 
 if TYPE_CHECKING:
     # Only for types: the tray is on the start-up path and must not load the core yet.
+    from outagetray.core.judge import PlatformStatus
     from outagetray.core.model import Verdict
     from outagetray.core.monitor import RoundReport
 
@@ -45,22 +46,19 @@ def tooltip_text(report: RoundReport | None) -> str:
     from outagetray.core.redact import one_line
 
     # Names come from the settings file: no control character or bidi override may reorder a line.
-    lines = [
-        f"{one_line(s.platform.name)}: {s.verdict.label}"
-        for s in report.statuses
-        if s.verdict != "operational"
-    ]
+    lines = [f"{one_line(s.platform.name)}: {s.label}" for s in report.statuses if s.verdict != "operational"]
     if not lines:
         return f"All {len(report.statuses)} platforms operational"
     return "\n".join(lines)
 
 
-def menu_line(name: str, verdict: Verdict, since: datetime | None) -> str:
+def menu_line(status: PlatformStatus) -> str:
+    """One platform in the menu, in the core's words ("partial outage (on and off)", never toggling)."""
     from outagetray.core.redact import one_line
 
-    text = f"{one_line(name)}: {verdict.label}"
-    if verdict.is_problem and since is not None:
-        text += f" since {since.astimezone().strftime('%H:%M')}"
+    text = f"{one_line(status.platform.name)}: {status.label}"
+    if status.verdict.is_problem and status.since is not None:
+        text += f" since {status.since.astimezone().strftime('%H:%M')}"
     return text
 
 
@@ -129,8 +127,7 @@ class Tray(QObject):
         if not report.statuses:
             lines.append(("No platforms watched yet", ""))
         for status in report.statuses:
-            text = menu_line(status.platform.name, status.verdict, status.since)
-            lines.append((text, shown(status.evidence) or status.verdict.label))
+            lines.append((menu_line(status), shown(status.evidence) or status.label))
         return lines
 
     def _rebuild_menu(self) -> None:

@@ -52,9 +52,7 @@ def _set_text(label: QLabel, text: str) -> None:
 def details_text(status: PlatformStatus) -> str:
     """Everything known about one platform, as plain text for the details pane."""
     p = status.platform
-    lines = [
-        f"{p.name} (owner: {p.owner}) — {status.verdict.label}" + (" (last known)" if status.stale else "")
-    ]
+    lines = [f"{p.name} (owner: {p.owner}) — {status.label}" + (" (last known)" if status.stale else "")]
     if status.since is not None:
         lines.append(f"Since {status.since.astimezone().strftime('%a %d %b %H:%M')}")
     lines.append(f"Why: {status.evidence}")
@@ -227,7 +225,7 @@ class StatusWindow(QWidget):
                 if status.since and status.verdict.is_problem
                 else ""
             )
-            label = status.verdict.label + (" (last known)" if status.stale else "")
+            label = status.label + (" (last known)" if status.stale else "")
             texts = (one_line(shown(status.platform.name)), label, since, one_line(shown(status.evidence)))
             for column, text in enumerate(texts):
                 cell = self.table.item(row, column)

@@ -129,3 +129,18 @@ def test_check_now_shows_it_is_busy_until_the_next_round(qtbot: QtBot) -> None:
     assert "Checking…" in texts(tray.menu)
     tray.show_report(report(status("x", Verdict.OPERATIONAL)))
     assert "Check now" in texts(tray.menu)
+
+
+def test_an_intermittent_outage_reads_on_and_off_in_the_menu_and_tooltip(qtbot: QtBot) -> None:
+    """The core says "on and off"; the tray shows that rather than toggling down and back."""
+    tray = Tray()
+    tray.show_report(
+        report(
+            status("facebook", Verdict.PARTIAL_OUTAGE, "failing on and off since 16:02", intermittent=True),
+            status("x", Verdict.OPERATIONAL),
+        )
+    )
+    since = datetime(2026, 11, 25, 16, 2, tzinfo=UTC).astimezone().strftime("%H:%M")
+    assert texts(tray.menu)[0] == f"Facebook: partial outage (on and off) since {since}"
+    assert tray.icon.toolTip() == "Facebook: partial outage (on and off)"
+    assert tray.state == "outage"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 
 from outagetray.core.model import Verdict
-from outagetray.ui.window import StatusWindow
+from outagetray.ui.window import StatusWindow, details_text
 from tests.ui.helpers import OFFLINE, official, report, status
 
 
@@ -174,3 +174,18 @@ def test_credentials_and_control_characters_never_show(qtbot: QtBot) -> None:
     assert "Acme Shop : degraded" in texts
     tips = [action.toolTip() for action in tray.menu.actions()]
     assert any(tip.startswith("could not read https://ops:***@") for tip in tips)
+
+
+def test_an_intermittent_outage_reads_on_and_off_in_the_table_and_details(qtbot: QtBot) -> None:
+    window = StatusWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.show_report(
+        report(
+            status("facebook", Verdict.PARTIAL_OUTAGE, "failing on and off since 16:02", intermittent=True)
+        )
+    )
+    assert window.table.item(0, 1).text() == "partial outage (on and off)"
+    assert "Facebook (owner: Meta) — partial outage (on and off)" in details_text(
+        status("facebook", Verdict.PARTIAL_OUTAGE, intermittent=True)
+    )
