@@ -132,6 +132,7 @@ def test_json_report_shape_and_exit_code_for_an_outage(
     assert discord["sources"][0]["type"] == "statuspage"
     assert discord["sources"][0]["url"].endswith("/discord/summary.json")
     assert discord["sources"][0]["verdict"] == "major_outage"
+    assert discord["sources"][0]["role"] == "official"
 
 
 def test_all_operational_exits_zero(

@@ -108,6 +108,8 @@ def test_watch_prints_connectivity_then_each_change_and_stops_cleanly(
         down = lines.until(lambda line: line.get("platform") == "discord")[0]
         assert (down["from"], down["to"], down["alert"]) == ("operational", "major_outage", True)
         assert "API" in down["evidence"]
+        assert "incident" not in first  # nothing was wrong before
+        assert down["incident"] == down["event"]  # the change that opens an outage names its incident
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=3) == 0

@@ -77,6 +77,8 @@ def _source_json(result: SourceResult) -> dict[str, str]:
     return {
         "type": result.spec.type,
         "url": result.spec.url,
+        # A hint speaks about a neighbouring product: shown, never believed as an outage alone.
+        "role": result.spec.role,
         "verdict": reading.verdict.value,
         "detail": reading.detail or reading.summary,
     }

@@ -20,7 +20,8 @@ def change_line(change: object) -> dict[str, Any]:
 
     The first five keys are the documented contract; ``alert`` says whether the change is
     news to a person (a change to unknown, or an outage continuing after the user's
-    connection returned, is not), and ``event`` / ``together`` tie a correlated event.
+    connection returned, is not), ``event`` / ``together`` tie a correlated event, and
+    ``incident`` ties every change of one outage together.
     """
     if isinstance(change, ConnectivityChange):
         return {"at": timestamp(change.at), "connectivity": change.new.value, "detail": change.detail}
@@ -35,6 +36,9 @@ def change_line(change: object) -> dict[str, Any]:
         "alert": change.alert,
         "event": change.event,
     }
+    if change.incident:
+        # Every change of one outage, on and off included, carries the number of the change that opened it.
+        line["incident"] = change.incident
     if change.together:
         line["together"] = list(change.together)
     return line
