@@ -415,14 +415,20 @@ def redirect_refusal(origin: str, current: str, target: str) -> str | None:
 
 
 def _same_site(origin: str, target: str) -> bool:
-    """``target`` is ``origin`` or a subdomain of it (an address only ever matches itself)."""
+    """``target`` is ``origin`` or a subdomain of it (an address only ever matches itself).
+
+    ``www.`` is the same host to the people who run a site: www.redditstatus.com and
+    redditstatus.com are one page, and a status page moving between them must not go
+    blind. So the origin counts without its ``www.``, and nothing wider than that.
+    """
     origin, target = origin.rstrip("."), target.rstrip(".")
     if target == origin:
         return True
     try:
         ipaddress.ip_address(origin)
     except ValueError:
-        return target.endswith("." + origin)
+        bare = origin[4:] if origin.startswith("www.") and origin.count(".") >= 2 else origin
+        return target == bare or target.endswith("." + bare)
     return False
 
 

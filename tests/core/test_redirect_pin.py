@@ -176,6 +176,11 @@ def test_the_settings_test_button_explains_a_refused_redirect(web: HTTPServer) -
         ("https://127.0.0.1/a", "https://127.0.0.1/b", True),
         ("https://127.0.0.1/a", "https://x.127.0.0.1/b", False),
         ("https://status.twitch.tv/a", "https://status.twitch.com/b", False),
+        # www. is the same host to a site's owners; nothing wider than dropping it.
+        ("https://www.redditstatus.com/a", "https://redditstatus.com/b", True),
+        ("https://www.redditstatus.com/a", "https://eu.redditstatus.com/b", True),
+        ("https://www.redditstatus.com/a", "https://evilredditstatus.com/b", False),
+        ("https://www.com/a", "https://com/b", False),
     ],
 )
 def test_which_redirects_stay_on_the_sources_own_site(origin: str, target: str, allowed: bool) -> None:
