@@ -8,66 +8,24 @@ control byte by byte.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+
+from tests.support.slowserver import serve
 
 Behaviour = Callable[[socket.socket], None]
 
 
 @contextmanager
 def raw_server(behaviour: Behaviour) -> Iterator[str]:
-    """Serve ``behaviour`` for every connection; yields the base URL ``http://127.0.0.1:PORT``."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-    conns: list[socket.socket] = []
+    """Serve ``behaviour`` for every connection; yields the base URL ``http://127.0.0.1:PORT``.
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conns.append(conn)
-            threading.Thread(target=_run, args=(behaviour, conn), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
-        for conn in conns:
-            with suppress(OSError):
-                conn.close()
-
-
-def _run(behaviour: Behaviour, conn: socket.socket) -> None:
-    try:
-        _read_request(conn)
-        behaviour(conn)
-    except OSError:
-        pass
-
-
-def _read_request(conn: socket.socket) -> bytes:
-    conn.settimeout(5)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data
+    The behaviours here may sleep on their own (never_answers), so nothing waits for
+    them at the end: their connections are closed, and their daemon threads are left.
+    """
+    with serve(lambda conn, stop: behaviour(conn), join=0) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def reset_after_headers(conn: socket.socket) -> None:

@@ -21,10 +21,21 @@ Behaviour = Callable[[socket.socket, threading.Event], None]
 
 
 @contextmanager
-def serve(behaviour: Behaviour, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Iterator[int]:
+def serve(
+    behaviour: Behaviour,
+    tls: ssl.SSLContext | None = None,
+    host: str = "127.0.0.1",
+    *,
+    read_first: bool = True,
+    join: float = 2.0,
+) -> Iterator[int]:
     """Run ``behaviour`` for every connection on ``host`` (a loopback address); yields the port.
 
     With ``tls``, the connection is wrapped (handshake at full speed) before ``behaviour``.
+    ``read_first`` reads the request before ``behaviour`` runs (a relay wants the raw
+    bytes instead). At the end, each connection's thread gets ``join`` seconds to notice
+    ``stop`` and finish. This is the one loopback TCP server of the test suite:
+    rawserver and stuckhost are thin wrappers around it.
     """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -41,7 +52,8 @@ def serve(behaviour: Behaviour, tls: ssl.SSLContext | None = None, host: str = "
             if tls is not None:
                 conn = tls.wrap_socket(conn, server_side=True)
                 conns.append(conn)
-            read_request(conn)
+            if read_first:
+                read_request(conn)
             behaviour(conn, stop)
         except (OSError, ssl.SSLError):
             pass
@@ -74,7 +86,7 @@ def serve(behaviour: Behaviour, tls: ssl.SSLContext | None = None, host: str = "
             with suppress(OSError):
                 conn.close()
         for thread in threads:
-            thread.join(2)
+            thread.join(join)
 
 
 def read_request(conn: socket.socket) -> bytes:
@@ -157,40 +169,8 @@ def slow_proxy(upstream_port: int, step: float = 0.05) -> Iterator[int]:
 @contextmanager
 def serve_raw(behaviour: Behaviour) -> Iterator[int]:
     """Like :func:`serve`, without reading a request first (for relays)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-
-    def run(conn: socket.socket) -> None:
-        with conn, suppress(OSError):
-            behaviour(conn, stop)
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=run, args=(conn,), daemon=True)
-            threads.append(thread)
-            thread.start()
-
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        acceptor.join(2)
-        listener.close()
-        for thread in threads:
-            thread.join(2)
+    with serve(behaviour, read_first=False) as port:
+        yield port
 
 
 def elapsed_since(started: float) -> float:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+
+from tests.support.slowserver import serve
 
 #: What the host does with a connection once it has read the request; ``stop`` is set at the end.
 Behaviour = Callable[[socket.socket, threading.Event], None]
@@ -42,44 +44,5 @@ def header_drip(conn: socket.socket, stop: threading.Event) -> None:
 @contextmanager
 def stuck_host(behaviour: Behaviour, address: str = "127.0.0.2") -> Iterator[str]:
     """Serve ``behaviour`` on ``address``; yields the base URL ``http://ADDRESS:PORT``."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((address, 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-    conns: list[socket.socket] = []
-
-    def run(conn: socket.socket) -> None:
-        with suppress(OSError):
-            conn.settimeout(5)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
-            behaviour(conn, stop)
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conns.append(conn)
-            threading.Thread(target=run, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{address}:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
-        for conn in conns:
-            with suppress(OSError):
-                conn.close()
+    with serve(behaviour, host=address) as port:
+        yield f"http://{address}:{port}"
