@@ -41,7 +41,10 @@ The rules, from STATUS-SOURCES.md §2.3, §4 and §5.1:
 - A platform whose checks all pass but take far longer than usual (core/latency.py) for
   ``confirm_rounds`` rounds, allowing for how much slower the user's own connection
   checks are, is degraded. Where it has an official source that can be read, that source
-  decides "degraded" instead (§5.1).
+  decides "degraded" instead (§5.1). An outage whose checks pass again, only slowly, is
+  "degraded" after the same clean stretch as any recovery (slow and fast passes count
+  alike): overloaded servers answer slowly between failures, and nothing may end an
+  on-and-off outage sooner than its flakiness allows.
 """
 
 from __future__ import annotations
@@ -186,17 +189,23 @@ class _Flaps:
     ``history`` holds, for the last ``FLAP_WINDOW`` rounds that told something, whether
     the round showed a problem; ``hosts`` the same per probed host, because a partial
     outage whose failing host changes from round to round is intermittent even when no
-    round is entirely clean.
+    round is entirely clean. A host that only refused in such a round (429, LinkedIn's
+    999, a bot check), or was not asked, gets None for it, so every host's history stays
+    in step with ``history``, round for round.
     """
 
     history: deque[bool] = field(default_factory=lambda: deque(maxlen=FLAP_WINDOW))
-    hosts: dict[str, deque[bool]] = field(default_factory=dict)
+    hosts: dict[str, deque[bool | None]] = field(default_factory=dict)
     flapping: bool = False
 
-    def add(self, problem: bool, hosts: Mapping[str, bool] | None = None) -> None:
+    def add(self, problem: bool, hosts: Mapping[str, bool | None] | None = None) -> None:
         self.history.append(problem)
-        for host, bad in (hosts or {}).items():
-            self.hosts.setdefault(host, deque(maxlen=FLAP_WINDOW)).append(bad)
+        hosts = hosts or {}
+        for host in hosts.keys() - self.hosts.keys():
+            # A host first seen now had nothing to say in the rounds before.
+            self.hosts[host] = deque([None] * (len(self.history) - 1), maxlen=FLAP_WINDOW)
+        for host, states in self.hosts.items():
+            states.append(hosts.get(host))
         percent = max([_state_change(self.history), *(_state_change(h) for h in self.hosts.values())])
         if percent >= FLAP_HIGH:
             self.flapping = True
@@ -248,8 +257,10 @@ class _Flaps:
         when no round is entirely clean.
         """
         for states in self.hosts.values():
-            # Host histories end with the platform's (a host seen in fewer rounds starts later).
-            seen = list(states)[: len(states) - clean_now][-rounds:]
+            # Host histories line up with the platform's, round for round; a round in which
+            # the host only refused (None) says nothing about it.
+            window = list(states)[: len(states) - clean_now][-rounds:]
+            seen = [bad for bad in window if bad is not None]
             if True in seen and False in seen[seen.index(True) :]:
                 return True
         return False
@@ -268,12 +279,13 @@ def _relapse(states: Sequence[bool]) -> bool:
     return False
 
 
-def _state_change(states: Sequence[bool]) -> float:
+def _state_change(states: Sequence[bool | None]) -> float:
     """Nagios' percent state change: changes between neighbouring rounds, recent ones weighing more.
 
     Divided by the changes a full window could hold, so a short history reads as calm.
+    Rounds that said nothing (None: the host only refused) are skipped.
     """
-    items = list(states)
+    items = [state for state in states if state is not None]
     slots = FLAP_WINDOW - 1
     low, high = _FLAP_WEIGHTS
     total = 0.0
@@ -394,7 +406,7 @@ class _Probes:
                 recent_bad = sum(self.flaps.history)
                 self.evidence = (
                     f"failing on and off since {since}: {recent_bad} of the last "
-                    f"{len(self.flaps.history)} rounds had failed checks; {evidence_now}"
+                    f"{len(self.flaps.history)} checks found a problem; {evidence_now}"
                 )
             else:
                 self.evidence = f"{failing} of {len(results)} checks failed since {since}; {evidence_now}"
@@ -415,11 +427,7 @@ class _Probes:
                 if self.clean_rounds >= needed:
                     self._clear(f"{len(results)} of {len(results)} checks pass again")
                 elif needed > config.recover_rounds:
-                    now = "again" if self.clean_rounds == 1 else f"for {self.clean_rounds} rounds now"
-                    self.evidence = (
-                        f"all checks pass {now}; as it has been failing on and off, "
-                        f"OutageTray waits for {needed} clean rounds in a row before calling it back"
-                    )
+                    self.evidence = _waiting(self.clean_rounds, needed, config)
             else:
                 self._clear(f"all {len(results)} checks pass")
         elif kind == "refused":
@@ -441,17 +449,31 @@ class _Probes:
         return slow
 
     def _slow_round(self, slow: Slowness, rnd: Round, config: JudgeConfig) -> None:
-        self.clean_rounds = 0
         outage = self.verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE)
-        if not outage:
-            self.streak, self.first_failure = [], None  # checks that pass end a failure streak
         self.slow_rounds += 1
         if self.slow_since is None:
             self.slow_since = rnd.at
-        # An outage that answers again, only slowly, is over after recover_rounds (the
-        # platform is not well yet); a healthy platform turns degraded after confirm_rounds.
-        if self.slow_rounds >= (config.recover_rounds if outage else config.confirm_rounds):
-            self.verdict, self.streak, self.first_failure = Verdict.DEGRADED, [], None
+        if outage:
+            # An outage that answers again, only slowly, is over (the platform is not well
+            # yet, so "degraded") after the same clean stretch a fast recovery needs: an
+            # overloaded server answers slowly between its failures, and an on-and-off
+            # outage that left through here after two slow passes came back as a second
+            # "down". Slow and fast passes make one stretch, so answers that hover around
+            # the usual time cannot hold an outage open past MAX_RECOVER_ROUNDS either.
+            self.clean_rounds += 1
+            needed = self.flaps.required(config.recover_rounds)
+            if self.clean_rounds >= needed:
+                self.verdict, self.streak, self.first_failure = Verdict.DEGRADED, [], None
+                self.clean_rounds = 0
+            elif needed > config.recover_rounds:
+                self.evidence = _waiting(self.clean_rounds, needed, config, " (slowly)")
+                return
+        else:
+            # A healthy platform turns degraded after confirm_rounds slow rounds in a row.
+            self.clean_rounds = 0
+            self.streak, self.first_failure = [], None  # checks that pass end a failure streak
+            if self.slow_rounds >= config.confirm_rounds:
+                self.verdict = Verdict.DEGRADED
         since = self.slow_since.astimezone().strftime("%H:%M")
         self.evidence = f"checks take {_seconds(slow.now)}, usually {_seconds(slow.usual)}, since {since}"
 
@@ -769,16 +791,41 @@ def _has_hints(platform: Platform) -> bool:
     return any(spec.is_hint for spec in platform.sources)
 
 
-def _host_failures(results: Sequence[ProbeResult]) -> dict[str, bool]:
-    """Per probed host, whether it failed this round (hosts that only refused are left out)."""
-    hosts: dict[str, bool] = {}
+def _host_failures(results: Sequence[ProbeResult]) -> dict[str, bool | None]:
+    """Per probed host, whether it failed this round; None for a host that only refused."""
+    hosts: dict[str, bool | None] = {}
     for result in results:
         host = _probe_host(result)
         if result.outcome == "unhealthy":
             hosts[host] = True
         elif result.outcome == "healthy":
-            hosts.setdefault(host, False)
+            hosts[host] = hosts.get(host) or False
+        else:
+            hosts.setdefault(host, None)
     return hosts
+
+
+def _waiting(passed: int, needed: int, config: JudgeConfig, how: str = "") -> str:
+    """Why an on-and-off outage that passes again is not "back" yet, in checks and time.
+
+    People do not know what a round is; they know how long they will wait.
+    """
+    now = "again" if passed == 1 else f"{passed} times in a row now"
+    return (
+        f"all checks pass{how} {now}; as it has been failing on and off, OutageTray waits for "
+        f"{needed} good checks in a row (about {_duration(needed * config.interval)}) "
+        "before calling it back"
+    )
+
+
+def _duration(seconds: float) -> str:
+    """A wait as a person says it: "12 minutes", "24 seconds", "1 minute", "2 hours"."""
+    for unit, size in (("hour", 3600.0), ("minute", 60.0)):
+        if seconds >= size * 1.5 or (seconds >= size and seconds % size == 0):
+            count = round(seconds / size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    count = max(1, round(seconds))
+    return f"{count} second{'s' if count != 1 else ''}"
 
 
 def _seconds(value: float) -> str:

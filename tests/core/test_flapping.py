@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outagetray.core.alerts import AlertPolicy
+from outagetray.core.alerts import AlertPolicy, Notification
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
 from outagetray.core.judge import (
     FLAP_WINDOW,
@@ -21,6 +21,7 @@ from outagetray.core.judge import (
     JudgeConfig,
     PlatformStatus,
     Round,
+    _duration,
     _state_change,
 )
 from outagetray.core.model import Platform, Reading, SourceSpec, Verdict
@@ -42,11 +43,12 @@ def meta(pid: str, name: str) -> Platform:
 APPS = (meta("facebook", "Facebook"), meta("instagram", "Instagram"), meta("messenger", "Messenger"))
 
 
-def results(platform: Platform, failing: set[int]) -> list[ProbeResult]:
+def results(platform: Platform, failing: set[int], elapsed: float = 0.02) -> list[ProbeResult]:
+    """One round of probes; ``elapsed`` is how long the passing ones took (failures are quick)."""
     return [
         ProbeResult(spec, "unhealthy", "http_5xx", f"{spec.url}: the server answered 502", 0.02)
         if i in failing
-        else ProbeResult(spec, "healthy", "ok", f"{spec.url}: 200", 0.02)
+        else ProbeResult(spec, "healthy", "ok", f"{spec.url}: 200", elapsed)
         for i, spec in enumerate(platform.probes)
     ]
 
@@ -75,16 +77,57 @@ class Driver:
 
 
 def downs_and_backs(changes: list[Change]) -> tuple[list[Change], list[Change]]:
-    """The alerts a person perceives as "down" (from fine or degraded) and as "back"."""
-    downs, backs, down = [], [], False
+    """The alerts a person perceives as "down" and as "back".
+
+    Every alert into an outage from anything else (fine, degraded) is a "down", and every
+    alert out of an outage to a known verdict is a "back", "degraded" included: partial →
+    degraded → partial is two pop-ups saying "down", not one outage.
+    """
+    downs: list[Change] = []
+    backs: list[Change] = []
+    down = False
     for change in changes:
-        if change.new in OUTAGES and not down:
-            downs.append(change)
+        if change.new in OUTAGES:
+            if not down:
+                downs.append(change)
             down = True
-        elif not change.new.is_problem and change.new is not Verdict.UNKNOWN:
-            backs.append(change)
+        elif change.new is not Verdict.UNKNOWN:
+            if down:
+                backs.append(change)
             down = False
     return downs, backs
+
+
+def shown(d: Driver) -> list[tuple[datetime, Notification]]:
+    """What a person sees: the real alert policy, its cool-down off so that it hides nothing."""
+    policy = AlertPolicy(Notifications(cooldown_minutes=0), UTC)
+    return [
+        (at, n)
+        for at in sorted({c.at for c in d.changes})
+        for n in policy.decide([c for c in d.changes if c.at == at], at)
+    ]
+
+
+def assert_one_outage_each(d: Driver, apps: tuple[Platform, ...], end: int) -> None:
+    """One "down" and one "back" per app, the "back" soon after the end, nothing in between."""
+    notes = shown(d)
+    for app in apps:
+        alerts = d.alerts(app.id)
+        downs, backs = downs_and_backs(alerts)
+        assert (len(downs), len(backs)) == (1, 1), [(c.at.strftime("%H:%M"), c.new.value) for c in alerts]
+        assert backs[0].at <= T0 + timedelta(minutes=end - 1 + MAX_RECOVER_ROUNDS)
+        assert MAX_RECOVER_ROUNDS < 20
+        # Every change of this outage, from "down" to "back", files under one incident.
+        mine = [
+            c for c in d.changes if c.platform.id == app.id and c.at >= downs[0].at and c.at <= backs[0].at
+        ]
+        assert {c.incident for c in mine} == {downs[0].event}
+        assert backs[0].event != downs[0].event  # the "back" is its own event, of the same incident
+        # The pop-ups: one "down", one "recovered", and no "degraded" while the outage lasts.
+        told = [n.kind for at, n in notes if app.id in n.platforms]
+        assert told.count("down") == 1 and told.count("recovered") == 1, told
+        during = [n.kind for at, n in notes if app.id in n.platforms and downs[0].at <= at < backs[0].at]
+        assert during == ["down"], during
 
 
 @pytest.mark.parametrize("seed", [1, 7, 2019, 31337, 4242])
@@ -98,29 +141,63 @@ def test_half_of_all_requests_failing_for_40_rounds_is_one_outage(seed: int) -> 
     end = d.n
     for _ in range(25):
         d.round({p.id: results(p, set()) for p in APPS})
-
-    # What a person sees: the real alert policy, its cool-down off so that it hides nothing.
-    policy = AlertPolicy(Notifications(cooldown_minutes=0), UTC)
-    shown = [
-        n
-        for at in sorted({c.at for c in d.changes})
-        for n in policy.decide([c for c in d.changes if c.at == at], at)
-    ]
-    for app in APPS:
-        alerts = d.alerts(app.id)
-        downs, backs = downs_and_backs(alerts)
-        assert (len(downs), len(backs)) == (1, 1), [(c.at.strftime("%H:%M"), c.new.value) for c in alerts]
-        assert backs[0].at <= T0 + timedelta(minutes=end - 1 + MAX_RECOVER_ROUNDS)
-        assert MAX_RECOVER_ROUNDS < 20
-        # Every change of this outage, from "down" to "back", files under one incident.
-        mine = [
-            c for c in d.changes if c.platform.id == app.id and c.at >= downs[0].at and c.at <= backs[0].at
-        ]
-        assert {c.incident for c in mine} == {downs[0].event}
-        assert backs[0].event != downs[0].event  # the "back" is its own event, of the same incident
+    assert_one_outage_each(d, APPS, end)
     for kind in ("down", "recovered"):
-        named = [pid for n in shown if n.kind == kind for pid in n.platforms]
+        named = [pid for _, n in shown(d) if n.kind == kind for pid in n.platforms]
         assert sorted(named) == sorted(p.id for p in APPS), kind
+
+
+@pytest.mark.parametrize("seed", [1, 7, 2019, 31337, 4242])
+def test_an_on_and_off_outage_whose_good_answers_are_slow_is_still_one_outage(seed: int) -> None:
+    """Overloaded servers answer slowly between failures: passing slowly is not "back" either.
+
+    The rule that moves an outage that answers again, only slowly, to "degraded" once
+    took two slow passes, so the verdict went partial → degraded → partial: a "degraded"
+    pop-up and a second "down" in the middle of one outage.
+    """
+    rng = random.Random(seed)
+    d = Driver(*APPS)
+    for _ in range(8):  # the usual time: a twentieth of a second
+        d.round({p.id: results(p, set(), 0.05) for p in APPS})
+    for _ in range(40):
+        d.round({p.id: results(p, {i for i in range(3) if rng.random() < 0.5}, 3.0) for p in APPS})
+    end = d.n
+    for _ in range(25):
+        d.round({p.id: results(p, set(), 0.05) for p in APPS})
+    assert_one_outage_each(d, APPS, end)
+
+
+def test_an_on_and_off_outage_that_then_answers_slowly_waits_for_a_long_slow_stretch() -> None:
+    d = Driver(APPS[0])
+    for _ in range(8):
+        d.round({"facebook": results(APPS[0], set(), 0.05)})
+    for failing in ({0}, {1}, {0, 2}, {1}, {0}):
+        d.round({"facebook": results(APPS[0], failing, 3.0)})
+    assert d.statuses[-1]["facebook"].verdict is Verdict.PARTIAL_OUTAGE
+    for _ in range(4):  # two slow passes once ended it
+        assert d.round({"facebook": results(APPS[0], set(), 3.0)}) == []
+    status = d.statuses[-1]["facebook"]
+    assert status.verdict is Verdict.PARTIAL_OUTAGE
+    assert status.evidence.startswith("all checks pass (slowly) 4 times in a row now; as it has been failing")
+    for _ in range(MAX_RECOVER_ROUNDS - 4):
+        d.round({"facebook": results(APPS[0], set(), 3.0)})
+    # Still slow, but it has answered for long enough: degraded, no longer down.
+    assert d.statuses[-1]["facebook"].verdict is Verdict.DEGRADED
+
+
+def test_an_on_and_off_outage_whose_answers_hover_around_the_usual_time_still_ends_in_time() -> None:
+    """Slow and fast passes are one clean stretch: alternating ones once held the outage open."""
+    d = Driver(APPS[0])
+    for _ in range(8):
+        d.round({"facebook": results(APPS[0], set(), 0.05)})
+    for failing in ({0}, {1}, {0, 2}, {1}, {0}):
+        d.round({"facebook": results(APPS[0], failing, 3.0)})
+    assert d.statuses[-1]["facebook"].verdict is Verdict.PARTIAL_OUTAGE
+    for n in range(MAX_RECOVER_ROUNDS):
+        d.round({"facebook": results(APPS[0], set(), 3.0 if n % 2 else 0.05)})
+    assert d.statuses[-1]["facebook"].verdict not in OUTAGES  # the last answer was slow: degraded
+    downs, backs = downs_and_backs(d.alerts("facebook"))
+    assert (len(downs), len(backs)) == (1, 1)
 
 
 def test_an_intermittent_outage_says_so_instead_of_toggling() -> None:
@@ -147,16 +224,33 @@ def test_an_intermittent_outage_says_so_instead_of_toggling() -> None:
     )
 
 
-def test_a_clean_stretch_during_an_intermittent_outage_says_why_it_is_not_back_yet() -> None:
-    d = Driver(APPS[0])
+@pytest.mark.parametrize(("interval", "wait"), [(60, "about 6 minutes"), (2, "about 12 seconds")])
+def test_a_clean_stretch_during_an_intermittent_outage_says_why_it_is_not_back_yet(
+    interval: int, wait: str
+) -> None:
+    """In checks and time, the words a person uses: nobody outside knows what a "round" is."""
+    d = Driver(APPS[0], interval=interval)
     d.round({"facebook": results(APPS[0], set())})
     for failing in ({0}, {1}, {0, 2}, {1}, {0}):
         d.round({"facebook": results(APPS[0], failing)})
     assert d.statuses[-1]["facebook"].verdict is Verdict.PARTIAL_OUTAGE
     assert d.round({"facebook": results(APPS[0], set())}) == []
     assert d.round({"facebook": results(APPS[0], set())}) == []  # two lucky rounds are not "back"
-    evidence = d.statuses[-1]["facebook"].evidence
-    assert evidence.startswith("all checks pass for 2 rounds now; as it has been failing on and off")
+    assert d.statuses[-1]["facebook"].evidence == (
+        "all checks pass 2 times in a row now; as it has been failing on and off, OutageTray waits "
+        f"for 6 good checks in a row ({wait}) before calling it back"
+    )
+
+
+def test_an_intermittent_outage_counts_checks_not_rounds() -> None:
+    d = Driver(APPS[0])
+    d.round({"facebook": results(APPS[0], set())})
+    for failing in ({0}, {1}, set(), {2}, {0}, {1}, set(), {1}, {2}, {0}):
+        d.round({"facebook": results(APPS[0], failing)})
+    status = d.statuses[-1]["facebook"]
+    assert status.intermittent
+    assert "8 of the last 11 checks found a problem;" in status.evidence
+    assert "round" not in status.evidence
 
 
 def test_a_steady_outage_still_recovers_after_two_clean_rounds() -> None:
@@ -228,3 +322,38 @@ def test_an_official_outage_that_ends_for_good_still_recovers_after_two_reads() 
 )
 def test_percent_state_change_weighs_recent_changes_more(states: list[bool], percent: float) -> None:
     assert _state_change(states) == pytest.approx(percent)
+
+
+def test_a_host_that_only_refused_in_a_round_keeps_its_history_in_step() -> None:
+    """A round in which one host only answered 429 still counts as a round for that host.
+
+    Its history once got no entry for that round, so it drifted out of step with the
+    platform's and the check for "a host passed again while the platform kept failing"
+    looked at the wrong rounds: here it missed that www came back mid-outage, and an
+    outage that went on and off was called back after two lucky rounds.
+    """
+    two = Platform(
+        "x",
+        "X",
+        "X",
+        probes=(SourceSpec("http_probe", "https://x.com/"), SourceSpec("http_probe", "https://www.x.com/")),
+    )
+    refused = ProbeResult(two.probes[0], "ambiguous", "rate_limited", "https://x.com/: 429, slow down", 0.02)
+    d = Driver(two)
+    d.round({"x": results(two, set())})
+    for _ in range(3):
+        d.round({"x": results(two, {0, 1})})
+    d.round({"x": results(two, {1})})  # x.com passes again while www.x.com keeps failing: on and off
+    assert d.statuses[-1]["x"].verdict in OUTAGES
+    d.round({"x": [refused, results(two, set())[1]]})  # x.com only refuses; www.x.com passes
+    d.round({"x": results(two, set())})
+    assert d.statuses[-1]["x"].verdict in OUTAGES, d.statuses[-1]["x"].evidence
+    assert "waits for" in d.statuses[-1]["x"].evidence
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(720.0, "12 minutes"), (24.0, "24 seconds"), (60.0, "1 minute"), (1.0, "1 second"), (7200.0, "2 hours")],
+)
+def test_a_wait_reads_in_minutes_or_seconds(seconds: float, words: str) -> None:
+    assert _duration(seconds) == words
