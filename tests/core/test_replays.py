@@ -26,12 +26,14 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from outagetray.core.alerts import AlertPolicy, Notification
 from outagetray.core.catalog import builtin_platforms
 from outagetray.core.check import run_check
 from outagetray.core.http import HttpClient
 from outagetray.core.judge import Change, PlatformStatus
 from outagetray.core.model import Platform, SourceSpec, Verdict
 from outagetray.core.monitor import Event, Monitor, MonitorConfig
+from outagetray.core.settings import Notifications
 from tests.support.controls import ControlServer
 from tests.support.dnsserver import LoopbackDns
 
@@ -74,18 +76,36 @@ def controls() -> Iterator[ControlServer]:
 
 
 def outage_alerts(changes: list[Event], pid: str) -> tuple[list[Change], list[Change]]:
-    """The alerts a person perceives as "down" (from fine or degraded) and as "back"."""
-    downs, backs, down = [], [], False
+    """The alerts a person perceives as "down" and as "back".
+
+    Every alert into an outage from anything else (fine, degraded) is a "down", and every
+    alert out of an outage to a known verdict is a "back", "degraded" included: partial →
+    degraded → partial is two pop-ups saying "down", not one outage.
+    """
+    downs: list[Change] = []
+    backs: list[Change] = []
+    down = False
     for change in changes:
         if not isinstance(change, Change) or not change.alert or change.platform.id != pid:
             continue
-        if change.new in OUTAGES and not down:
-            downs.append(change)
+        if change.new in OUTAGES:
+            if not down:
+                downs.append(change)
             down = True
-        elif not change.new.is_problem and change.new is not Verdict.UNKNOWN:
-            backs.append(change)
+        elif change.new is not Verdict.UNKNOWN:
+            if down:
+                backs.append(change)
             down = False
     return downs, backs
+
+
+def notifications(changes: list[Event]) -> list[tuple[datetime, Notification]]:
+    """What a person sees: the real alert policy, its cool-down off so that it hides nothing."""
+    policy = AlertPolicy(Notifications(cooldown_minutes=0), UTC)
+    rounds: dict[datetime, list[Event]] = {}
+    for change in changes:
+        rounds.setdefault(change.at, []).append(change)
+    return [(at, n) for at, events in rounds.items() for n in policy.decide(events, at)]
 
 
 # -- 2019-03-13: half of all requests fail, on and off -------------------------------------------
@@ -170,6 +190,14 @@ def test_intermittent_5xx_for_40_rounds_is_one_down_and_one_back_per_platform(
             c for c in changes if isinstance(c, Change) and c.platform.id == pid and c.at >= downs[0].at
         ]
         assert {c.incident for c in during} == {downs[0].event}
+    # The pop-ups: one "down" and one "recovered" per platform, no "degraded" in between.
+    shown = notifications(changes)
+    for pid in APPS:
+        told = [(at, n.kind) for at, n in shown if pid in n.platforms]
+        assert [kind for _, kind in told].count("down") == 1, told
+        assert [kind for _, kind in told].count("recovered") == 1, told
+        downs, backs = outage_alerts(changes, pid)
+        assert [kind for at, kind in told if downs[0].at <= at < backs[0].at] == ["down"], told
     # While it went on and off, the window had one steady thing to say: intermittent.
     late = [s for s in statuses[25:43]]
     assert all(s[pid].verdict is Verdict.PARTIAL_OUTAGE for s in late for pid in APPS)
