@@ -139,7 +139,7 @@ def assess(
         probe_note = (
             f"{len(failing)} of OutageTray's {len(probes)} own checks failed just now: {failing[0].detail}. "
             "One look cannot confirm an outage; the tray app and outagetray watch "
-            "confirm it over several rounds"
+            "confirm it over a few minutes of checks"
         )
     believed = worst_known(r.reading.verdict for r in readable)
     if readable and not (hint_note and believed.severity < Verdict.DEGRADED.severity):
