@@ -214,7 +214,7 @@ class App:
     def open_settings(self) -> None:
         from PySide6.QtCore import Qt
 
-        from outagetray.ui.settings_dialog import SettingsDialog
+        from outagetray.ui.settings.dialog import SettingsDialog
 
         if self._settings_dialog is not None:
             self._settings_dialog.raise_()

@@ -15,7 +15,9 @@ from werkzeug import Request, Response
 
 from outagetray.core.catalog import DEFAULT_WATCH
 from outagetray.core.settings import MAX_INTERVAL, MIN_INTERVAL, Notifications, Settings, load
-from outagetray.ui.settings_dialog import TESTING, PlatformEditor, SettingsDialog, SourceRow, suggest_id
+from outagetray.ui.settings.dialog import SettingsDialog
+from outagetray.ui.settings.platform_editor import PlatformEditor, suggest_id
+from outagetray.ui.settings.source_row import TESTING, SourceRow
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -472,7 +474,7 @@ def test_an_unwritable_folder_shows_a_message_and_keeps_the_dialog_open(qtbot: Q
 
 
 def test_escape_is_ignored_while_saving(qtbot: QtBot, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import outagetray.ui.settings_dialog as module
+    import outagetray.ui.settings.dialog as module
 
     real_save = module.save
 

@@ -1,0 +1,281 @@
+"""The Settings window's shell: its tabs, Save and Cancel, and the one write to disk.
+
+A thin Qt shell over :mod:`outagetray.core.settings`: every rule about what a
+valid value is lives in the core (the same ``make_spec`` / ``make_probe`` /
+``platform_from_table`` checks the config file goes through), and this window
+only shows those rules' messages next to the field they are about. Nothing here
+touches the network or the disk on the UI thread: a source's "Test" and the
+final save both run on worker threads, and their results come back as queued Qt
+signals, so the window stays responsive even when a status host takes ten
+seconds to answer or the settings folder sits on a slow network drive.
+
+Each tab is its own module and knows nothing of this shell; the shell wires
+their signals together and reads them back on Save. The tabs' widgets are also
+reachable here under their old names (``dialog.mute_list``), so the app and the
+tests drive the window as they always did.
+
+The dialog only stores ``start_at_login``; applying it (writing an autostart
+entry) is the app's job once :attr:`SettingsDialog.saved` fires. "Open log folder"
+(Monitoring tab) shows the log in the file manager, so a user can send it to
+whoever helps them without knowing where platformdirs puts it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from outagetray.core.http import HttpClient
+from outagetray.core.logfile import log_folder
+from outagetray.core.model import SourceSpec
+from outagetray.core.probes import DnsConfig
+from outagetray.core.settings import Settings, save
+from outagetray.core.trial import try_source
+from outagetray.ui.bridge import Jobs
+from outagetray.ui.settings.custom_tab import CustomTab
+from outagetray.ui.settings.draft import Draft
+from outagetray.ui.settings.fields import label, show_error
+from outagetray.ui.settings.monitoring_tab import MonitoringTab
+from outagetray.ui.settings.notifications_tab import NotificationsTab
+from outagetray.ui.settings.platform_editor import PlatformEditor
+from outagetray.ui.settings.platforms_tab import PlatformsTab
+
+
+class SettingsDialog(QDialog):
+    """Everything the user can set, saved atomically in one go.
+
+    Nothing is written until Save; Cancel leaves the file as it was. ``saved``
+    carries the new :class:`Settings` after the file was written, so the app can
+    apply them (new watch list, interval, notification rules, autostart).
+    """
+
+    saved = Signal(object)
+
+    def __init__(
+        self,
+        settings: Settings,
+        path: Path | None = None,
+        client_factory: Callable[[], HttpClient] = HttpClient,
+        parent: QWidget | None = None,
+        *,
+        logs: Callable[[], Path] = log_folder,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("OutageTray settings")
+        self.resize(640, 560)
+        self._settings = settings
+        self._path = path
+        self._client_factory = client_factory
+        self._client: HttpClient | None = None
+        self._dns = DnsConfig(settings.nameservers)
+        self._draft = Draft.of(settings)
+        self._saving = False
+        self._trials = Jobs(4, "outagetray-trial", self)
+        self._saver = Jobs(1, "outagetray-save", self)
+
+        self.platforms_tab = PlatformsTab(self._draft)
+        self.custom_tab = CustomTab(self._draft, self._start_trial)
+        self.monitoring_tab = MonitoringTab(settings, logs, self._saver)
+        self.notifications_tab = NotificationsTab(settings.notifications, self._draft)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.platforms_tab, "Platforms")
+        self.tabs.addTab(self.custom_tab, "Your own platforms")
+        self.tabs.addTab(self.monitoring_tab, "Monitoring")
+        self.tabs.addTab(self.notifications_tab, "Notifications")
+        self._expose_tab_widgets()
+
+        self.problem_label = label(error=True)
+        self.save_error = label(error=True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        assert save_button is not None and cancel_button is not None
+        self.save_button: QPushButton = save_button
+        self.cancel_button: QPushButton = cancel_button
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.save_error)
+        layout.addWidget(self.buttons)
+
+        self.platforms_tab.watch_changed.connect(self.notifications_tab.fill_mute_list)
+        self.custom_tab.platforms_changed.connect(self.platforms_tab.fill)
+        self.monitoring_tab.edited.connect(self.validate)
+        self.notifications_tab.edited.connect(self.validate)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.finished.connect(self._shut_down)
+        self.platforms_tab.fill()
+        self.custom_tab.fill()
+        self.validate()
+
+    def _expose_tab_widgets(self) -> None:
+        """The tabs' widgets under the names they had when the tabs were one class."""
+        platforms, custom = self.platforms_tab, self.custom_tab
+        monitoring, notes = self.monitoring_tab, self.notifications_tab
+        self.search_edit = platforms.search_edit
+        self.platform_list = platforms.platform_list
+        self.watched_label = platforms.watched_label
+        self.no_match_label = platforms.no_match_label
+        self.custom_list = custom.custom_list
+        self.add_button = custom.add_button
+        self.edit_button = custom.edit_button
+        self.remove_button = custom.remove_button
+        self.interval_value = monitoring.interval_value
+        self.interval_unit = monitoring.interval_unit
+        self.interval_error = monitoring.interval_error
+        self.start_at_login = monitoring.start_at_login
+        self.log_button = monitoring.log_button
+        self.log_error = monitoring.log_error
+        self.notify_enabled = notes.notify_enabled
+        self.mute_list = notes.mute_list
+        self.quiet_check = notes.quiet_check
+        self.quiet_start = notes.quiet_start
+        self.quiet_end = notes.quiet_end
+        self.quiet_error = notes.quiet_error
+        self.sound_check = notes.sound_check
+        self.cooldown = notes.cooldown
+
+    # -- what the tabs offer, under the dialog's name ----------------------------------------
+
+    @property
+    def editor(self) -> PlatformEditor | None:
+        """The platform editor currently open, if any (tests and the app may reach it here)."""
+        return self.custom_tab.editor
+
+    def visible_platform_ids(self) -> list[str]:
+        """Ids of the platforms the search leaves visible, in list order."""
+        return self.platforms_tab.visible_platform_ids()
+
+    def set_watched(self, pid: str, watched: bool) -> None:
+        """Tick or untick a platform, as a click on it would."""
+        self.platforms_tab.set_watched(pid, watched)
+
+    def custom_platforms(self) -> list[dict[str, Any]]:
+        """The user's platform tables as they stand in the dialog (copies)."""
+        return self.custom_tab.custom_platforms()
+
+    def open_editor(self, index: int | None = None) -> PlatformEditor:
+        """Open the editor for a new platform (``None``) or the custom platform at ``index``."""
+        return self.custom_tab.open_editor(index)
+
+    def interval_seconds(self) -> int:
+        return self.monitoring_tab.interval_seconds()
+
+    def set_interval(self, value: int, unit: str = "seconds") -> None:
+        """Enter an interval as the user would: a number and a unit ("seconds" or "minutes")."""
+        self.monitoring_tab.set_interval(value, unit)
+
+    def open_log_folder(self) -> None:
+        """Show the log folder in the file manager, creating it first (off the UI thread) if missing."""
+        self.monitoring_tab.open_log_folder()
+
+    def set_muted(self, pid: str, muted: bool) -> None:
+        """Tick or untick a platform in the mute list, as a click would."""
+        self.notifications_tab.set_muted(pid, muted)
+
+    def _start_trial(self, spec: SourceSpec, owner: QObject, on_done: Callable[[object], None]) -> None:
+        """Run one trial poll off the UI thread with this dialog's HTTP client and DNS settings."""
+        if self._client is None:
+            self._client = self._client_factory()
+        client, dns = self._client, self._dns
+        self._trials.submit(lambda: try_source(spec, client, dns), owner, on_done)
+
+    # -- validation and saving ------------------------------------------------------------
+
+    def problems(self) -> dict[str, str]:
+        """What stops the settings from being saved, by field; empty when all is well."""
+        return {**self.monitoring_tab.problems(), **self.notifications_tab.problems()}
+
+    def validate(self) -> bool:
+        """Show each problem next to its field, and allow Save only when there is none."""
+        found = self.problems()
+        self.monitoring_tab.show_problems(found)
+        self.notifications_tab.show_problems(found)
+        show_error(self.problem_label, "Fix the marked fields to save." if found else "")
+        self.save_button.setEnabled(not found and not self._saving)
+        return not found
+
+    def collect(self) -> Settings:
+        """The settings as the dialog shows them. Settings it does not show are kept as they were."""
+        draft = self._draft
+        known = set(draft.platforms())
+        return replace(
+            self._settings,
+            watch=tuple(pid for pid in dict.fromkeys(draft.watch) if pid in known),
+            interval_seconds=self.monitoring_tab.interval_seconds(),
+            custom_platforms=tuple(copy.deepcopy(draft.custom)),
+            notifications=self.notifications_tab.notifications(known),
+            start_at_login=self.start_at_login.isChecked(),
+        )
+
+    @property
+    def saving(self) -> bool:
+        return self._saving
+
+    def save(self) -> None:
+        """Write the settings on a worker thread; close and emit ``saved`` only once they are on disk."""
+        if self._saving or not self.validate():
+            return
+        new = self.collect()
+        self._saving = True
+        show_error(self.save_error, "")
+        self.save_button.setText("Saving…")
+        self.save_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        path = self._path
+        self._saver.submit(lambda: _save_settings(new, path), self, lambda outcome: self._saved(new, outcome))
+
+    def _saved(self, new: Settings, outcome: object) -> None:
+        self._saving = False
+        self.save_button.setText("Save")
+        self.cancel_button.setEnabled(True)
+        if outcome is None:
+            self._settings = new
+            self.saved.emit(new)
+            self.accept()
+            return
+        # Nothing is lost: every field still holds what the user entered; they may fix and retry.
+        message = outcome if isinstance(outcome, str) else _save_failure(outcome)
+        show_error(self.save_error, message)
+        self.validate()
+
+    def reject(self) -> None:
+        """Cancel, Escape and the close button; ignored while a save is under way."""
+        if self._saving:
+            return
+        super().reject()
+
+    def _shut_down(self, _result: int) -> None:
+        self._trials.shutdown()
+        self._saver.shutdown()
+
+
+def _save_settings(settings: Settings, path: Path | None) -> str | None:
+    """Runs on a worker thread: write the file, or say in plain words why it could not be written."""
+    try:
+        save(settings, path)
+    except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the dialog stays open
+        return _save_failure(exc)
+    return None
+
+
+def _save_failure(exc: object) -> str:
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        what = f"{reason}{where}"
+    else:
+        what = type(exc).__name__
+    return (
+        f"Your settings could not be saved: {what}. Nothing was changed and your edits are still "
+        "here: check that the settings folder can be written to, then press Save again."
+    )
