@@ -1,7 +1,7 @@
 """One source of a platform in the editor: its type, address, options and a Test button.
 
-Its own module because it is the only part of the window that talks to the
-network (through the trial starter it is given), and the next pages will reuse it.
+Its own module because it is the one part of the window that starts network work
+(through the trial starter it is given, so it never holds a client itself).
 """
 
 from __future__ import annotations
