@@ -105,6 +105,10 @@ class Notification:
     platforms: tuple[str, ...]
     urgency: Urgency
     sound: bool
+    #: For a digest, the kinds of news it carries, most serious first ("down",
+    #: "degraded", "recovered"), so the pop-up's icon can match them: a digest that
+    #: only says "back" is good news and must not look like "unknown".
+    news: tuple[Kind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,7 @@ class AlertPolicy:
             platforms=tuple(s.platform.id for s, _ in ordered),
             urgency=_URGENCY["digest"],
             sound=False,
+            news=tuple(kind for kind, statuses in groups.items() if statuses),
         )
 
     def _digest_line(self, status: PlatformStatus, kind: Kind, now: datetime) -> str:

@@ -39,7 +39,11 @@ from outagetray.ui.bridge import Jobs
 log = logging.getLogger(__name__)
 
 APP_NAME = "OutageTray"
+#: How long news that is not urgent stays on screen (a slowdown, a recovery, a digest).
 TIMEOUT_SECONDS = 10
+#: The freedesktop notification spec's "never expires": the notification stays until
+#: the user dismisses it. notify-send's --expire-time and Qt's timeout hint pass it on.
+NEVER_EXPIRES = 0
 DEFAULT_ACTION = "default"
 #: How long a notification stays clickable. notify-send waits for the click, and a
 #: desktop that keeps notifications until dismissed (GNOME, or urgent ones in dunst)
@@ -60,12 +64,54 @@ def notify_send_path() -> str | None:
     return shutil.which("notify-send")
 
 
-def _icon_for(kind: str) -> str | None:
-    """A file path to the state icon for this kind of news, if resources are plain files."""
+def icon_state(note: Notification) -> str:
+    """The state icon that fits the news: a digest shows its most serious news.
+
+    "While you were away: LinkedIn is back" is good news and shows the operational
+    icon; one that also says something is down shows the outage icon.
+    """
+    kind = note.news[0] if note.kind == "digest" and note.news else note.kind
+    return _ICONS.get(kind, "unknown")
+
+
+def _icon_for(note: Notification) -> str | None:
+    """A file path to the state icon for this news, if resources are plain files."""
     from outagetray import assets
 
-    icon = assets.resource(f"icons/{_ICONS.get(kind, 'unknown')}.svg")
+    icon = assets.resource(f"icons/{icon_state(note)}.svg")
     return str(icon) if isinstance(icon, Path) and icon.is_file() else None
+
+
+def stays(note: Notification) -> bool:
+    """Whether this notification should stay until dismissed: a platform is down.
+
+    The README promises it: a "down" pop-up that vanished after 10 s while the user was
+    looking elsewhere would be missed. An explicit --expire-time of 10 s overrides the
+    critical urgency on most notification servers (dunst, KDE, xfce4-notifyd), so the
+    urgency alone is not enough.
+    """
+    return note.urgency == "critical"
+
+
+def expire_ms(note: Notification) -> int:
+    """The freedesktop expire timeout: 0 (never) for a "down", else TIMEOUT_SECONDS."""
+    return NEVER_EXPIRES if stays(note) else TIMEOUT_SECONDS * 1000
+
+
+def plyer_timeout(note: Notification, platform: str | None = None) -> int:
+    """plyer's ``timeout`` (seconds) for this notification on this platform.
+
+    On Linux and the BSDs plyer hands it to the notification server (0 there means
+    never). On Windows its balloon is removed when the timeout ends, and 0 would
+    remove it at once, so a "down" keeps it for as long as it stays clickable instead.
+    macOS ignores it.
+    """
+    if not stays(note):
+        return TIMEOUT_SECONDS
+    platform = platform or sys.platform
+    if platform.startswith(("win32", "cygwin", "darwin")):
+        return CLICKABLE_SECONDS
+    return NEVER_EXPIRES
 
 
 def plyer_usable() -> bool:
@@ -208,12 +254,12 @@ class Notifier(QObject):
         args = [
             f"--app-name={APP_NAME}",
             f"--urgency={note.urgency}",
-            f"--expire-time={TIMEOUT_SECONDS * 1000}",
+            f"--expire-time={expire_ms(note)}",
             "--hint=string:desktop-entry:outagetray",
             "--print-id",  # the id means the desktop took it (we read it when the program ends)
             f"--action={DEFAULT_ACTION}=Open OutageTray",
         ]
-        icon = _icon_for(note.kind)
+        icon = _icon_for(note)
         if icon:
             args.append(f"--icon={icon}")
         args += ["--", note.title, plain_body(note.body)]  # "--": a title never reads as an option
@@ -260,7 +306,9 @@ class Notifier(QObject):
                 "critical": QSystemTrayIcon.MessageIcon.Critical,
                 "normal": QSystemTrayIcon.MessageIcon.Warning,
             }.get(note.urgency, QSystemTrayIcon.MessageIcon.Information)
-            tray.showMessage(note.title, qt_message_body(note.body), icon, TIMEOUT_SECONDS * 1000)
+            # Qt passes the timeout to the desktop's notification server (0: never), and
+            # its own balloon (X11 without one) starts no timer for 0, so it waits for a click.
+            tray.showMessage(note.title, qt_message_body(note.body), icon, expire_ms(note))
             self._record("qt", note)
             return
         log.warning("could not show a notification (no notification service and no tray): %s", note.title)
@@ -355,5 +403,5 @@ def _send_plyer(note: Notification) -> None:
             title=note.title,
             message=plain_body(note.body),
             app_name=APP_NAME,
-            timeout=TIMEOUT_SECONDS,
+            timeout=plyer_timeout(note),
         )

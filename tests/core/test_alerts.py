@@ -327,6 +327,7 @@ def test_quiet_hours_across_midnight_give_one_digest_in_the_morning() -> None:
         platforms=("discord",),
         urgency="low",
         sound=False,
+        news=("down",),
     )
     assert alerts.catch_up(local(15, 7, 1), morning) == []  # one digest, not one per round
 
@@ -351,6 +352,16 @@ def test_recovery_during_the_night_of_an_announced_outage_is_in_the_digest() -> 
         "TikTok: having problems — 3 of 3 checks failed",
         "LinkedIn: working again — all 3 checks pass",
     ]
+    assert digest.news == ("degraded", "recovered")  # most serious first: its icon shows that
+
+
+def test_a_digest_of_good_news_says_so_for_its_icon() -> None:
+    alerts = policy(quiet_start="22:00", quiet_end="07:00")
+    assert len(alerts.decide([change("linkedin", DOWN)], local(14, 21))) == 1
+    alerts.decide([change("linkedin", OK)], local(15, 4))
+    [digest] = alerts.catch_up(local(15, 7), statuses())
+    assert digest.title == "While you were away: LinkedIn is back"
+    assert digest.news == ("recovered",)
 
 
 def test_digest_waits_for_a_platform_whose_state_is_unknown_at_dawn() -> None:

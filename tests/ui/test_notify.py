@@ -313,3 +313,85 @@ def test_control_characters_and_credentials_never_reach_a_notification(qtbot: Qt
     shown = notifier.shown[0][1]
     assert shown.title == "Acme is slow "
     assert shown.body == "Acme: could not read https://ops:***@status.acme.example/ "
+
+
+# -- issue 14: a "down" stays until dismissed; a good-news digest looks like good news ---------
+
+DEGRADED_NOTE = Notification(
+    kind="degraded",
+    title="TikTok is having problems",
+    body="3 of 3 checks failed",
+    platforms=("tiktok",),
+    urgency="normal",
+    sound=False,
+)
+
+
+def test_a_down_notification_never_expires_and_lesser_news_does(qtbot: QtBot, tmp_path: Path) -> None:
+    # --expire-time=0 is the freedesktop spec's "never expires"; an explicit 10 s would
+    # override the critical urgency on most notification servers.
+    program, record = fake_notify_send(tmp_path, "echo 30")
+    notifier = Notifier(None, use_plyer=lambda: False, notify_send=lambda: program)
+    notifier.show(NOTE)
+    qtbot.waitUntil(lambda: bool(notifier.shown) and not notifier._waiting, timeout=5000)
+    argv = record.read_text().splitlines()
+    assert "--urgency=critical" in argv
+    assert [a for a in argv if a.startswith("--expire-time")] == ["--expire-time=0"]
+    notifier.show(DEGRADED_NOTE)
+    qtbot.waitUntil(lambda: len(notifier.shown) == 2 and not notifier._waiting, timeout=5000)
+    argv = record.read_text().splitlines()
+    assert [a for a in argv if a.startswith("--expire-time")] == ["--expire-time=10000"]
+
+
+@pytest.mark.filterwarnings("ignore:The Python dbus package is not installed")
+def test_plyer_keeps_a_down_notification(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plyer import notification
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(notification, "notify", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(notify.sys, "platform", "linux")
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: None)
+    notifier.show(NOTE)
+    notifier.show(DEGRADED_NOTE)
+    qtbot.waitUntil(lambda: len(notifier.shown) == 2, timeout=2000)
+    assert [c["timeout"] for c in calls] == [0, 10]  # 0: the notification server never expires it
+    notifier.shutdown()
+    # Windows removes plyer's balloon when its timeout ends (0 would remove it at once).
+    assert notify.plyer_timeout(NOTE, "win32") == notify.CLICKABLE_SECONDS
+    assert notify.plyer_timeout(DEGRADED_NOTE, "win32") == 10
+
+
+def test_the_qt_fallback_keeps_a_down_notification(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notify.QSystemTrayIcon, "supportsMessages", staticmethod(lambda: True))
+    timeouts: list[object] = []
+
+    class Tray(_FakeTray):
+        def showMessage(self, title: str, body: str, *args: object) -> None:
+            timeouts.append(args[-1])
+
+    notifier = Notifier(Tray(), use_plyer=lambda: False, notify_send=lambda: None)
+    notifier.show(NOTE)
+    notifier.show(DEGRADED_NOTE)
+    assert timeouts == [0, 10_000]  # Qt hands 0 to the notification server: never expires
+
+
+def test_a_digest_of_good_news_shows_the_operational_icon(qtbot: QtBot, tmp_path: Path) -> None:
+    def digest(*news: str) -> Notification:
+        return Notification(
+            kind="digest",
+            title="While you were away: LinkedIn is back",
+            body="LinkedIn: working again",
+            platforms=("linkedin",),
+            urgency="low",
+            sound=False,
+            news=news,  # type: ignore[arg-type]
+        )
+
+    program, record = fake_notify_send(tmp_path, "echo 31")
+    notifier = Notifier(None, use_plyer=lambda: False, notify_send=lambda: program)
+    notifier.show(digest("recovered"))
+    qtbot.waitUntil(lambda: bool(notifier.shown) and not notifier._waiting, timeout=5000)
+    icon = next(a for a in record.read_text().splitlines() if a.startswith("--icon="))
+    assert icon.endswith("operational.svg")
+    assert notify.icon_state(digest("down", "recovered")) == "outage"
+    assert notify.icon_state(digest("degraded", "recovered")) == "degraded"
