@@ -7,6 +7,7 @@ shows a RoundReport from the core and emits what the user asked for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from outagetray.ui.icons import icon_state, load_icon
+from outagetray.ui.when import since_text
 
 if TYPE_CHECKING:
     # Only for types: the tray is on the start-up path and must not load the core yet.
@@ -48,17 +50,19 @@ def tooltip_text(report: RoundReport | None) -> str:
     # Names come from the settings file: no control character or bidi override may reorder a line.
     lines = [f"{one_line(s.platform.name)}: {s.label}" for s in report.statuses if s.verdict != "operational"]
     if not lines:
+        if len(report.statuses) == 1:  # never "All 1 platforms"
+            return f"{one_line(report.statuses[0].platform.name)} is operational"
         return f"All {len(report.statuses)} platforms operational"
     return "\n".join(lines)
 
 
-def menu_line(status: PlatformStatus) -> str:
+def menu_line(status: PlatformStatus, now: datetime | None = None) -> str:
     """One platform in the menu, in the core's words ("partial outage (on and off)", never toggling)."""
     from outagetray.core.redact import one_line
 
     text = f"{one_line(status.platform.name)}: {status.label}"
     if status.verdict.is_problem and status.since is not None:
-        text += f" since {status.since.astimezone().strftime('%H:%M')}"
+        text += f" since {since_text(status.since, now)}"
     return text
 
 
@@ -71,8 +75,10 @@ class Tray(QObject):
     settings_requested = Signal()
     pause_requested = Signal(str)  # "1h", "4h", "tomorrow", or "" to resume
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
+        #: The clock "since" is read against (today shows only the time); tests inject one.
+        self._now = now
         self.icon = QSystemTrayIcon(load_icon("unknown"), self)
         self.menu = QMenu()
         self._pause_menu = QMenu("Pause alerts", self.menu)
@@ -126,8 +132,9 @@ class Tray(QObject):
             lines.append((report.connectivity.headline, ""))
         if not report.statuses:
             lines.append(("No platforms watched yet", ""))
+        now = self._now() if self._now is not None else None
         for status in report.statuses:
-            lines.append((menu_line(status), shown(status.evidence) or status.label))
+            lines.append((menu_line(status, now), shown(status.evidence) or status.label))
         return lines
 
     def _rebuild_menu(self) -> None:

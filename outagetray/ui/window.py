@@ -9,15 +9,18 @@ its password.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -33,6 +36,7 @@ from outagetray.core.judge import PlatformStatus
 from outagetray.core.monitor import RoundReport
 from outagetray.core.reach import channels_line
 from outagetray.core.redact import one_line, shown
+from outagetray.ui.when import since_text
 
 COLUMNS = ("Platform", "Status", "Since", "What OutageTray knows")
 
@@ -49,12 +53,12 @@ def _set_text(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
-def details_text(status: PlatformStatus) -> str:
+def details_text(status: PlatformStatus, now: datetime | None = None) -> str:
     """Everything known about one platform, as plain text for the details pane."""
     p = status.platform
     lines = [f"{p.name} (owner: {p.owner}) — {status.label}" + (" (last known)" if status.stale else "")]
     if status.since is not None:
-        lines.append(f"Since {status.since.astimezone().strftime('%a %d %b %H:%M')}")
+        lines.append(f"Since {since_text(status.since, now)}")
     lines.append(f"Why: {status.evidence}")
     if status.affected:
         lines.append(f"Affected: {', '.join(status.affected)}")
@@ -102,8 +106,10 @@ class StatusWindow(QWidget):
     settings_requested = Signal()
     geometry_changed = Signal(str)  # base64 of saveGeometry(), for the app to keep off the UI thread
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
+        #: The clock "since" is read against (today shows only the time); tests inject one.
+        self._now = now
         self.setWindowTitle("OutageTray")
         self.resize(760, 460)
         # Ctrl+W (Cmd+W on macOS): the window goes back to the tray; the app keeps watching.
@@ -112,6 +118,8 @@ class StatusWindow(QWidget):
         close.setKeys(QKeySequence.StandardKey.Close)
         close.activated.connect(self.close)
         self._statuses: tuple[PlatformStatus, ...] = ()
+        #: The "could not open your browser" message while it is open.
+        self.link_box: QMessageBox | None = None
         self._pending: RoundReport | None = None
 
         self.notice = plain_label()
@@ -214,17 +222,14 @@ class StatusWindow(QWidget):
             _set_text(self.connection, f"{link.headline} ({detail}). Platforms cannot be checked meanwhile.")
         selected = self._selected_id()
         self._statuses = report.statuses
+        now = self._now() if self._now is not None else None
         _set_text(self.channels, one_line(shown(channels_line(report.statuses))))
         rows_changed = self.table.rowCount() != len(report.statuses)
         if rows_changed:
             self.table.setRowCount(len(report.statuses))
         widths_changed = rows_changed
         for row, status in enumerate(report.statuses):
-            since = (
-                status.since.astimezone().strftime("%H:%M")
-                if status.since and status.verdict.is_problem
-                else ""
-            )
+            since = since_text(status.since, now) if status.since and status.verdict.is_problem else ""
             label = status.label + (" (last known)" if status.stale else "")
             texts = (one_line(shown(status.platform.name)), label, since, one_line(shown(status.evidence)))
             for column, text in enumerate(texts):
@@ -260,7 +265,7 @@ class StatusWindow(QWidget):
 
     def _show_details(self) -> None:
         status = self._selected()
-        text = details_text(status) if status else ""
+        text = details_text(status, self._now() if self._now is not None else None) if status else ""
         if self.details.toPlainText() != text:
             self.details.setPlainText(text)
         self.open_page.setEnabled(bool(status and status_page_url(status)))
@@ -269,8 +274,39 @@ class StatusWindow(QWidget):
         status = self._selected()
         if status is not None:
             url = status_page_url(status)
-            if url.startswith(("https://", "http://")):
-                QDesktopServices.openUrl(QUrl(url))
+            if url.startswith(("https://", "http://")) and not QDesktopServices.openUrl(QUrl(url)):
+                self._offer_link(url)
+
+    def _offer_link(self, url: str) -> None:
+        """No browser could be started: say so, and offer the link to paste elsewhere.
+
+        Without this the button did nothing at all, and the user could not tell
+        whether it was broken or the page was loading.
+        """
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("OutageTray")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        # All in the plain-text part: the link comes from a status page and must not be
+        # read as markup (the informative text would guess at rich text).
+        box.setText(
+            "OutageTray could not open your web browser.\n\n"
+            "You can copy the link to the status page and paste it into a browser yourself:\n"
+            + one_line(shown(url))
+        )
+        copy = box.addButton("Copy link", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setDefaultButton(copy)
+        self.link_box = box  # for tests: the box is modal, and they answer it through this
+
+        def answered() -> None:
+            if box.clickedButton() is copy:
+                QGuiApplication.clipboard().setText(url)
+            box.deleteLater()
+            self.link_box = None
+
+        box.finished.connect(answered)
+        box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.geometry_changed.emit(bytes(self.saveGeometry().toBase64().data()).decode("ascii"))

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from outagetray.core.model import Verdict
 from outagetray.ui.icons import icon_state, load_icon
 from outagetray.ui.tray import Tray, tooltip_text
-from tests.ui.helpers import OFFLINE, report, status
+from tests.ui.helpers import AT, OFFLINE, report, status
 
 
 def texts(menu: QMenu) -> list[str]:
@@ -54,7 +54,7 @@ def test_offline_shows_unknown_whatever_the_platforms_say(qtbot: QtBot) -> None:
 
 
 def test_menu_is_always_there_with_every_entry(qtbot: QtBot) -> None:
-    tray = Tray()
+    tray = Tray(now=lambda: AT)  # the same day: "since" is the time alone
     assert tray.icon.contextMenu() is tray.menu
     assert texts(tray.menu) == [
         "Checking platforms…",
@@ -72,7 +72,7 @@ def test_menu_is_always_there_with_every_entry(qtbot: QtBot) -> None:
         )
     )
     lines = texts(tray.menu)
-    since = datetime(2026, 11, 25, 16, 2, tzinfo=UTC).astimezone().strftime("%H:%M")
+    since = AT.astimezone().strftime("%H:%M")
     assert lines[:3] == [
         f"Facebook: major outage since {since}",
         f"Instagram: degraded since {since}",
@@ -88,6 +88,11 @@ def test_tooltip_says_all_clear_in_one_line() -> None:
         tooltip_text(report(status("facebook", Verdict.OPERATIONAL), status("x", Verdict.OPERATIONAL)))
         == "All 2 platforms operational"
     )
+
+
+def test_one_platform_all_clear_reads_as_a_sentence() -> None:
+    # Not "All 1 platforms operational".
+    assert tooltip_text(report(status("facebook", Verdict.OPERATIONAL))) == "Facebook is operational"
 
 
 def test_pause_menu_offers_the_three_choices_and_resume(qtbot: QtBot) -> None:
@@ -133,14 +138,14 @@ def test_check_now_shows_it_is_busy_until_the_next_round(qtbot: QtBot) -> None:
 
 def test_an_intermittent_outage_reads_on_and_off_in_the_menu_and_tooltip(qtbot: QtBot) -> None:
     """The core says "on and off"; the tray shows that rather than toggling down and back."""
-    tray = Tray()
+    tray = Tray(now=lambda: AT)
     tray.show_report(
         report(
             status("facebook", Verdict.PARTIAL_OUTAGE, "failing on and off since 16:02", intermittent=True),
             status("x", Verdict.OPERATIONAL),
         )
     )
-    since = datetime(2026, 11, 25, 16, 2, tzinfo=UTC).astimezone().strftime("%H:%M")
+    since = AT.astimezone().strftime("%H:%M")
     assert texts(tray.menu)[0] == f"Facebook: partial outage (on and off) since {since}"
     assert tray.icon.toolTip() == "Facebook: partial outage (on and off)"
     assert tray.state == "outage"

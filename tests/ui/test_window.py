@@ -6,7 +6,7 @@ from pytestqt.qtbot import QtBot
 
 from outagetray.core.model import Verdict
 from outagetray.ui.window import StatusWindow, details_text
-from tests.ui.helpers import OFFLINE, official, report, status
+from tests.ui.helpers import AT, OFFLINE, official, report, status
 
 
 def test_window_lists_each_platform_with_status_since_and_evidence(qtbot: QtBot) -> None:
@@ -189,3 +189,19 @@ def test_an_intermittent_outage_reads_on_and_off_in_the_table_and_details(qtbot:
     assert "Facebook (owner: Meta) — partial outage (on and off)" in details_text(
         status("facebook", Verdict.PARTIAL_OUTAGE, intermittent=True)
     )
+
+
+def test_an_outage_that_began_another_day_shows_its_date_in_the_table_and_the_tray(qtbot: QtBot) -> None:
+    """Issue 14, item 14, with the real clock: the helpers' AT (25 Nov 2026) is long past."""
+    from outagetray.ui.tray import Tray
+
+    window = StatusWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE, "DNS fails")))
+    clock = AT.astimezone().strftime("%H:%M")
+    local_day = str(AT.astimezone().day)
+    assert window.table.item(0, 2).text().split()[1:] == [local_day, "Nov", clock]  # e.g. "Wed 25 Nov 17:02"
+    tray = Tray()
+    tray.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE, "DNS fails")))
+    assert tray.menu.actions()[0].text().endswith(f"since {window.table.item(0, 2).text()}")
