@@ -74,7 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_interval,
         help="seconds between rounds (from 1; overrides the settings, for tests and drills)",
     )
-    run = commands.add_parser("run", parents=[common], help="start the tray app (the default)")
+    run = commands.add_parser(
+        "run",
+        parents=[common],
+        help="start the tray app (the default)",
+        description="Start OutageTray in the system tray. It watches your platforms in the "
+        "background and tells you with a notification when one really fails. Click its icon "
+        "to see each platform's status; if your desktop shows no tray, a window opens "
+        "instead. Only one copy runs: starting it again opens its window.",
+    )
     run.add_argument(
         "--interval",
         metavar="SECONDS",
