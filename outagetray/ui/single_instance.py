@@ -49,6 +49,60 @@ def _user_name() -> str:
         return str(uid()) if uid else "user"
 
 
+def _user_id() -> int:
+    getuid = getattr(os, "getuid", None)
+    return getuid() if getuid else 0
+
+
+def _private_folder(uid: int, tempdir: str | None = None) -> str | None:
+    """A folder for the lock and the socket that only this user can enter, or None.
+
+    ``outagetray-<uid>`` in the temporary folder (short, as socket paths must be, and
+    on a local disk), made with mode 0700. Anyone may create that name first in a
+    shared temporary folder, so it is used only if it is a real folder (not a link)
+    owned by this user; its mode is tightened if it is loose. Otherwise the user's
+    own state folder under their home is used.
+    """
+    import tempfile
+
+    folder = os.path.join(tempdir or tempfile.gettempdir(), f"outagetray-{uid}")
+    if _make_private(folder):
+        return folder
+    try:
+        from platformdirs import user_state_path  # only now: it is off the usual start path
+
+        folder = str(user_state_path("OutageTray", appauthor=False) / "run")
+    except (ImportError, RuntimeError):  # RuntimeError: platformdirs found no home folder
+        return None
+    return folder if _make_private(folder) else None
+
+
+def _make_private(folder: str) -> bool:
+    """True if ``folder`` exists (made if need be) as this user's own folder, mode 0700."""
+    import contextlib
+    import stat
+
+    try:
+        os.makedirs(os.path.dirname(folder), exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder, 0o700)
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != _effective_uid():
+            log.warning("%s belongs to someone else; not using it for the single-instance lock", folder)
+            return False
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(folder, 0o700)
+    except OSError as exc:
+        log.info("cannot use %s for the single-instance lock: %s", folder, exc)
+        return False
+    return True
+
+
+def _effective_uid() -> int:
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid() if geteuid else 0
+
+
 def _left_ms(deadline: float) -> int:
     """Milliseconds until a time.monotonic() deadline, never negative."""
     return max(0, int((deadline - time.monotonic()) * 1000))
@@ -81,13 +135,19 @@ class SingleInstance(QObject):
         *,
         platform: str = sys.platform,
         env: Mapping[str, str] | None = None,
+        uid: int | None = None,
+        tempdir: str | None = None,
     ) -> str:
         """The per-user name both copies agree on.
 
         It carries the user name, because named pipes on Windows are shared by every
-        session on the machine. On Linux and the BSDs it is a path in the private
-        ``$XDG_RUNTIME_DIR`` when there is one, so another user cannot take the name
-        first in the shared temporary folder.
+        session on the machine. On Linux and the BSDs it is a path in a folder only
+        this user can enter: the private ``$XDG_RUNTIME_DIR`` when there is one, else
+        a folder of the user's own (mode 0700) named by the user id. Another user
+        must never answer a second start or hold the lock: in the shared temporary
+        folder a name is free for anyone to take first, and a login name is not even
+        unique (two accounts, or a missing one, give the same name).
+        ``uid`` and ``tempdir`` are for tests; they default to this process's.
         """
         raw = user if user is not None else _user_name()
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", raw) or "user"
@@ -102,7 +162,11 @@ class SingleInstance(QObject):
         runtime = environ.get("XDG_RUNTIME_DIR", "")
         if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
             return os.path.join(runtime, name)
-        return name
+        folder = _private_folder(_user_id() if uid is None else uid, tempdir)
+        if folder is None:
+            log.warning("no private folder for the single-instance lock; using the shared temporary folder")
+            return name
+        return os.path.join(folder, name)
 
     @staticmethod
     def notify_running(name: str | None = None, timeout_ms: int = 500) -> bool:

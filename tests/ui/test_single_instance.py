@@ -155,11 +155,16 @@ def test_server_name_is_per_user_and_safe() -> None:
 def test_server_name_lives_in_the_private_runtime_folder_when_there_is_one(tmp_path: Path) -> None:
     env = {"XDG_RUNTIME_DIR": str(tmp_path)}
     assert SingleInstance.server_name("bob", platform="linux", env=env) == str(tmp_path / "outagetray-bob")
-    assert SingleInstance.server_name("bob", platform="linux", env={}) == "outagetray-bob"
-    relative = {"XDG_RUNTIME_DIR": "run/user"}
-    assert SingleInstance.server_name("bob", platform="linux", env=relative) == "outagetray-bob"
-    missing = {"XDG_RUNTIME_DIR": str(tmp_path / "gone")}
-    assert SingleInstance.server_name("bob", platform="freebsd14", env=missing) == "outagetray-bob"
+    # Without a usable one: the user's own folder in the temporary folder, by user id.
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    private = str(shared / "outagetray-1000" / "outagetray-bob")
+    for unusable in ({}, {"XDG_RUNTIME_DIR": "run/user"}, {"XDG_RUNTIME_DIR": str(tmp_path / "gone")}):
+        for platform in ("linux", "freebsd14"):
+            name = SingleInstance.server_name(
+                "bob", platform=platform, env=unusable, uid=1000, tempdir=str(shared)
+            )
+            assert name == private
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a Unix socket path")
@@ -291,3 +296,69 @@ def test_a_lock_whose_holder_never_answers_does_not_stop_the_app(
     finally:
         holder.kill()
         holder.wait(5)
+
+
+# -- issue 14, item 17: without XDG_RUNTIME_DIR the lock stays private to the user ---------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix folders and modes")
+def test_without_a_runtime_folder_two_users_get_private_folders_of_their_own(tmp_path: Path) -> None:
+    import stat
+
+    shared = tmp_path / "tmp"  # stands for /tmp, shared by every user of the machine
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o1777)
+    # Two accounts with the same login name (or none found): only the user id tells them apart.
+    first = SingleInstance.server_name("sam", platform="linux", env={}, uid=1000, tempdir=str(shared))
+    second = SingleInstance.server_name("sam", platform="linux", env={}, uid=1001, tempdir=str(shared))
+    assert first != second
+    for name in (first, second):
+        folder = Path(name).parent
+        assert folder.parent == shared
+        info = folder.lstat()
+        assert stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+        assert stat.S_IMODE(info.st_mode) & 0o077 == 0, oct(info.st_mode)  # nobody else may enter
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix folders and modes")
+def test_a_loose_folder_is_tightened_and_a_planted_link_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    loose = shared / "outagetray-1000"
+    loose.mkdir()
+    loose.chmod(0o777)
+    name = SingleInstance.server_name("sam", platform="linux", env={}, uid=1000, tempdir=str(shared))
+    assert Path(name).parent == loose
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+    # Someone else put a link where this user's folder goes: the state folder is used instead.
+    elsewhere = tmp_path / "theirs"
+    elsewhere.mkdir()
+    (shared / "outagetray-1001").symlink_to(elsewhere)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    name = SingleInstance.server_name("sam", platform="linux", env={}, uid=1001, tempdir=str(shared))
+    assert not name.startswith(str(shared))
+    assert Path(name).parent == tmp_path / "state" / "OutageTray" / "run"
+    assert stat.S_IMODE(Path(name).parent.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a Unix socket path")
+def test_the_private_name_works_for_listening_and_the_lock(qtbot: QtBot, tmp_path: Path) -> None:
+    shared = Path("/tmp") / f"ot-{uuid.uuid4().hex[:8]}"  # short: socket paths are limited
+    shared.mkdir()
+    try:
+        name = SingleInstance.server_name("dan", platform="linux", env={}, uid=4242, tempdir=str(shared))
+        instance = SingleInstance(name)
+        assert instance.listen(), instance.error
+        assert (shared / "outagetray-4242" / "outagetray-dan").exists()
+        assert (shared / "outagetray-4242" / "outagetray-dan.lock").exists()
+        with qtbot.waitSignal(instance.activated, timeout=2000):
+            assert SingleInstance.notify_running(name, timeout_ms=100)
+        instance.close()
+    finally:
+        import shutil
+
+        shutil.rmtree(shared, ignore_errors=True)
