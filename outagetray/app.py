@@ -403,6 +403,7 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         instance.activated.connect(main.open_window)
         running.extend((main, instance, collector))  # kept alive for the life of the event loop
         main.show()
+        _say_where(main.has_tray)
         main.start_monitor()
 
     QTimer.singleShot(0, boot)
@@ -413,6 +414,28 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         if isinstance(item, SingleInstance):
             item.close()  # the name and its lock are free at once for the next start
     return code
+
+
+def started_line(has_tray: bool) -> str:
+    """Where the running app is, in one line for whoever started it from a terminal."""
+    if has_tray:
+        return "OutageTray is running in your system tray."
+    return (
+        "OutageTray opened its window instead of a tray icon: your desktop shows no system tray "
+        "(on GNOME, the AppIndicator extension adds one)."
+    )
+
+
+def _say_where(has_tray: bool) -> None:
+    """One line on stdout once the app is up.
+
+    On a desktop whose tray is hidden, nothing else shows that the start worked.
+    Without a terminal (no stdout, or a closed pipe) there is nobody to tell.
+    """
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError):  # ValueError: stdout already closed
+        print(started_line(has_tray), flush=True)
 
 
 def _quit_on_signals(running: list[object]) -> Callable[[], None]:

@@ -200,3 +200,76 @@ def test_an_unwritable_log_folder_is_said_once_and_the_app_runs_on(tmp_path: Pat
     assert err.count("cannot keep its log file") == 1, err
     assert "Traceback" not in err
     assert "your connection: " in err  # logging goes on, to the terminal
+
+
+# -- issue 14, item 18: the started app says where it is --------------------------------------
+
+
+def run_until_it_speaks(tmp_path: Path, *, tray: bool) -> tuple[int | None, list[str]]:
+    """The real app, offscreen, until its first line on stdout; then its exit code and every line.
+
+    ``tray`` makes Qt report a system tray (the offscreen platform has none).
+    """
+    with ControlServer() as controls:  # the connection checks stay on this machine
+        config = tmp_path / "config.toml"
+        config.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n")
+        return _run_until_it_speaks(tmp_path, config, tray=tray)
+
+
+def _run_until_it_speaks(tmp_path: Path, config: Path, *, tray: bool) -> tuple[int | None, list[str]]:
+    import threading
+
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "HOME": str(tmp_path),
+    }
+    code = (
+        "import sys\n"
+        + (
+            "from PySide6.QtWidgets import QSystemTrayIcon\n"
+            "QSystemTrayIcon.isSystemTrayAvailable = staticmethod(lambda: True)\n"
+            if tray
+            else ""
+        )
+        + "from outagetray.cli import main\n"
+        f"sys.exit(main(['run', '--config', {str(config)!r}, '--interval', '1']))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: bool(lines) or process.poll() is not None)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+        reader.join(timeout=5)
+    return process.returncode, lines
+
+
+def test_the_started_app_says_it_opened_its_window_when_there_is_no_tray(tmp_path: Path) -> None:
+    code, lines = run_until_it_speaks(tmp_path, tray=False)
+    assert code == 0
+    assert lines == [
+        "OutageTray opened its window instead of a tray icon: your desktop shows no system tray "
+        "(on GNOME, the AppIndicator extension adds one)."
+    ]
+
+
+def test_the_started_app_says_it_is_in_the_tray(tmp_path: Path) -> None:
+    code, lines = run_until_it_speaks(tmp_path, tray=True)
+    assert code == 0
+    assert lines == ["OutageTray is running in your system tray."]  # one line, said once
