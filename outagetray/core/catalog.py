@@ -18,6 +18,7 @@ from typing import Any
 from outagetray.assets import read_text
 from outagetray.core.model import Platform, SourceSpec
 from outagetray.core.sources import make_spec
+from outagetray.core.webaddress import host_problem
 
 #: The four platforms of the playbook, watched when the user has chosen nothing.
 DEFAULT_WATCH = ("facebook", "instagram", "whatsapp", "x")
@@ -85,6 +86,9 @@ def make_probe(table: object) -> SourceSpec:
         url = table.get("url")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise ValueError(f"an http_probe needs a url starting with https:// or http:// (found {url!r})")
+        problem = host_problem(url)
+        if problem is not None:
+            raise ValueError(f"the url of an http_probe cannot be checked: {problem}")
         extra = set(table) - {"type", "url"}
         if extra:
             raise ValueError(f"{sorted(extra)[0]!r} is not an option of an http_probe")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import logging
 import socket
 import threading
 import time
@@ -28,6 +29,8 @@ from urllib.parse import urljoin, urlsplit
 
 from outagetray import __version__
 from outagetray.core import deadline as deadlines
+from outagetray.core.redact import mask_url
+from outagetray.core.webaddress import host_problem
 
 if TYPE_CHECKING:
     import requests
@@ -41,6 +44,8 @@ DEFAULT_TOTAL_TIMEOUT = 15.0
 DEFAULT_MAX_REDIRECTS = 5
 #: A Retry-After longer than this is treated as this; a typo on a status page must not silence it for days.
 MAX_RETRY_AFTER = 6 * 3600.0
+log = logging.getLogger(__name__)
+
 USER_AGENT = f"OutageTray/{__version__} (desktop status monitor; +https://github.com/outagetray/outagetray)"
 
 Expect = Literal["json", "xml", "any"]
@@ -128,9 +133,7 @@ class HttpClient:
         The whole exchange, redirects included, ends within ``total_timeout`` and by
         ``deadline`` (a moment on this client's ``monotonic`` clock) when one is given.
         """
-        host = _host(url)
-        if not host or urlsplit(url).scheme not in ("http", "https"):
-            raise FetchError("invalid_url", f"“{url}” is not a web address OutageTray can check", url)
+        host = _checked_host(url)
         wait = self.backoff_remaining(host)
         if wait > 0:
             raise FetchError(
@@ -163,9 +166,7 @@ class HttpClient:
         transport failure raises. The whole exchange ends within ``read_timeout``
         (and by ``deadline`` when given): a check must never wait longer than one read.
         """
-        host = _host(url)
-        if not host or urlsplit(url).scheme not in ("http", "https"):
-            raise FetchError("invalid_url", f"“{url}” is not a web address OutageTray can check", url)
+        host = _checked_host(url)
         started = self.monotonic()
         headers = {"User-Agent": self.user_agent, "Accept": "*/*"}
         with self._exchange(url, self.read_timeout, deadline) as exchange:
@@ -258,6 +259,7 @@ class HttpClient:
 
     def _get(self, url: str, headers: Mapping[str, str], exchange: deadlines.Exchange) -> requests.Response:
         import requests
+        import urllib3.exceptions
 
         left = exchange.remaining()
         if left <= 0:
@@ -270,7 +272,21 @@ class HttpClient:
                 stream=True,
                 allow_redirects=False,
             )
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.URLRequired,
+        ):
+            raise _invalid_url(url) from None
         except requests.exceptions.RequestException as exc:
+            raise _transport_error(url, exc) from None
+        except (urllib3.exceptions.LocationValueError, ValueError, UnicodeError):
+            # requests wraps most address errors in InvalidURL, but not all: urllib3 raises
+            # LocationParseError itself for a host with an empty label ("status..example.com").
+            # Uncaught, it escaped every layer and failed the whole round.
+            raise _invalid_url(url) from None
+        except urllib3.exceptions.HTTPError as exc:
             raise _transport_error(url, exc) from None
 
     def _handle(
@@ -407,15 +423,19 @@ def redirect_refusal(origin: str, current: str, target: str) -> str | None:
             f"{origin_host} sent OutageTray on to an unprotected (http) address, "
             "where anyone could change the answer, so it is not used"
         )
-    if not _same_site(origin_host, target_host):
+    if not _within_source_site(origin_host, target_host):
         return (
             f"{origin_host} sent OutageTray on to {target_host}, a different site, so its answer is not used"
         )
     return None
 
 
-def _same_site(origin: str, target: str) -> bool:
+def _within_source_site(origin: str, target: str) -> bool:
     """``target`` is ``origin`` or a subdomain of it (an address only ever matches itself).
+
+    The strict rule for pinning a status source's redirects (STATUS-SOURCES §2.4), not
+    the looser "same registrable domain" the probes use to judge a redirect
+    (``probes._same_registrable_domain``): a status page is believed only from its own host.
 
     ``www.`` is the same host to the people who run a site: www.redditstatus.com and
     redditstatus.com are one page, and a status page moving between them must not go
@@ -433,8 +453,30 @@ def _same_site(origin: str, target: str) -> bool:
 
 
 def _too_slow(url: str, budget: float) -> FetchError:
-    within = f" (no complete answer within {_duration(budget)})" if budget > 0 else ""
+    # Under 0.05 s the budget rounds to "0 s", which reads as nonsense: the "within" part is left out.
+    within = f" (no complete answer within {_duration(budget)})" if budget >= 0.05 else ""
     return FetchError("timeout", f"{_host(url)} is answering too slowly{within}", url)
+
+
+def _checked_host(url: str) -> str:
+    """The host of ``url``, or FetchError("invalid_url") when it is no address this client can ask.
+
+    The same rule as the settings file and the catalog (outagetray.core.webaddress), so an
+    address that slipped past them (typed into "Try it", or from an old settings file)
+    still ends as one "unknown" reading with a reason, never as an exception.
+    """
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme not in ("http", "https") or host_problem(url) is not None:
+        raise _invalid_url(url)
+    return _host(url)
+
+
+def _invalid_url(url: str) -> FetchError:
+    shown = _host(url) or mask_url(url)
+    return FetchError("invalid_url", f"“{shown}” is not a web address OutageTray can check", url)
 
 
 _ADAPTER: type[Any] | None = None
@@ -539,7 +581,13 @@ def _transport_error(url: str, exc: BaseException) -> FetchError:
         return FetchError("truncated", f"the answer from {host} was cut off", url)
     if has(requests.exceptions.ConnectionError, u3.NewConnectionError, ConnectionError):
         return FetchError("connect", f"could not connect to {host}", url)
-    return FetchError("connect", f"could not reach {host} ({type(exc).__name__})", url)
+    # The type says nothing to a person; it goes to the log, for whoever fixes the cause.
+    log.warning("fetching %s failed in an unexpected way", mask_url(url), exc_info=exc)
+    return FetchError(
+        "connect",
+        f"the check of {host} failed in an unexpected way; the details are in OutageTray's log",
+        url,
+    )
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
@@ -618,7 +666,10 @@ def _max_age(headers: Mapping[str, str]) -> float | None:
 
 
 def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
+    """A span as a person reads it: "0.4 s" and "2.5 s" (whole seconds would say "0 s"), "12 s", "3 min"."""
+    if seconds < 9.95:
+        return f"{max(0.0, seconds):.1f}".removesuffix(".0") + " s"
+    seconds = round(seconds)
     if seconds < 90:
         return f"{seconds} s"
     if seconds < 5400:

@@ -19,6 +19,9 @@ What it promises:
 - ``poke()`` asks for a fresh round now (the network changed, the user pressed "Check
   now"); after the computer wakes from sleep the first round's failures are not trusted.
   A sleep is noticed on its own: the wall clock jumps while the monotonic clock did not.
+- A check that fails inside OutageTray (a bug, an address nothing foresaw) is logged with
+  its traceback and makes that one item "unknown"; it never fails the round, because one
+  mistyped source must not silence every other platform.
 - Changes are reported through one callback, called on the monitor's own thread.
 - Time comes from a clock object, so tests can run hours of polling in seconds. The round
   deadline alone is kept in real time (``time.monotonic``): it bounds real waiting on
@@ -48,6 +51,7 @@ from outagetray.core.judge import Change, ConnectivityChange, Judge, JudgeConfig
 from outagetray.core.model import Platform, SourceSpec
 from outagetray.core.poller import SourceResult, poll_url
 from outagetray.core.probes import DnsConfig, ProbeResult, run_probe
+from outagetray.core.redact import mask_url
 from outagetray.core.settings import ControlCheck
 from outagetray.core.sources._common import unknown
 
@@ -71,6 +75,8 @@ ROUND_TICK = 0.2
 DEFAULT_JITTER = 0.1
 #: A wall-clock jump this much bigger than the monotonic one means the computer slept.
 SLEEP_GAP = 30.0
+#: What an item reads when its check failed inside OutageTray; the traceback is in the log.
+INTERNAL_ERROR = "OutageTray could not check this (an internal error; the details are in its log)"
 
 Event = Change | ConnectivityChange
 OnChange = Callable[[list[Event]], None]
@@ -257,12 +263,14 @@ class _Job:
 
     ``run`` is handed the round's deadline (a ``time.monotonic()`` value) so the request
     can be bounded by it; ``late`` makes the item's result when it got no answer in time,
-    from the reason in plain words and the seconds waited.
+    from the reason in plain words and the seconds waited; ``failed`` makes it when ``run``
+    raised, from the reason in plain words (unknown, ambiguous or offline: never an outage).
     """
 
     tag: str
     run: Callable[[float], Any]
     late: Callable[[str, float], Any]
+    failed: Callable[[str], Any]
 
 
 class Monitor:
@@ -380,16 +388,26 @@ class Monitor:
             return None
         slow: list[str] = []
         for host, (future, done, work) in running.items():
-            got = list(done)  # what the worker finished in time; later answers are ignored
+            # The future's state is decided first and ``done`` copied after it: copied first, a
+            # job finishing in between would read "done" with answers missing from the copy,
+            # and its host would be reported as never asked.
+            broken: BaseException | None = None
             if future.done() and not future.cancelled():
-                future.result()  # a bug in a job fails the round, as it always did
+                broken = future.exception()  # each job's own failure is caught in _sequence
                 asking = False
             elif future.cancel():
                 asking = False  # never started: the host was not asked at all
             else:
                 asking = True
                 self._busy_hosts[host] = future  # still at work: asked nothing until it ends
+                # Nobody reads this future's result any more: a failure must still reach the log.
+                future.add_done_callback(partial(_log_late_failure, host))
+            got = list(done)  # what the worker finished in time; later answers are ignored
             rest = work[len(got) :]
+            if broken is not None:
+                log.error("the checks of %s failed inside OutageTray", host, exc_info=broken)
+                results[host] = got + [(job.tag, job.failed(INTERNAL_ERROR)) for job in rest]
+                continue
             if not rest:
                 results[host] = got
                 continue
@@ -418,7 +436,10 @@ class Monitor:
             add(
                 _host_of(control.url),
                 _Job(
-                    f"control:{index}", partial(self._run_control, control), partial(_late_control, control)
+                    f"control:{index}",
+                    partial(self._run_control, control),
+                    partial(_late_control, control),
+                    partial(_failed_control, control),
                 ),
             )
         by_url: dict[str, list[SourceSpec]] = {}
@@ -428,7 +449,12 @@ class Monitor:
         for url, specs in by_url.items():
             add(
                 _host_of(url),
-                _Job(f"url:{url}", partial(self._run_source, url, specs), partial(_late_source, url, specs)),
+                _Job(
+                    f"url:{url}",
+                    partial(self._run_source, url, specs),
+                    partial(_late_source, url, specs),
+                    partial(_failed_source, specs),
+                ),
             )
         seen: set[tuple[str, str]] = set()
         for platform in self.platforms:
@@ -439,7 +465,15 @@ class Monitor:
                 host = spec.url if spec.type == "dns_probe" else _host_of(spec.url)
                 wait = self._probe_not_before.get(host, 0.0) - self.clock.monotonic()
                 run = partial(_waiting, spec, host, wait) if wait > 0 else partial(self._run_probe, spec)
-                add(host, _Job(f"probe:{spec.type}:{spec.url}", run, partial(_late_probe, spec)))
+                add(
+                    host,
+                    _Job(
+                        f"probe:{spec.type}:{spec.url}",
+                        run,
+                        partial(_late_probe, spec),
+                        partial(_failed_probe, spec),
+                    ),
+                )
         return jobs
 
     # Each kind of job's one call, handed the round's deadline (time.monotonic()), so the
@@ -521,16 +555,32 @@ def _sequence(work: list[_Job], deadline: float, done: list[tuple[str, Any]]) ->
     """One host's work in order, each result appended to ``done`` as it comes.
 
     Nothing is started once the round's deadline has passed: the round has ended, and
-    its answer would be ignored anyway.
+    its answer would be ignored anyway. A job that raises is logged with its traceback
+    (also when it ends after the round, when nobody reads its result) and its item reads
+    "unknown"; the host's other items are still checked.
     """
 
     def run() -> None:
         for job in work:
             if time.monotonic() >= deadline:
                 return
-            done.append((job.tag, job.run(deadline)))
+            try:
+                value = job.run(deadline)
+            except Exception:
+                log.exception("checking %s failed inside OutageTray", mask_url(job.tag))
+                value = job.failed(INTERNAL_ERROR)
+            done.append((job.tag, value))
 
     return run
+
+
+def _log_late_failure(host: str, future: Future[Any]) -> None:
+    """Log how a job the round stopped waiting for ended, if it failed: nobody else will read it."""
+    if future.cancelled():
+        return
+    failure = future.exception()
+    if failure is not None:
+        log.error("the checks of %s failed inside OutageTray after their round", host, exc_info=failure)
 
 
 def _waiting(spec: SourceSpec, host: str, wait: float, deadline: float) -> ProbeResult:
@@ -554,6 +604,21 @@ def _late_source(url: str, specs: list[SourceSpec], why: str, waited: float) -> 
 def _late_probe(spec: SourceSpec, why: str, waited: float) -> ProbeResult:
     """A probe without an answer in time is no evidence either way: ambiguous, never an outage."""
     return ProbeResult(spec, "ambiguous", "too_slow", why, waited)
+
+
+def _failed_control(control: ControlCheck, why: str) -> ControlResult:
+    """A control that could not be run has not shown that the connection works."""
+    return ControlResult(control.url, Connectivity.OFFLINE, why)
+
+
+def _failed_source(specs: list[SourceSpec], why: str) -> list[SourceResult]:
+    """A status page we could not ask says nothing: unknown, like one we could not reach."""
+    return [SourceResult(spec, unknown(why)) for spec in specs]
+
+
+def _failed_probe(spec: SourceSpec, why: str) -> ProbeResult:
+    """A probe that could not run is no evidence either way: ambiguous, never an outage."""
+    return ProbeResult(spec, "ambiguous", "internal_error", why, 0.0)
 
 
 def _seconds(value: float) -> str:

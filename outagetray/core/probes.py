@@ -41,6 +41,7 @@ from urllib.parse import urljoin, urlsplit
 from outagetray.core import hostsfile, signin
 from outagetray.core.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, USER_AGENT, parse_retry_after
 from outagetray.core.model import SourceSpec
+from outagetray.core.redact import mask_url
 
 if TYPE_CHECKING:
     import http.client
@@ -249,7 +250,8 @@ def _make_resolver(config: DnsConfig, lifetime: float) -> dns.resolver.Resolver:
         except dns.resolver.NoResolverConfiguration:
             raise _DnsConfigError("this computer has no DNS server configured") from None
         except OSError as exc:
-            raise _DnsConfigError(f"the system DNS settings could not be read ({exc})") from None
+            reason = _reason(exc, "reading the system's DNS settings")
+            raise _DnsConfigError(f"the system DNS settings could not be read ({reason})") from None
     resolver.cache = None
     resolver.lifetime = max(0.05, lifetime)
     resolver.timeout = min(DNS_TRY_TIMEOUT, resolver.lifetime)
@@ -277,7 +279,7 @@ def _query(resolver: dns.resolver.Resolver, host: str, rdtype: str, lifetime: fl
     except dns.exception.DNSException as exc:
         return _FamilyAnswer("dns_error", note=str(exc))
     except OSError as exc:
-        return _FamilyAnswer("dns_unreachable", note=str(exc))
+        return _FamilyAnswer("dns_unreachable", note=_reason(exc, f"asking the DNS server about {host}"))
     except Exception as exc:  # noqa: BLE001 - odd input must not escape a probe
         _log.warning("DNS lookup of %s (%s) failed unexpectedly", host, rdtype, exc_info=exc)
         return _FamilyAnswer("dns_error", note="an unexpected error")
@@ -302,7 +304,7 @@ def _no_nameservers(exc: Exception) -> _FamilyAnswer:
     if dns.rcode.REFUSED in rcodes:
         return _FamilyAnswer("dns_refused")
     if reasons and all(isinstance(reason, OSError) for reason in reasons):
-        return _FamilyAnswer("dns_unreachable", note=str(reasons[0]))
+        return _FamilyAnswer("dns_unreachable", note=_reason(reasons[0], "asking the DNS server"))
     return _FamilyAnswer("dns_error", note="; ".join(str(reason) for reason in reasons)[:200])
 
 
@@ -490,12 +492,13 @@ def _http_stages(
     ssl_context: ssl.SSLContext | None,
     related_hosts: Collection[str],
 ) -> ProbeResult:
-    non_public_only = False
+    non_public_only = from_hosts_file = False
+    addresses: tuple[str, ...] = ()
     try:
         if target.is_ip:
-            addresses: tuple[str, ...] = (target.host,)
+            addresses = (target.host,)
         else:
-            addresses, non_public_only = _resolve_for_connect(target.host, dns, deadline)
+            addresses, non_public_only, from_hosts_file = _resolve_for_connect(target.host, dns, deadline)
         sock = _connect(target, addresses, deadline, timeout)
         try:
             if target.scheme == "https":
@@ -505,6 +508,17 @@ def _http_stages(
             sock.close()
     except _StageFailure as failure:
         if failure.transport and failure.outcome == "unhealthy":
+            if non_public_only and from_hosts_file:
+                # This computer's own setting, not the network's: name the place that can be fixed.
+                return _result(
+                    spec,
+                    "ambiguous",
+                    "blocked_locally",
+                    f"{failure.detail}; but this computer's hosts file points {target.host} to "
+                    f"{', '.join(addresses[:3])}, which is not on the internet, so this says "
+                    "nothing about the platform",
+                    started,
+                )
             if non_public_only:
                 return _result(
                     spec,
@@ -566,13 +580,14 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _resolve_for_connect(host: str, config: DnsConfig, deadline: float) -> tuple[tuple[str, ...], bool]:
-    """The addresses to try, in order, and whether all of them are non-public.
+def _resolve_for_connect(host: str, config: DnsConfig, deadline: float) -> tuple[tuple[str, ...], bool, bool]:
+    """The addresses to try, in order; whether all are non-public; whether the hosts file gave them.
 
     IPv4 and IPv6 are interleaved (IPv4 first) so a broken IPv6 path costs one
     attempt, not all of them; public addresses come before non-public ones.
     """
     found = hostsfile.addresses(host)
+    from_hosts_file = bool(found)
     if found:
         detail = (
             f"this computer's hosts file points {host} to {', '.join(found[:3])}, "
@@ -595,7 +610,7 @@ def _resolve_for_connect(host: str, config: DnsConfig, deadline: float) -> tuple
         interleaved += usable_a[index : index + 1] + usable_aaaa[index : index + 1]
     public = [x for x in interleaved if _is_public(x)]
     ordered = public + [x for x in interleaved if not _is_public(x)]
-    return tuple(ordered), not public
+    return tuple(ordered), not public, from_hosts_file
 
 
 def _system_may_know(lookup: _Lookup, config: DnsConfig) -> bool:
@@ -681,7 +696,7 @@ def _connect(target: _Target, addresses: Sequence[str], deadline: float, timeout
                     "unhealthy",
                     "connect",
                     f"could not connect to {target.host} ({_where(address, target.port)}: "
-                    f"{exc.strerror or type(exc).__name__})",
+                    f"{_reason(exc, f'connecting to {target.host}')})",
                     transport=True,
                 )
             )
@@ -717,8 +732,12 @@ def _tls(
     try:
         tls = context.wrap_socket(sock, server_hostname=target.host, do_handshake_on_connect=False)
     except (ssl.SSLError, ValueError, OSError) as exc:
+        _log.warning("setting up TLS for %s failed", target.host, exc_info=exc)
         raise _StageFailure(
-            "ambiguous", "tls_setup", f"a secure connection to {target.host} could not be set up ({exc})"
+            "ambiguous",
+            "tls_setup",
+            f"a secure connection to {target.host} could not be set up on this computer "
+            "(the details are in OutageTray's log)",
         ) from None
     try:
         tls.do_handshake()
@@ -746,7 +765,7 @@ def _tls(
         ) from None
     except (ssl.SSLError, OSError) as exc:
         tls.close()
-        reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+        reason = getattr(exc, "reason", None) or _reason(exc, f"the TLS handshake with {target.host}")
         raise _StageFailure(
             "unhealthy",
             "tls_handshake",
@@ -834,15 +853,14 @@ def _exchange(
                 "unhealthy",
                 "reset",
                 f"the connection to {target.host} broke before an answer "
-                f"({exc.strerror or type(exc).__name__})",
+                f"({_reason(exc, f'reading the answer of {target.host}')})",
                 transport=True,
             ) from None
         except http.client.HTTPException as exc:
+            # What exactly was wrong helps whoever reads the log, not the person reading the detail.
+            _log.info("%s answered something that is not HTTP: %s", target.host, type(exc).__name__)
             raise _StageFailure(
-                "unhealthy",
-                "bad_response",
-                f"{target.host} answered something that is not HTTP ({type(exc).__name__})",
-                transport=True,
+                "unhealthy", "bad_response", f"{target.host} answered something that is not HTTP", True
             ) from None
         headers = {name.lower(): value for name, value in _merge_headers(response.getheaders()).items()}
         body, note = _read_body(response, deadline, max_body)
@@ -1057,7 +1075,7 @@ def classify_response(
         return "ambiguous", "bot_challenge", f"{said} with a bot check (not an outage)"
     if text and len(body) < BLOCK_PAGE_MAX_SIZE:
         refresh = _meta_refresh_host(url, body)
-        if refresh and not _same_site(host, refresh, related_hosts):
+        if refresh and not _same_registrable_domain(host, refresh, related_hosts):
             return (
                 "ambiguous",
                 "foreign_redirect",
@@ -1102,7 +1120,7 @@ def _judge_redirect(
             "foreign_redirect",
             f"{host} redirected to an unreadable address: probably not the real site",
         )
-    if _same_site(host, target_host, related_hosts):
+    if _same_registrable_domain(host, target_host, related_hosts):
         return "healthy", "redirect", f"{host} redirected within its own site (to {target_host})"
     return (
         "ambiguous",
@@ -1127,8 +1145,12 @@ def _meta_refresh_host(url: str, body: bytes) -> str:
     return ""
 
 
-def _same_site(host: str, other: str, related_hosts: Collection[str] = ()) -> bool:
+def _same_registrable_domain(host: str, other: str, related_hosts: Collection[str] = ()) -> bool:
     """Whether ``other`` belongs to the same site as ``host``, or to a related host.
+
+    The loose rule for judging a probe's redirect (a login page on a sibling host is
+    normal), not the strict one that pins a status source's redirects to its own host
+    (``http._within_source_site``): the two must not be swapped.
 
     "Same site" is the same registrable domain, found without the Public Suffix
     List (which would be a dependency and a download): the last two labels, or
@@ -1228,7 +1250,7 @@ def _internal_error(spec: SourceSpec, exc: Exception, started: float) -> ProbeRe
     which people read: they get plain words and the certainty that it is not
     the platform's fault.
     """
-    _log.error("the %s check of %s failed inside OutageTray", spec.type, _shown_url(spec.url), exc_info=exc)
+    _log.error("the %s check of %s failed inside OutageTray", spec.type, mask_url(spec.url), exc_info=exc)
     return _result(
         spec,
         "ambiguous",
@@ -1239,15 +1261,16 @@ def _internal_error(spec: SourceSpec, exc: Exception, started: float) -> ProbeRe
     )
 
 
-def _shown_url(url: str) -> str:
-    """``url`` without a password: a user name and password in a URL must never reach the log."""
-    try:
-        parts = urlsplit(url)
-        if "@" not in parts.netloc:
-            return url
-        return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
-    except ValueError:
-        return "(an unreadable address)"
+def _reason(exc: OSError, what: str) -> str:
+    """The system's own words for ``exc`` ("Connection refused"), never a Python class name.
+
+    An error without them is unexpected: its type and traceback go to the log, and the
+    person reading the detail gets plain words that say where to look.
+    """
+    if isinstance(exc.strerror, str) and exc.strerror:
+        return exc.strerror
+    _log.warning("%s failed in an unexpected way", what, exc_info=exc)
+    return "it failed in an unexpected way; the details are in OutageTray's log"
 
 
 def _where(address: str, port: int) -> str:

@@ -36,6 +36,7 @@ from outagetray.core.catalog import (
     platform_from_table,
 )
 from outagetray.core.model import Platform
+from outagetray.core.webaddress import host_problem
 
 APP_NAME = "OutageTray"
 CONFIG_NAME = "config.toml"
@@ -490,6 +491,10 @@ class _Validator:
             )
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             self.problem(path, f"item {index}: url must start with http:// or https:// (found {_shown(url)})")
+            return None
+        problem = host_problem(url)
+        if problem is not None:
+            self.problem(path, f"item {index}: the url cannot be checked: {problem}")
             return None
         if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
             self.problem(path, f"item {index}: expect_status must be a number such as 204")

@@ -52,7 +52,7 @@ def test_a_status_fetch_whose_headers_drip_ends_at_its_total_timeout(slow_header
     assert elapsed < DEADLINE + MARGIN
     # The cut looks like a hang-up to http.client; the kind comes from the deadline, not from that.
     assert error.kind == "timeout"
-    assert error.message == "127.0.0.1 is answering too slowly (no complete answer within 2 s)"
+    assert error.message == "127.0.0.1 is answering too slowly (no complete answer within 1.5 s)"
 
 
 def test_a_status_fetch_ends_at_the_callers_deadline(slow_headers: str) -> None:

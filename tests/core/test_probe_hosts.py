@@ -92,6 +92,21 @@ def test_a_name_the_hosts_file_blocks_is_blocked_locally_not_down(hosts: Path, d
     assert "hosts file" in result.detail
 
 
+def test_a_failure_at_an_address_from_the_hosts_file_names_the_hosts_file(
+    hosts: Path, dns: LoopbackDns
+) -> None:
+    """Not "probably blocked on this network": this computer's own hosts file sent the probe there."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now: the connection is refused
+    write(hosts, "127.0.0.1 www.platform.test\n")
+    result = probe(f"http://www.platform.test:{port}/", dns)
+    assert (result.outcome, result.kind) == ("ambiguous", "blocked_locally"), result.detail
+    assert "this computer's hosts file points www.platform.test to 127.0.0.1" in result.detail
+    assert "on this network" not in result.detail
+
+
 def test_changes_to_the_hosts_file_are_seen(hosts: Path, dns: LoopbackDns, web: HTTPServer) -> None:
     web.expect_request("/").respond_with_data("ok")
     url = f"http://{ONLY_IN_HOSTS}:{web.port}/"

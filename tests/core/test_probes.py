@@ -863,7 +863,7 @@ def test_dns_failures_are_told_apart_by_the_answer_code_not_by_text() -> None:
     ],
 )
 def test_same_site_rule(host: str, other: str, related: tuple[str, ...], same: bool) -> None:
-    assert probes._same_site(host, other, related) is same
+    assert probes._same_registrable_domain(host, other, related) is same
 
 
 def test_importing_probes_does_not_load_dnspython_or_ssl() -> None:

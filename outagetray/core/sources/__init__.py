@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 
 from outagetray.core.model import ROLES, Reading, Role, SourceSpec
 from outagetray.core.sources._common import unknown
+from outagetray.core.webaddress import host_problem
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,10 @@ def make_spec(table: object) -> SourceSpec:
         raise ValueError(
             f"a {source_type} source needs a url starting with https:// or http:// (found {url!r})"
         )
+    problem = host_problem(url)
+    if problem is not None:
+        # Refused here, where it was typed: a host the HTTP library cannot parse must not reach a round.
+        raise ValueError(f"the url of a {source_type} source cannot be checked: {problem}")
     role: Role = "official"
     if "role" in table:
         given = table["role"]
