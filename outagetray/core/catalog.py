@@ -78,6 +78,9 @@ def make_probe(table: object) -> SourceSpec:
         host = table.get("host")
         if not isinstance(host, str) or not re.fullmatch(r"[A-Za-z0-9.-]{1,253}", host) or "." not in host:
             raise ValueError(f"a dns_probe needs a host name such as example.com (found {host!r})")
+        problem = host_problem(f"https://{host}/")
+        if problem is not None:
+            raise ValueError(f"the host of a dns_probe cannot be looked up: {problem}")
         extra = set(table) - {"type", "host"}
         if extra:
             raise ValueError(f"{sorted(extra)[0]!r} is not an option of a dns_probe")

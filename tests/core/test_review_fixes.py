@@ -197,6 +197,13 @@ def test_make_probe_accepts_every_ordinary_address(url: str) -> None:
     assert catalog.make_probe({"type": "http_probe", "url": url}).url == url
 
 
+@pytest.mark.parametrize("host", ["a..example.com", ".example.com", "a" * 64 + ".example.com"])
+def test_make_probe_refuses_a_dns_probe_host_with_an_empty_or_overlong_label(host: str) -> None:
+    with pytest.raises(ValueError, match="cannot be looked up"):
+        catalog.make_probe({"type": "dns_probe", "host": host})
+    assert catalog.make_probe({"type": "dns_probe", "host": "example.com."}).url == "example.com"
+
+
 def test_a_control_check_with_a_bad_host_is_a_settings_problem(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(
