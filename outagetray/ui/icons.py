@@ -1,25 +1,30 @@
-"""Tray icons for each overall state, loaded from ``resources/icons`` via the one asset helper."""
+"""Tray icons for each overall state, loaded from ``resources/icons`` via the one asset helper.
+
+The SVGs in ``resources/icons`` are the source. The running app shows them from PNGs
+rendered from those SVGs at the sizes tray hosts ask for (``resources/icons/png``,
+written by ``python -m outagetray.ui.icons``; a test checks they still match the
+SVGs). Decoding a PNG costs about 0.7 MB; drawing the SVGs at start cost about 4 MB
+(QtSvg, its renderer and Qt's raster painter), a tenth of what the app may use beyond
+the memory floor. Where the PNGs are missing (a package built without them) the SVGs
+are drawn as before.
+"""
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtGui import QIcon, QPixmap
 
 from outagetray.assets import read_bytes
 
 if TYPE_CHECKING:
     from outagetray.core.model import Verdict
 
-_FILES = {
-    "operational": "icons/operational.svg",
-    "degraded": "icons/degraded.svg",
-    "outage": "icons/outage.svg",
-    "unknown": "icons/unknown.svg",
-}
+STATES = ("operational", "degraded", "outage", "unknown")
+#: The sizes tray hosts ask for, each rendered once.
+SIZES = (16, 22, 24, 32, 48, 64)
 
 
 def icon_state(verdict: Verdict) -> str:
@@ -34,18 +39,70 @@ def icon_state(verdict: Verdict) -> str:
     return "unknown"
 
 
+def svg_name(state: str) -> str:
+    return f"icons/{state}.svg"
+
+
+def png_name(state: str, size: int) -> str:
+    return f"icons/png/{state}-{size}.png"
+
+
 @cache
 def load_icon(state: str) -> QIcon:
-    """The icon for a state, rendered from SVG at the sizes tray hosts ask for (once per state)."""
-    renderer = QSvgRenderer(QByteArray(read_bytes(_FILES[state])))
+    """The icon for a state at the sizes tray hosts ask for (once per state)."""
+    if state not in STATES:
+        raise KeyError(state)
     icon = QIcon()
-    for size in (16, 22, 24, 32, 48, 64):
-        pixmap = QPixmap(size, size)
-        # QColor(0, 0, 0, 0) rather than Qt.GlobalColor.transparent: touching the Qt
-        # namespace costs ~24 ms, and this runs before the tray icon is shown.
-        pixmap.fill(QColor(0, 0, 0, 0))
-        painter = QPainter(pixmap)
-        renderer.render(painter)
-        painter.end()
+    for size in SIZES:
+        pixmap = QPixmap()
+        try:
+            data = read_bytes(png_name(state, size))
+        except FileNotFoundError:
+            return _drawn_icon(state)
+        if not pixmap.loadFromData(data, "PNG"):
+            return _drawn_icon(state)
         icon.addPixmap(pixmap)
     return icon
+
+
+def render(state: str, size: int) -> QPixmap:
+    """A state's SVG drawn at one size: what the PNGs hold, and the fallback without them."""
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtGui import QColor, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(QByteArray(read_bytes(svg_name(state))))
+    pixmap = QPixmap(size, size)
+    # QColor(0, 0, 0, 0) rather than Qt.GlobalColor.transparent: touching the Qt
+    # namespace costs ~24 ms, and this may run before the tray icon is shown.
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    renderer.render(painter)
+    painter.end()
+    return pixmap
+
+
+def _drawn_icon(state: str) -> QIcon:
+    icon = QIcon()
+    for size in SIZES:
+        icon.addPixmap(render(state, size))
+    return icon
+
+
+def write_pngs() -> None:
+    """Render every state at every size into resources/icons/png (run after editing an SVG)."""
+    from outagetray.assets import resource
+
+    folder = resource("icons/png")
+    for state in STATES:
+        for size in SIZES:
+            target = str(folder / f"{state}-{size}.png")
+            if not render(state, size).save(target, "PNG"):
+                raise OSError(f"could not write {target}")
+
+
+if __name__ == "__main__":
+    from PySide6.QtWidgets import QApplication
+
+    _app = QApplication(sys.argv[:1])
+    write_pngs()
