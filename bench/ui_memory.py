@@ -1,8 +1,9 @@
 """Memory after start and after 1,000 poll rounds, and the longest UI stall while polling.
 
 Each app runs in its own process on Qt's offscreen platform: OutageTray (the real App,
-polling four platforms served by loopback peers in a third process, its monitor on a
-clock that skips the waits so 1,000 rounds take seconds) and two floors measured the
+started as run_app starts it, with its log file, single-instance server and signal
+wake-up, polling four platforms served by loopback peers in a third process, its
+monitor on a clock that skips the waits so 1,000 rounds take seconds) and two floors measured the
 same way (RSS once the first events are processed; the median of three runs):
 
 - the bare PySide6 tray app from bench/bare_tray.py;
@@ -119,12 +120,24 @@ def child_ours(peers: dict[str, Any], folder: Path) -> dict[str, Any]:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from outagetray.app import App
+    from outagetray.app import App, _quit_on_signals
+    from outagetray.core.logfile import setup as setup_log
     from outagetray.ui.gc_guard import MainThreadCollector
+    from outagetray.ui.single_instance import SingleInstance
 
+    # What run_app does before the monitor starts, in its order, so that everything
+    # the running app holds is measured: the log, the single-instance server (QtNetwork),
+    # the signal wake-up, the collector.
     app = QApplication(sys.argv[:1])
+    app.setApplicationName("OutageTray")
     app.setQuitOnLastWindowClosed(False)
-    collector = MainThreadCollector(app)  # as run_app does
+    logs = setup_log(folder / "log")
+    logs.catch_uncaught()
+    instance = SingleInstance(str(folder / "outagetray-bench"))
+    assert instance.listen(), instance.error
+    running: list[object] = [logs, instance]
+    restore_signals = _quit_on_signals(running)
+    collector = MainThreadCollector(app)
     bases = peers["bases"]
     platforms = "".join(
         f'[[platforms]]\nid = "p{i}"\nname = "Platform {i}"\nowner = "Owner {i}"\n'
@@ -182,6 +195,8 @@ def child_ours(peers: dict[str, Any], folder: Path) -> dict[str, Any]:
     verdicts = sorted({s.verdict.value for s in monitor.statuses()})
     main.quit()
     collector.stop()
+    restore_signals()
+    instance.close()
     return {
         "rss_start_mb": start,
         "rss_200_mb": at_200,
