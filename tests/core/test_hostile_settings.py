@@ -24,6 +24,7 @@ import pytest
 import outagetray
 from outagetray.core import settings as s
 from outagetray.core import state
+from outagetray.core.settings_scan import prescan
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pipes, devices and rlimits are POSIX")
 
@@ -251,7 +252,7 @@ nested = {"[" * 60 + "]" * 60}
     assert result.settings.interval_seconds == 90
     assert result.settings.notifications.quiet_start == "22:00"
     assert result.warnings == ["Line 6, extra: not a setting OutageTray knows; it is ignored"]
-    assert s._prescan(text + ".".join(["a"] * 33) + " = 2\n") is not None
+    assert prescan(text + ".".join(["a"] * 33) + " = 2\n") is not None
 
 
 def test_thousands_of_bad_lines_give_a_count_not_a_wall(tmp_path: Path) -> None:
