@@ -5,6 +5,16 @@ use together with plain-words problems (each naming the line and key), and the
 caller decides: the tray app keeps the broken file aside and runs on defaults,
 the command line refuses to guess and exits with code 2. Writes are atomic, so a
 crash mid-save can never leave a half-written file behind.
+
+The file is the user's: a save changes only what the Settings window changed and
+keeps every comment, the order of lines and blocks added by hand
+(:mod:`outagetray.core.settings_keep`). The file carries its format version as a
+top-level ``version = 1``; older files are upgraded one named step at a time and a
+file from a newer app is never written over (:mod:`outagetray.core.settings_versions`).
+
+What a valid value is, is said once, here: ``validate_url``, ``validate_interval``
+and ``validate_quiet_hours`` are the rules the file is read with and the rules the
+Settings window asks, so the two can never disagree about what may be saved.
 """
 
 from __future__ import annotations
@@ -13,8 +23,10 @@ import difflib
 import logging
 import re
 import stat
+import threading
 import tomllib
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +48,10 @@ from outagetray.core.catalog import (
     platform_from_table,
 )
 from outagetray.core.model import Platform
+from outagetray.core.settings_keep import SaveRefused as SaveRefused
+from outagetray.core.settings_keep import apply_changes, new_document, read_for_edit
 from outagetray.core.settings_scan import KeyLines, long_number, prescan
+from outagetray.core.settings_versions import CURRENT, VERSION_KEY, VersionProblem, migrate
 from outagetray.core.webaddress import host_problem
 
 APP_NAME = "OutageTray"
@@ -123,6 +138,8 @@ class LoadResult:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     exists: bool = True
+    #: The file was written by a newer OutageTray: it must be neither moved nor written over.
+    newer: bool = False
 
     @property
     def ok(self) -> bool:
@@ -184,6 +201,13 @@ def load(path: Path | None = None) -> LoadResult:
     except (RecursionError, MemoryError):  # the pre-scan is meant to make this unreachable
         log.exception("tomllib failed on a settings file that passed the pre-scan")
         return LoadResult(Settings(), path, ["The settings file is too large or too deeply nested to read."])
+    try:
+        migrate(data)  # on the parsed copy only: the file itself changes on the next save
+    except VersionProblem as exc:
+        line = KeyLines(text).find((VERSION_KEY,))
+        where = f"Line {line}: " if line else ""
+        message = f"{where}{str(exc)[:1].upper()}{str(exc)[1:]}."
+        return LoadResult(Settings(), path, [message], newer=exc.newer)
     validator = _Validator(text)
     settings = Settings()
     try:
@@ -227,6 +251,9 @@ def load_or_recover(path: Path | None = None, now: datetime | None = None) -> tu
     """
     remove_stale_temporaries(path or default_path())
     result = load(path)
+    if result.newer:
+        lines = ["OutageTray is using its defaults for now; your settings file was not changed."]
+        return result.settings, "\n".join([*lines, *(f"• {problem}" for problem in result.problems)])
     if result.ok:
         if result.warnings:
             lines = ["Some lines of your settings file were not understood and are ignored:"]
@@ -243,6 +270,25 @@ def load_or_recover(path: Path | None = None, now: datetime | None = None) -> tu
     lines = [f"Your settings had problems, so OutageTray is using its defaults for now. {kept}"]
     lines += [f"• {problem}" for problem in result.problems]
     return result.settings, "\n".join(lines)
+
+
+def load_soon(path: Path | None = None) -> Future[tuple[Settings, str]]:
+    """Start :func:`load_or_recover` on a thread of its own and return at once.
+
+    The settings folder may sit on a slow network drive, and the app must not wait
+    for it on the UI thread: the app calls this early and asks the future for the
+    result (``.result()``) only when it needs the settings. Nothing here touches Qt.
+    """
+    future: Future[tuple[Settings, str]] = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(load_or_recover(path))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="outagetray-settings", daemon=True).start()
+    return future
 
 
 def to_toml_data(settings: Settings) -> dict[str, Any]:
@@ -282,15 +328,77 @@ def to_toml_data(settings: Settings) -> dict[str, Any]:
     return data
 
 
-def save(settings: Settings, path: Path | None = None) -> Path:
-    """Write the settings atomically: a temporary file in the same folder, flushed, then renamed."""
-    import tomli_w
+def save(settings: Settings, path: Path | None = None, *, before: Settings | None = None) -> Path:
+    """Write ``settings`` into the user's file, changing only what differs from ``before``.
 
+    The file is read again first, because it may have been edited by hand since it was
+    loaded: comments, order, ignored lines and hand-added ``[[platforms]]`` blocks stay.
+    ``before`` is what the editor started from (the Settings window passes the settings
+    it opened with); without it, the difference is taken against what the file says now.
+    A missing file is created whole. A file that is broken, unreadable or from a newer
+    OutageTray is never written over: SaveRefused says why. The write is atomic and goes
+    through a link to the file it names.
+    """
     path = path or default_path()
-    payload = "# OutageTray settings. Edit while the app is closed, or use its Settings window.\n"
-    payload += tomli_w.dumps(to_toml_data(settings))
-    write_atomic(path, payload.encode("utf-8"))
+    document, current = read_for_edit(path, MAX_FILE_BYTES)
+    if document is None:
+        document, old_data = new_document(), {}
+        document[VERSION_KEY] = CURRENT
+    elif before is not None:
+        old_data = to_toml_data(before)
+    else:
+        validator = _Validator("")
+        old_data = to_toml_data(validator.settings(current))
+    apply_changes(document, old_data, to_toml_data(settings))
+    write_atomic(path, document.as_string().encode("utf-8"))
     return path
+
+
+def validate_url(text: str) -> str | None:
+    """What is wrong with a status or check address, in a user's words; None when it can be used.
+
+    Spaces around the address are ignored (a paste often brings them; what is saved is
+    the address without them). Inside it, a space is always a mistake, in the site name
+    or in the path. Both https:// and http:// are accepted: some status pages and every
+    connection check still answer on http.
+    """
+    address = text.strip()
+    if not address:
+        return "Enter the address, starting with https:// (or http://)."
+    if not address.startswith(("https://", "http://")):
+        return "Start the address with https:// (or http://), e.g. https://status.example.com/."
+    if any(char.isspace() for char in address):
+        return "A web address cannot contain spaces: check it was copied whole."
+    problem = host_problem(address)
+    if problem is not None:
+        return f"This address cannot be checked: {problem}."
+    return None
+
+
+def validate_interval(seconds: int) -> str | None:
+    """Whether OutageTray may check this often; None when it may."""
+    if MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        return None
+    return (
+        f"Choose a time from {MIN_INTERVAL} seconds to {MAX_INTERVAL // 3600} hours "
+        f"({seconds} seconds is {'too short' if seconds < MIN_INTERVAL else 'too long'})."
+    )
+
+
+def validate_quiet_hours(start: str, end: str) -> str | None:
+    """Whether quiet hours from ``start`` to ``end`` ("HH:MM", may span midnight) can be used.
+
+    Equal times are refused: a quiet time that starts when it ends holds nothing back
+    (the alerts treat it as no quiet hours), so a user who set it meant something else.
+    """
+    if not (_HHMM.match(start) and _HHMM.match(end)):
+        return "Quiet hours need times such as 22:00 and 07:00."
+    if start == end:
+        return (
+            f"Quiet hours from {start} to {end} would never start: choose an end that differs from the "
+            "start, or turn quiet hours off."
+        )
+    return None
 
 
 class _Validator:
@@ -333,7 +441,7 @@ class _Validator:
     def settings(self, data: dict[str, Any]) -> Settings:
         sections = ("monitor", "connectivity", "network", "platforms", "notifications", "app")
         for key in data:
-            if key not in sections:
+            if key not in sections and key != VERSION_KEY:
                 self.unknown_key((key,), sections)
         custom = self._platforms(data.get("platforms", []))
         known = set(builtin_platforms()) | {t["id"] for t in custom}
@@ -402,6 +510,8 @@ class _Validator:
                 or not all(isinstance(v, str) and _HHMM.match(v) for v in quiet.values())
             ):
                 self.problem((*path, "quiet_hours"), 'must look like { start = "22:00", end = "07:00" }')
+            elif (equal := validate_quiet_hours(quiet["start"], quiet["end"])) is not None:
+                self.problem((*path, "quiet_hours"), equal[:1].lower() + equal[1:])
             else:
                 start, end = quiet["start"], quiet["end"]
         return Notifications(
@@ -439,7 +549,7 @@ class _Validator:
 
     def _interval(self, monitor: Mapping[str, Any]) -> int:
         value = monitor.get("interval_seconds", 60)
-        if isinstance(value, bool) or not isinstance(value, int) or not MIN_INTERVAL <= value <= MAX_INTERVAL:
+        if isinstance(value, bool) or not isinstance(value, int) or validate_interval(value) is not None:
             self.problem(
                 ("monitor", "interval_seconds"),
                 f"must be a whole number of seconds from {MIN_INTERVAL} to {MAX_INTERVAL} "
@@ -488,7 +598,7 @@ class _Validator:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             self.problem(path, f"item {index}: url must start with http:// or https:// (found {_shown(url)})")
             return None
-        problem = host_problem(url)
+        problem = host_problem(url) or validate_url(url)
         if problem is not None:
             self.problem(path, f"item {index}: the url cannot be checked: {problem}")
             return None
@@ -511,6 +621,17 @@ class _Validator:
             return ()
         return tuple(value)
 
+    @staticmethod
+    def _source_urls(table: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The first source or probe address the Settings window would refuse, as (key, problem)."""
+        for key in ("sources", "probes"):
+            for item in table.get(key) or ():
+                url = item.get("url") if isinstance(item, Mapping) else None
+                problem = validate_url(url) if isinstance(url, str) else None
+                if problem is not None:
+                    return key, f"{url!r}: {problem[:1].lower()}{problem[1:]}"
+        return None
+
     def _platforms(self, value: object) -> list[dict[str, Any]]:
         if not isinstance(value, list):
             self.problem(("platforms",), "must be written as [[platforms]] sections")
@@ -526,6 +647,10 @@ class _Validator:
                 platform_from_table(table, builtin.get(str(table.get("id"))))
             except PlatformError as exc:
                 self.problem(("platforms", index, exc.key), str(exc))
+                continue
+            bad_url = self._source_urls(table)
+            if bad_url is not None:
+                self.problem(("platforms", index, bad_url[0]), bad_url[1])
                 continue
             if table["id"] in seen:
                 self.problem(("platforms", index, "id"), f'platform "{table["id"]}" is defined twice')
