@@ -21,8 +21,9 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# Tests run in another zone than UTC, so a local time slipping into the core (which keeps UTC) shows.
 unit: $(VENV)/.installed-test
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	TZ=Europe/Berlin QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench

@@ -54,7 +54,7 @@ import math
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
@@ -400,8 +400,8 @@ class _Probes:
                 # On and off is a partial outage by nature: it works some of the time.
                 self.verdict = Verdict.MAJOR_OUTAGE if everything else Verdict.PARTIAL_OUTAGE
             failing = sum(1 for r in results if r.outcome == "unhealthy")
-            # Local time: the same clock the user sees in the window and the menu.
-            since = self.first_failure.astimezone().strftime("%H:%M") if self.first_failure else ""
+            # The core keeps UTC: the text says so, and the window shows the local time from ``since``.
+            since = _utc_clock(self.first_failure) if self.first_failure else ""
             if self.intermittent:
                 recent_bad = sum(self.flaps.history)
                 self.evidence = (
@@ -474,7 +474,7 @@ class _Probes:
             self.streak, self.first_failure = [], None  # checks that pass end a failure streak
             if self.slow_rounds >= config.confirm_rounds:
                 self.verdict = Verdict.DEGRADED
-        since = self.slow_since.astimezone().strftime("%H:%M")
+        since = _utc_clock(self.slow_since)
         self.evidence = f"checks take {_seconds(slow.now)}, usually {_seconds(slow.usual)}, since {since}"
 
     def _clear(self, evidence: str) -> None:
@@ -826,6 +826,18 @@ def _duration(seconds: float) -> str:
             return f"{count} {unit}{'s' if count != 1 else ''}"
     count = max(1, round(seconds))
     return f"{count} second{'s' if count != 1 else ''}"
+
+
+def _utc_clock(moment: datetime) -> str:
+    """A moment inside evidence text: "16:02 UTC", whatever the computer's time zone.
+
+    Evidence is one sentence that travels everywhere (window, notifications, the log,
+    ``watch`` lines): rendered in the machine's zone it changed with TZ and could not be
+    compared with the UTC log. The local time of the same moment is the UI's to show,
+    from the status's ``since`` (UTC data).
+    """
+    utc = moment.astimezone(UTC)
+    return f"{utc.hour:02d}:{utc.minute:02d} UTC"
 
 
 def _seconds(value: float) -> str:

@@ -93,7 +93,7 @@ def test_probe_outage_needs_exactly_three_failed_rounds_and_is_one_correlated_ev
     assert all(c.alert and c.together == ("facebook", "instagram", "whatsapp") for c in third)
     evidence = third[0].evidence
     assert evidence.startswith("Facebook, Instagram and WhatsApp (all Meta) are down together")
-    assert "2 of 2 checks failed since 16:03" in evidence and "DNS SERVFAIL" in evidence
+    assert "2 of 2 checks failed since 16:03 UTC" in evidence and "DNS SERVFAIL" in evidence
     status = {s.platform.id: s for s in d.judge.statuses()}["facebook"]
     assert status.since == T0 + timedelta(minutes=1)  # the onset, not the confirmation
 
@@ -298,7 +298,7 @@ def test_checks_far_slower_than_usual_for_three_rounds_are_degraded_then_recover
     assert d.round(timed(FACEBOOK, 2.5), link=link(0.1)) == []
     (change,) = d.round(timed(FACEBOOK, 2.5), link=link(0.1))
     assert (change.old, change.new, change.alert) == (Verdict.OPERATIONAL, Verdict.DEGRADED, True)
-    assert change.evidence == "checks take 2.5 s, usually 0.2 s, since 16:08"
+    assert change.evidence == "checks take 2.5 s, usually 0.2 s, since 16:08 UTC"
     for _ in range(20):  # slow for a long time: still degraded, the slowness never becomes "usual"
         assert d.round(timed(FACEBOOK, 2.5), link=link(0.1)) == []
     assert d.round(timed(FACEBOOK, 0.2), link=link(0.1)) == []
