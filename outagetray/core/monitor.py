@@ -48,7 +48,7 @@ from outagetray.core import connectivity
 from outagetray.core.connectivity import Connectivity, ConnectivityReport, ControlResult
 from outagetray.core.http import FetchError, HttpClient
 from outagetray.core.judge import Change, ConnectivityChange, Judge, JudgeConfig, PlatformStatus, Round
-from outagetray.core.model import Platform, SourceSpec
+from outagetray.core.model import Platform, SourceSpec, Verdict, worst_known
 from outagetray.core.poller import SourceResult, poll_url
 from outagetray.core.probes import DnsConfig, ProbeResult, run_probe
 from outagetray.core.redact import mask_url
@@ -90,6 +90,24 @@ class RoundReport:
     connectivity: ConnectivityReport
     statuses: tuple[PlatformStatus, ...]
     changes: tuple[Event, ...]
+
+    @property
+    def overall(self) -> Verdict:
+        """The one verdict for everything watched, as the tray icon shows it (see ``overall``)."""
+        return overall(self.connectivity, self.statuses)
+
+
+def overall(link: ConnectivityReport, statuses: Sequence[PlatformStatus]) -> Verdict:
+    """The worst known problem wins; unknown only when nothing is known or the user is offline.
+
+    Decided here, not in the tray: one platform that cannot be checked right now (its
+    status page is down, its probes were refused) says nothing about the others, so it
+    must not turn a board of working platforms grey. While the user's own connection is
+    down nothing can be known now, whatever was known before.
+    """
+    if link.state is not Connectivity.ONLINE:
+        return Verdict.UNKNOWN
+    return worst_known(s.verdict for s in statuses)
 
 
 OnRound = Callable[[RoundReport], None]

@@ -26,15 +26,9 @@ if TYPE_CHECKING:
 STATES = ("operational", "degraded", "outage", "unknown")
 
 
-def overall(report: RoundReport | None) -> Verdict:
-    """The verdict the icon shows: the worst problem; unknown while checking or offline."""
-    from outagetray.core.model import Verdict, worst
-
-    if report is None or not report.statuses:
-        return Verdict.UNKNOWN
-    if report.connectivity.state != "online":
-        return Verdict.UNKNOWN
-    return worst(s.verdict for s in report.statuses)
+def overall(report: RoundReport | None) -> Verdict | None:
+    """The verdict the icon shows, as the core decided it; None while the first round runs."""
+    return None if report is None else report.overall
 
 
 def tooltip_text(report: RoundReport | None) -> str:
@@ -109,7 +103,8 @@ class Tray(QObject):
 
     def _render(self) -> None:
         report = self._report
-        state = "unknown" if report is None else icon_state(overall(report))
+        verdict = overall(report)
+        state = "unknown" if verdict is None else icon_state(verdict)
         if state != self.state or self.icon.icon().isNull():
             self.icon.setIcon(load_icon(state))
         self.state = state
