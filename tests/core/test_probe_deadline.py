@@ -11,7 +11,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 import pytest
@@ -245,12 +245,72 @@ def test_dns_probe_takes_a_deadline() -> None:
     assert result.kind == "dns_timeout"
 
 
+# -- the caller's clock (issue 14 item 3) ----------------------------------------------------------
+
+
+class _JumpingClock:
+    """Says ``first`` once, then ``then`` for ever, so a probe timed on it took exactly ``then - first``."""
+
+    def __init__(self, first: float, then: float) -> None:
+        self.first, self.then, self.calls = first, then, 0
+
+    def __call__(self) -> float:
+        self.calls += 1
+        return self.first if self.calls == 1 else self.then
+
+
+def _moves_when_asked(asked: Callable[[], int]) -> Callable[[], float]:
+    """A clock at 100 s until a server has been asked once more than now, then at 142.5 s."""
+    before = asked()
+    return lambda: 100.0 if asked() == before else 142.5
+
+
+def test_every_probe_times_itself_on_the_callers_clock(httpserver: HTTPServer) -> None:
+    """A monitor with a test clock must see elapsed times on that clock, not on the computer's."""
+    httpserver.expect_request("/").respond_with_data("ok")
+    url = httpserver.url_for("/")
+    with LoopbackDns() as dns:
+        dns.answer("www.platform.test", "157.240.1.35")
+        name = SourceSpec("dns_probe", "www.platform.test")
+        page = SourceSpec("http_probe", url)
+
+        def dns_asked() -> int:
+            return len(dns.queries)
+
+        def web_asked() -> int:
+            return len(httpserver.log)
+
+        results = [
+            dns_probe(name, dns.config(), clock=_moves_when_asked(dns_asked)),
+            http_probe(page, timeout=60.0, clock=_moves_when_asked(web_asked)),
+            run_probe(name, dns.config(), clock=_moves_when_asked(dns_asked)),
+            run_probe(page, timeout=60.0, clock=_moves_when_asked(web_asked)),
+            run_probe(SourceSpec("ping", "www.platform.test"), clock=_JumpingClock(100, 142.5)),
+        ]
+    assert [(r.outcome, r.kind) for r in results] == [("healthy", "ok")] * 4 + [("ambiguous", "unsupported")]
+    assert [r.elapsed for r in results] == [42.5] * 5
+
+
+def test_an_http_probe_reads_its_deadline_on_the_callers_clock(httpserver: HTTPServer) -> None:
+    """On a clock that has already passed the deadline, the probe stops before it connects."""
+    httpserver.expect_request("/").respond_with_data("ok")
+    url = httpserver.url_for("/")
+    assert_result(http_probe(SourceSpec("http_probe", url), timeout=5.0), "healthy", "ok", "HTTP 200")
+    late = http_probe(SourceSpec("http_probe", url), timeout=5.0, clock=_JumpingClock(0, 1000))
+    assert_result(late, "unhealthy", "timeout", "could not be reached within 5 s")
+    assert late.elapsed == 1000
+
+
 # -- connection checks pass the deadline on -------------------------------------------------------
 
 
 class _ClientWithDeadline:
     def __init__(self) -> None:
         self.deadlines: list[float | None] = []
+
+    def monotonic(self) -> float:
+        """The clock check_control times a control on (HttpClient has one)."""
+        return time.monotonic()
 
     def probe(self, url: str, max_body: int = 64 * 1024, deadline: float | None = None) -> Response:
         self.deadlines.append(deadline)

@@ -24,17 +24,18 @@ import trustme
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from outagetray.core import probes
 from outagetray.core.http import USER_AGENT
 from outagetray.core.model import SourceSpec
 from outagetray.core.probes import (
     DnsConfig,
     ProbeResult,
+    answers,
     dns_probe,
     http_probe,
     parse_nameserver,
     run_probe,
 )
+from outagetray.core.probes import dns as probe_dns
 from tests.support import rawserver
 from tests.support.dnsserver import LoopbackDns
 
@@ -799,7 +800,7 @@ def test_a_bug_inside_a_probe_is_reported_not_raised(
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(probes, "_lookup", broken)
+    monkeypatch.setattr(probe_dns, "_lookup", broken)
     assert_result(dnsp("facebook.com", dns), "ambiguous", "internal_error", "details are in OutageTray's log")
     result = http(f"https://{SITE}/", dns=dns.config())
     assert_result(result, "ambiguous", "internal_error", "says nothing about the platform")
@@ -813,7 +814,7 @@ def test_a_bug_inside_a_probe_is_logged_with_its_traceback_first(
     def broken(*args: object) -> None:
         raise RuntimeError("boom in the resolver")
 
-    monkeypatch.setattr(probes, "_lookup", broken)
+    monkeypatch.setattr(probe_dns, "_lookup", broken)
     with caplog.at_level("ERROR", logger="outagetray.core.probes"):
         results = [
             dnsp("facebook.com", dns),
@@ -844,9 +845,9 @@ def test_dns_failures_are_told_apart_by_the_answer_code_not_by_text() -> None:
         response.set_rcode(rcode)
         return dns.resolver.NoNameservers(request=query, errors=[("127.0.0.1", False, 53, text, response)])
 
-    assert probes._no_nameservers(failure("SERVFAIL", dns.rcode.SERVFAIL)).kind == "servfail"
-    assert probes._no_nameservers(failure("SERVFAIL", dns.rcode.REFUSED)).kind == "dns_refused"
-    assert probes._no_nameservers(failure("odd text", dns.rcode.SERVFAIL)).kind == "servfail"
+    assert probe_dns._no_nameservers(failure("SERVFAIL", dns.rcode.SERVFAIL)).kind == "servfail"
+    assert probe_dns._no_nameservers(failure("SERVFAIL", dns.rcode.REFUSED)).kind == "dns_refused"
+    assert probe_dns._no_nameservers(failure("odd text", dns.rcode.SERVFAIL)).kind == "servfail"
 
 
 @pytest.mark.parametrize(
@@ -863,7 +864,7 @@ def test_dns_failures_are_told_apart_by_the_answer_code_not_by_text() -> None:
     ],
 )
 def test_same_site_rule(host: str, other: str, related: tuple[str, ...], same: bool) -> None:
-    assert probes._same_registrable_domain(host, other, related) is same
+    assert answers._same_registrable_domain(host, other, related) is same
 
 
 def test_importing_probes_does_not_load_dnspython_or_ssl() -> None:

@@ -34,7 +34,7 @@ from outagetray.core.judge import Change
 from outagetray.core.model import Platform, SourceSpec, Verdict
 from outagetray.core.monitor import Monitor, MonitorConfig
 from outagetray.core.poller import poll_url
-from outagetray.core.probes import DnsConfig, ProbeResult
+from outagetray.core.probes import DnsConfig, ProbeResult, answers, transport
 from outagetray.core.settings import ControlCheck
 from outagetray.core.sources import make_spec
 from tests.support.controls import ControlServer
@@ -542,7 +542,7 @@ def test_a_connect_failure_without_words_is_plain_and_logged(
 ) -> None:
     fake = types.SimpleNamespace(**{name: getattr(socket, name) for name in dir(socket) if name.isupper()})
     fake.socket = _NoReasonSocket
-    monkeypatch.setattr(probes, "socket", fake)
+    monkeypatch.setattr(transport, "socket", fake)
     with caplog.at_level(logging.WARNING, logger="outagetray.core.probes"):
         result = probes.http_probe(SourceSpec("http_probe", "http://127.0.0.1:9/"), timeout=1.0)
     assert result.kind == "connect"
@@ -581,7 +581,7 @@ def test_a_probe_failing_inside_outagetray_logs_its_address_masked(
     def broken(*args: Any, **kwargs: Any) -> ProbeResult:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(probes, "_http_stages", broken)
+    monkeypatch.setattr(transport, "_http_stages", broken)
     with caplog.at_level(logging.ERROR, logger="outagetray.core.probes"):
         for url in ("https://a.example/?token=SECRET1", "https://user:SECRET2@a.example/"):
             result = probes.run_probe(SourceSpec("http_probe", url))
@@ -595,8 +595,8 @@ def test_a_probe_failing_inside_outagetray_logs_its_address_masked(
 
 
 def test_the_two_same_site_rules_have_names_that_say_which_is_which() -> None:
-    assert not hasattr(http, "_same_site") and not hasattr(probes, "_same_site")
+    assert not hasattr(http, "_same_site") and not hasattr(answers, "_same_site")
     # The status source rule pins to the host; the probe rule accepts the registrable domain.
     assert not http._within_source_site("status.example.com", "login.example.com")
-    assert probes._same_registrable_domain("status.example.com", "login.example.com")
+    assert answers._same_registrable_domain("status.example.com", "login.example.com")
     assert http._within_source_site("www.redditstatus.com", "redditstatus.com")
