@@ -435,7 +435,7 @@ def _within_source_site(origin: str, target: str) -> bool:
 
     The strict rule for pinning a status source's redirects (STATUS-SOURCES §2.4), not
     the looser "same registrable domain" the probes use to judge a redirect
-    (``probes._same_registrable_domain``): a status page is believed only from its own host.
+    (``probes.answers._same_registrable_domain``): a status page is believed only from its own host.
 
     ``www.`` is the same host to the people who run a site: www.redditstatus.com and
     redditstatus.com are one page, and a status page moving between them must not go
