@@ -32,6 +32,7 @@ def test_wheel_carries_resources(wheel: Path) -> None:
     assert "outagetray/resources/platforms.toml" in names
     for state in ("operational", "degraded", "outage", "unknown"):
         assert f"outagetray/resources/icons/{state}.svg" in names
+        assert f"outagetray/resources/icons/png/{state}-22.png" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
