@@ -48,7 +48,7 @@ def read_for_edit(path: Path, limit: int) -> tuple[Any, dict[str, Any]]:
     """
     try:
         raw = read_small(path, limit)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no file yet; the write will say if it cannot make one
         return None, {}
     except OSError as exc:
         reason = exc.kind if isinstance(exc, NotARegularFileError) else exc.strerror or "the system refused"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTime, QTimer
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 from werkzeug import Request, Response
@@ -16,6 +16,7 @@ from werkzeug import Request, Response
 from outagetray.core.catalog import DEFAULT_WATCH
 from outagetray.core.settings import MAX_INTERVAL, MIN_INTERVAL, Notifications, Settings, load
 from outagetray.ui.settings.dialog import SettingsDialog
+from outagetray.ui.settings.fields import ERROR_STYLE
 from outagetray.ui.settings.platform_editor import PlatformEditor, suggest_id
 from outagetray.ui.settings.source_row import TESTING, SourceRow
 
@@ -49,17 +50,22 @@ def save_and_reload(qtbot: QtBot, dialog: SettingsDialog, path: Path) -> Setting
 
 
 def shown(widget: object) -> bool:
+    """Whether the user sees it. Error labels stay in the layout when empty, so they count only with text."""
+    if isinstance(widget, QLabel) and widget.styleSheet() == ERROR_STYLE:
+        return not widget.isHidden() and bool(widget.text())
     return not widget.isHidden()  # type: ignore[attr-defined]
 
 
 def add_statuspage_platform(dialog: SettingsDialog, url: str) -> tuple[PlatformEditor, SourceRow]:
     editor = dialog.open_editor()
     editor.id_edit.setText("acme")
+    editor.id_edit.editingFinished.emit()  # the user moves on to the next field
     editor.name_edit.setText("Acme Shop")
     editor.owner_edit.setText("Acme Inc.")
     row = editor.rows[0]
     row.type_combo.setCurrentIndex(row.type_combo.findData("statuspage"))
     row.target_edit.setText(url)
+    row.target_edit.editingFinished.emit()
     return editor, row
 
 
@@ -357,6 +363,9 @@ def test_bad_or_taken_ids_are_refused(qtbot: QtBot, config: Path) -> None:
 def test_the_id_is_suggested_from_the_name_until_the_user_types_one(qtbot: QtBot, config: Path) -> None:
     dialog = make_dialog(qtbot, config)
     editor = dialog.open_editor()
+    assert editor.id_error.text() == ""  # nothing typed yet: no red
+    assert editor.ok_button is not None and not editor.ok_button.isEnabled()
+    editor.name_edit.editingFinished.emit()  # left empty
     assert "name or an id" in editor.id_error.text()
     editor.name_edit.setText("Acme Shop!")
     assert editor.id_edit.text() == "acme-shop"
@@ -478,9 +487,9 @@ def test_escape_is_ignored_while_saving(qtbot: QtBot, config: Path, monkeypatch:
 
     real_save = module.save
 
-    def slow_save(settings: Settings, path: Path | None = None) -> Path:
+    def slow_save(settings: Settings, path: Path | None = None, *, before: Settings | None = None) -> Path:
         time.sleep(0.3)
-        return real_save(settings, path)
+        return real_save(settings, path, before=before)
 
     monkeypatch.setattr(module, "save", slow_save)
     dialog = make_dialog(qtbot, config)
@@ -552,3 +561,73 @@ def test_names_are_listed_without_control_characters(qtbot: QtBot, config: Path)
     custom_texts = [dialog.custom_list.item(i).text() for i in range(dialog.custom_list.count())]
     assert custom_texts == ["Acme Shop (acme)"]
     assert [dialog.mute_list.item(i).text() for i in range(dialog.mute_list.count())] == ["Acme Shop"]
+
+
+# -- The user's file is the user's (issue 14 item 7) -------------------------------------------
+
+HAND_COMMENTED = """\
+# Settings for the shop's social accounts -- Maria, 2026
+version = 1
+
+[monitor]
+# Every two minutes is plenty for us.
+interval_seconds = 120
+watch = ["facebook", "instagram", "acme"]   # what we post to
+
+[notifications]
+sound = false  # the office is quiet
+muted = ["acme"]
+
+# Our own shop.
+[[platforms]]
+id = "acme"
+name = "Acme"
+sources = [{ type = "statuspage", url = "http://127.0.0.1:9/summary.json" }]
+"""
+
+ADDED_WHILE_RUNNING = """
+# Added by hand while OutageTray was running.
+[[platforms]]
+id = "late-shop"
+name = "Late Shop"
+sources = [{ type = "statuspage", url = "http://127.0.0.1:9/late.json" }]
+"""
+
+
+def test_saving_a_hand_commented_file_keeps_every_comment_and_a_block_added_meanwhile(
+    qtbot: QtBot, config: Path
+) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text(HAND_COMMENTED, encoding="utf-8")
+    dialog = make_dialog(qtbot, config, load(config).settings)  # what the app loaded at start
+    with config.open("a", encoding="utf-8") as file:
+        file.write(ADDED_WHILE_RUNNING)  # the user edits the file while the window is open
+    dialog.set_interval(5, "minutes")  # one change in the window
+
+    saved = save_and_reload(qtbot, dialog, config)
+    text = config.read_text(encoding="utf-8")
+    for line in (HAND_COMMENTED + ADDED_WHILE_RUNNING).splitlines():
+        if "#" in line:
+            assert line in text, f"lost: {line}"
+    assert ADDED_WHILE_RUNNING.strip() in text  # the hand-added block, word for word
+    assert text == (HAND_COMMENTED + ADDED_WHILE_RUNNING).replace(
+        "interval_seconds = 120", "interval_seconds = 300"
+    )
+    assert saved.interval_seconds == 300
+    assert [t["id"] for t in saved.custom_platforms] == ["acme", "late-shop"]
+
+
+def test_a_file_broken_while_the_window_was_open_is_not_written_over(qtbot: QtBot, config: Path) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text(HAND_COMMENTED, encoding="utf-8")
+    dialog = make_dialog(qtbot, config, load(config).settings)
+    broken = HAND_COMMENTED.replace("[notifications]", "[notifications")
+    config.write_text(broken, encoding="utf-8")
+    dialog.set_interval(5, "minutes")
+    with qtbot.assertNotEmitted(dialog.saved, wait=100):
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: shown(dialog.save_error), timeout=5000)
+    assert "did not write over it" in dialog.save_error.text()
+    assert "line 9" in dialog.save_error.text()
+    assert config.read_text(encoding="utf-8") == broken
+    assert dialog.isVisible() and dialog.save_button.isEnabled()

@@ -35,7 +35,7 @@ from outagetray.core.http import HttpClient
 from outagetray.core.logfile import log_folder
 from outagetray.core.model import SourceSpec
 from outagetray.core.probes import DnsConfig
-from outagetray.core.settings import Settings, save
+from outagetray.core.settings import SaveRefused, Settings, load, save
 from outagetray.core.trial import try_source
 from outagetray.ui.bridge import Jobs
 from outagetray.ui.settings.custom_tab import CustomTab
@@ -231,16 +231,18 @@ class SettingsDialog(QDialog):
         self.save_button.setText("Saving…")
         self.save_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
-        path = self._path
-        self._saver.submit(lambda: _save_settings(new, path), self, lambda outcome: self._saved(new, outcome))
+        path, before = self._path, self._settings
+        self._saver.submit(
+            lambda: _save_settings(new, path, before), self, lambda outcome: self._saved(new, outcome)
+        )
 
     def _saved(self, new: Settings, outcome: object) -> None:
         self._saving = False
         self.save_button.setText("Save")
         self.cancel_button.setEnabled(True)
-        if outcome is None:
-            self._settings = new
-            self.saved.emit(new)
+        if isinstance(outcome, Settings):
+            self._settings = outcome
+            self.saved.emit(outcome)
             self.accept()
             return
         # Nothing is lost: every field still holds what the user entered; they may fix and retry.
@@ -259,13 +261,22 @@ class SettingsDialog(QDialog):
         self._saver.shutdown()
 
 
-def _save_settings(settings: Settings, path: Path | None) -> str | None:
-    """Runs on a worker thread: write the file, or say in plain words why it could not be written."""
+def _save_settings(settings: Settings, path: Path | None, before: Settings) -> Settings | str:
+    """Runs on a worker thread: write the file and return what it now holds, or say why not.
+
+    Only what changed since the window opened (``before``) is written into the file as it
+    is now, so the user's comments and anything they added by hand meanwhile stay; what
+    the file holds afterwards (the window's changes plus those) is what the app must run
+    on, so it is read back and announced rather than the window's own copy.
+    """
     try:
-        save(settings, path)
+        written = save(settings, path, before=before)
+        result = load(written)
+        return result.settings if result.ok else settings
+    except SaveRefused as exc:
+        return f"Your settings were not saved: {exc}. Your edits are still here."
     except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the dialog stays open
         return _save_failure(exc)
-    return None
 
 
 def _save_failure(exc: object) -> str:

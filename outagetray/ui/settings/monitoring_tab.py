@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from outagetray.core.settings import MAX_INTERVAL, MIN_INTERVAL, Settings
+from outagetray.core.settings import MAX_INTERVAL, MIN_INTERVAL, Settings, validate_interval
 from outagetray.ui.bridge import Jobs
-from outagetray.ui.settings.fields import label, show_error
+from outagetray.ui.settings.fields import LeftFields, label, show_error
 
 _UNITS = (("seconds", 1), ("minutes", 60))
 
@@ -78,8 +78,11 @@ class MonitoringTab(QWidget):
         layout.addWidget(self.log_error)
         layout.addStretch(1)
         self.log_button.clicked.connect(self.open_log_folder)
+        #: The interval's error shows once the number was left or a unit chosen, not while typing.
+        self._left = LeftFields(self, self.edited.emit)
+        self._left.watch("interval", self.interval_value)
         self.interval_value.valueChanged.connect(lambda _v: self.edited.emit())
-        self.interval_unit.currentIndexChanged.connect(lambda _i: self.edited.emit())
+        self.interval_unit.currentIndexChanged.connect(lambda _i: self._left.leave("interval"))
 
     def interval_seconds(self) -> int:
         return int(self.interval_value.value()) * int(self.interval_unit.currentData())
@@ -88,20 +91,15 @@ class MonitoringTab(QWidget):
         """Enter an interval as the user would: a number and a unit ("seconds" or "minutes")."""
         self.interval_unit.setCurrentIndex([name for name, _ in _UNITS].index(unit))
         self.interval_value.setValue(value)
+        self._left.leave("interval")  # as the user would: typed, then moved on
 
     def problems(self) -> dict[str, str]:
         """What on this tab stops a save, by field ("interval"); empty when all is well."""
-        found: dict[str, str] = {}
-        seconds = self.interval_seconds()
-        if not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
-            found["interval"] = (
-                f"Choose a time from {MIN_INTERVAL} seconds to {MAX_INTERVAL // 3600} hours "
-                f"({seconds} seconds is {'too short' if seconds < MIN_INTERVAL else 'too long'})."
-            )
-        return found
+        problem = validate_interval(self.interval_seconds())  # the core's rule, not a copy of it
+        return {"interval": problem} if problem else {}
 
     def show_problems(self, found: dict[str, str]) -> None:
-        show_error(self.interval_error, found.get("interval", ""))
+        show_error(self.interval_error, found.get("interval", "") if "interval" in self._left else "")
 
     def open_log_folder(self) -> None:
         """Show the log folder in the file manager, creating it first (off the UI thread) if missing."""

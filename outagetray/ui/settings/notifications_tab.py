@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from outagetray.core.redact import one_line
-from outagetray.core.settings import Notifications
+from outagetray.core.settings import Notifications, validate_quiet_hours
 from outagetray.ui.settings.draft import Draft
-from outagetray.ui.settings.fields import label, show_error
+from outagetray.ui.settings.fields import LeftFields, label, show_error
 
 
 class NotificationsTab(QWidget):
@@ -77,7 +77,10 @@ class NotificationsTab(QWidget):
         self.notify_enabled.toggled.connect(self._notifications_toggled)
         self._notifications_toggled(notes.enabled)
         self.mute_list.itemChanged.connect(self._mute_toggled)
-        self.quiet_check.toggled.connect(lambda _on: self.edited.emit())
+        #: The quiet hours' error shows once a time was left or the box ticked, not while typing.
+        self._left = LeftFields(self, self.edited.emit)
+        self._left.watch("quiet_hours", self.quiet_start, self.quiet_end)
+        self.quiet_check.toggled.connect(lambda _on: self._left.leave("quiet_hours"))
         self.quiet_start.timeChanged.connect(lambda _t: self.edited.emit())
         self.quiet_end.timeChanged.connect(lambda _t: self.edited.emit())
 
@@ -121,12 +124,15 @@ class NotificationsTab(QWidget):
 
     def problems(self) -> dict[str, str]:
         """What on this tab stops a save, by field ("quiet_hours"); empty when all is well."""
-        if self.quiet_check.isChecked() and self.quiet_start.time() == self.quiet_end.time():
-            return {"quiet_hours": "Quiet hours need a start and an end that differ."}
-        return {}
+        if not self.quiet_check.isChecked():
+            return {}
+        start, end = (edit.time().toString("HH:mm") for edit in (self.quiet_start, self.quiet_end))
+        problem = validate_quiet_hours(start, end)  # the core's rule, so the file and the window agree
+        return {"quiet_hours": problem} if problem else {}
 
     def show_problems(self, found: dict[str, str]) -> None:
-        show_error(self.quiet_error, found.get("quiet_hours", ""))
+        shown = found.get("quiet_hours", "") if "quiet_hours" in self._left else ""
+        show_error(self.quiet_error, shown)
 
     def notifications(self, known: Collection[str]) -> Notifications:
         """The rules as the tab shows them; mutes of platforms not in ``known`` are dropped."""

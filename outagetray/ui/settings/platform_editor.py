@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from outagetray.core.catalog import KINDS, PLATFORM_ID, PlatformError, builtin_platforms, platform_from_table
-from outagetray.ui.settings.fields import label, show_error
+from outagetray.ui.settings.fields import LeftFields, label, show_error
 from outagetray.ui.settings.source_row import SourceRow, TrialStarter
 
 _KIND_LABELS = {
@@ -39,6 +39,7 @@ _KIND_LABELS = {
     "community": "Community or forum",
     "other": "Other",
 }
+_FIX_SOURCES = "Fix the sources marked in red."
 #: Keys of a platform table the editor writes; any other key (homepage, note) is kept as it was.
 _EDITED_KEYS = ("id", "name", "owner", "kind", "sources", "probes")
 
@@ -138,6 +139,11 @@ class PlatformEditor(QDialog):
         for edit in (self.id_edit, self.name_edit, self.owner_edit):
             edit.textChanged.connect(self.validate)
         self.kind_combo.currentIndexChanged.connect(self.validate)
+        #: The id's error shows once the name or id field was left (or at once when editing).
+        self._left = LeftFields(self, self.validate)
+        self._left.watch("id", self.id_edit, self.name_edit)
+        if self._editing:
+            self._left.mark("id")
         self.buttons.accepted.connect(self._accept_if_valid)
         self.buttons.rejected.connect(self.reject)
         self.validate()
@@ -198,7 +204,7 @@ class PlatformEditor(QDialog):
         if not self.rows and not self._editing:
             return "", "Add at least one source."
         if any(not row.is_valid for row in self.rows):
-            return "", "Fix the sources marked in red."
+            return "", _FIX_SOURCES
         try:
             platform_from_table(self._table(), builtin_platforms().get(pid))
         except PlatformError as exc:
@@ -209,8 +215,13 @@ class PlatformEditor(QDialog):
     def validate(self) -> bool:
         """Show what is wrong next to the fields; OK is only possible for a valid platform."""
         id_problem, platform_problem = self.problems()
-        show_error(self.id_error, id_problem)
-        show_error(self.platform_error, platform_problem)
+        left = getattr(self, "_left", None)  # rows are added (and validate) before it exists
+        show_error(self.id_error, id_problem if left is not None and "id" in left else "")
+        if platform_problem == _FIX_SOURCES and not any(r.left and not r.is_valid for r in self.rows):
+            platform_problem_shown = ""  # no row shows its red mark yet: the user is still filling it in
+        else:
+            platform_problem_shown = platform_problem
+        show_error(self.platform_error, platform_problem_shown)
         valid = not id_problem and not platform_problem
         if self.ok_button is not None:
             self.ok_button.setEnabled(valid)

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 from outagetray.core.catalog import PROBE_TYPES, make_probe
 from outagetray.core.model import SourceSpec
 from outagetray.core.redact import shown
+from outagetray.core.settings import validate_url
 from outagetray.core.sources import FORMATS, make_spec
 from outagetray.core.trial import TrialResult
-from outagetray.ui.settings.fields import ERROR_STYLE, label, show_error
+from outagetray.ui.settings.fields import ERROR_STYLE, LeftFields, label, show_error
 
 #: Called with (spec, owner, on_done): run a trial off the UI thread, call ``on_done`` on it
 #: with a TrialResult (or the exception) unless ``owner`` has been deleted meanwhile.
@@ -53,9 +54,10 @@ _OPTION_HINTS = {
 class SourceRow(QFrame):
     """One source of a custom platform: its type, address, options, and a Test button.
 
-    Validated on every keystroke with the same rules as the config file, so a wrong
-    address is refused here, next to the field, and not discovered later as a
-    platform that silently never reads.
+    Checked on every keystroke with the same rules as the config file (Test and OK are
+    only possible for a usable source), so a wrong address is refused here and not
+    discovered later as a platform that silently never reads. The error itself is shown
+    once the user leaves a field, not while they are still typing the address.
     """
 
     changed = Signal()
@@ -107,8 +109,12 @@ class SourceRow(QFrame):
         layout.addLayout(buttons)
         layout.addWidget(self.result_label)
 
+        #: Any field of the row left once: its problem is shown from then on.
+        self._left = LeftFields(self, self._was_left)
+        self._left.watch("row", self.target_edit, *self.option_edits.values())
         if table:
             self._load(table)
+            self._left.mark("row")  # what the file said is not being typed: say at once what is wrong
         self._type_changed()
         self.type_combo.currentIndexChanged.connect(self._type_changed)
         self.target_edit.textChanged.connect(self._edited)
@@ -149,10 +155,13 @@ class SourceRow(QFrame):
 
     def spec(self) -> SourceSpec:
         """The source this row describes; ValueError in plain words when it is not valid."""
-        if not self.target_edit.text().strip():
-            if self.source_type() == "dns_probe":
+        if self.source_type() == "dns_probe":
+            if not self.target_edit.text().strip():
                 raise ValueError("Enter the host name to look up, e.g. shop.example.com.")
-            raise ValueError("Enter the address of the status data, starting with https://.")
+        else:
+            problem = validate_url(self.target_edit.text())  # the core's rule for every address
+            if problem is not None:
+                raise ValueError(problem)
         table = self.table()
         return make_probe(table) if self.is_probe() else make_spec(table)
 
@@ -190,6 +199,10 @@ class SourceRow(QFrame):
             self._target_label.setText("Address")
             example = "/api/v2/summary.json" if source_type == "statuspage" else "/…"
             self.target_edit.setPlaceholderText(f"https://status.example.com{example}")
+        # The same words as the error for a wrong address, so hint and error never disagree.
+        self.target_edit.setToolTip(
+            "" if source_type == "dns_probe" else "Starts with https:// (or http://), with no spaces"
+        )
         self._edited()
 
     def _edited(self) -> None:
@@ -198,10 +211,24 @@ class SourceRow(QFrame):
         self.refresh()
         self.changed.emit()
 
+    @property
+    def left(self) -> bool:
+        """Whether the user has left one of the row's fields (its problem is shown from then on)."""
+        return bool(self._left)
+
+    def leave(self) -> None:
+        """Count the row as left, as moving on to another field would."""
+        self._left.leave("row")
+
+    def _was_left(self) -> None:
+        self.refresh()
+        self.changed.emit()  # the editor's own message about its sources may now be due
+
     def refresh(self) -> None:
-        """Show the row's problem next to it and allow Test only for a valid source."""
-        show_error(self.error_label, self.problem())
-        self.test_button.setEnabled(not self._testing and not self.error_label.text())
+        """Show the row's problem once it was left, and allow Test only for a valid source."""
+        problem = self.problem()
+        show_error(self.error_label, problem if self._left else "")
+        self.test_button.setEnabled(not self._testing and not problem)
 
     # -- Test -----------------------------------------------------------------------------
 
