@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
 
     from outagetray.core.alerts import AlertPolicy
-    from outagetray.core.monitor import Clock, Monitor, RoundReport
+    from outagetray.core.monitor import Clock, Monitor, MonitorConfig, RoundReport
     from outagetray.core.settings import Settings
     from outagetray.ui.gc_guard import MainThreadCollector
     from outagetray.ui.tray import Tray
@@ -64,6 +64,11 @@ class App:
         #: Set by run_app: collects garbage on the UI thread (see ui/gc_guard.py).
         self.collector: MainThreadCollector | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-save")
+        from outagetray.core.eventids import EventIds
+
+        #: Event numbers unique for ever: kept beside the state file, read and written by the
+        #: monitor's thread on first use (never here, on the UI thread).
+        self.event_ids = EventIds((state_path or state_module.default_path()).with_name("events.json"))
 
         self.tray = tray or TrayIcon()
         self._window: StatusWindow | None = None
@@ -122,8 +127,7 @@ class App:
     def start_monitor(self) -> None:
         """Build the core services and start polling (called once the tray is visible)."""
         from outagetray.core.alerts import AlertPolicy
-        from outagetray.core.monitor import Monitor, MonitorConfig
-        from outagetray.core.probes import DnsConfig
+        from outagetray.core.monitor import Monitor
 
         if self.policy is None:
             self.policy = AlertPolicy(self.settings.notifications)
@@ -132,24 +136,33 @@ class App:
                 self.policy.pause(pause_end)
                 self._show_pause(pause_end)
         settings = self.settings
+        if self.monitor is not None:
+            return  # one monitor for the life of the app: a save reconfigures it (apply_settings)
         self.monitor = Monitor(
             settings.watched(),
-            MonitorConfig(
-                interval=self.interval or float(settings.interval_seconds),
-                controls=settings.controls,
-                dns=DnsConfig(settings.nameservers),
-                confirm_rounds=settings.confirm_rounds,
-                recover_rounds=settings.recover_rounds,
-            ),
+            self._monitor_config(settings),
             lambda changes: None,
             on_round=self.bridge.deliver,
             clock=self.clock,
+            events=self.event_ids,
         )
         self.monitor.start()
         self._watch_network()
         if settings.start_at_login and not self._autostart_checked:
             self._autostart_checked = True
             self._writer.submit(self._apply_autostart, True)
+
+    def _monitor_config(self, settings: Settings) -> MonitorConfig:
+        from outagetray.core.monitor import MonitorConfig
+        from outagetray.core.probes import DnsConfig
+
+        return MonitorConfig(
+            interval=self.interval or float(settings.interval_seconds),
+            controls=settings.controls,
+            dns=DnsConfig(settings.nameservers),
+            confirm_rounds=settings.confirm_rounds,
+            recover_rounds=settings.recover_rounds,
+        )
 
     def quit(self) -> None:
         from PySide6.QtWidgets import QApplication
@@ -246,9 +259,13 @@ class App:
             self.policy.update(new.notifications)
         # Start at login writes files: off the UI thread, with a message if it fails.
         self._writer.submit(self._apply_autostart, new.start_at_login)
-        if self.monitor is not None:
-            self.monitor.stop()
-        self.start_monitor()
+        if self.monitor is None:
+            self.start_monitor()
+            return
+        # Reconfigure, never rebuild: a new monitor would forget confirmation streaks, speed
+        # baselines, Retry-After waits and "since" times. It only hands the settings over (no
+        # waiting on a round in progress), and the monitor applies them between rounds.
+        self.monitor.reconfigure(new.watched(), self._monitor_config(new))
 
     def _apply_autostart(self, wanted: bool) -> None:
         from outagetray.core import autostart

@@ -52,7 +52,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -509,13 +509,39 @@ class _Track:
 class Judge:
     """Keeps every platform's track across rounds and reports what changed."""
 
-    def __init__(self, platforms: Iterable[Platform], config: JudgeConfig | None = None) -> None:
+    def __init__(
+        self,
+        platforms: Iterable[Platform],
+        config: JudgeConfig | None = None,
+        *,
+        events: Iterator[int] | None = None,
+    ) -> None:
         self.config = config or JudgeConfig()
         self._tracks = {p.id: _Track(p) for p in platforms}
         self._link = Connectivity.UNKNOWN
         self._link_detail = ""
-        self._events = itertools.count(1)
+        #: Event numbers; the app passes a persistent EventIds so they stay unique across restarts.
+        self._events: Iterator[int] = events if events is not None else itertools.count(1)
         self._link_latency = Baselines()
+
+    def reconfigure(self, platforms: Iterable[Platform], config: JudgeConfig) -> None:
+        """Take new settings without forgetting what was learned.
+
+        A platform still watched keeps its track (streaks, speed baselines, "since", its
+        open incident), with its definition replaced by the new one; a new platform
+        starts a fresh track; one no longer watched is dropped. Tracks follow the new
+        order. Call it between rounds, on the thread that calls ``observe``.
+        """
+        tracks: dict[str, _Track] = {}
+        for platform in platforms:
+            track = self._tracks.get(platform.id)
+            if track is None:
+                track = _Track(platform)
+            else:
+                track.platform = platform
+            tracks[platform.id] = track
+        self._tracks = tracks
+        self.config = config
 
     @property
     def connectivity(self) -> Connectivity:

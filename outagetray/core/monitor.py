@@ -35,7 +35,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
@@ -305,15 +305,17 @@ class Monitor:
         rng: random.Random | None = None,
         probe: ProbeRunner = run_probe,
         on_round: OnRound | None = None,
+        events: Iterator[int] | None = None,
     ) -> None:
         self.platforms = list(platforms)
         self.config = config
         self.clock = clock or SystemClock()
         self.client = client or HttpClient(monotonic=self.clock.monotonic)
-        self.judge = Judge(
-            self.platforms,
-            JudgeConfig(config.interval, config.confirm_rounds, config.recover_rounds),
-        )
+        self.judge = Judge(self.platforms, _judge_config(config), events=events)
+        #: Settings waiting to be applied at the start of the next round (see reconfigure).
+        self._pending: tuple[list[Platform], MonitorConfig] | None = None
+        #: The pending settings change what is watched or when: they get a round at once.
+        self._pending_urgent = False
         self._on_change = on_change
         self._on_round = on_round
         self._rng = rng or random.Random()
@@ -350,6 +352,40 @@ class Monitor:
             return not self._thread.is_alive()
         return True
 
+    def reconfigure(self, platforms: Sequence[Platform], config: MonitorConfig) -> None:
+        """Apply new settings between rounds, keeping everything learned; returns at once.
+
+        Called from any thread (the UI thread after a save): it only hands the settings
+        over. The monitor thread applies them before its next round, so a round in
+        progress finishes with the settings it started with. The judge keeps the tracks of
+        platforms still watched (confirmation streaks, speed baselines, "since", open
+        incidents), the HTTP client keeps its Retry-After waits and cached answers, probe
+        hosts that asked us to wait are still left alone, and event numbers go on.
+        A changed list of platforms, or a new interval, gets a round at once rather than at
+        the old schedule. The worker pool keeps its size (settings do not set it).
+        """
+        watched = [p.id for p in self.platforms]
+        urgent = [p.id for p in platforms] != watched or config.interval != self.config.interval
+        with self._lock:
+            self._pending = (list(platforms), config)
+            self._pending_urgent = self._pending_urgent or urgent
+        if urgent:
+            self._wake.set()
+
+    def _apply_pending(self) -> None:
+        """On the monitor thread, between rounds: take the settings ``reconfigure`` handed over."""
+        with self._lock:
+            pending, self._pending, self._pending_urgent = self._pending, None, False
+        if pending is None:
+            return
+        platforms, config = pending
+        self.platforms = platforms
+        self.config = config
+        self.judge.reconfigure(platforms, _judge_config(config))
+        log.info(
+            "settings applied: %d platforms watched, a round every %.0f s", len(platforms), config.interval
+        )
+
     def poke(self, resumed: bool = False) -> None:
         """Run a fresh round now; ``resumed`` after the computer woke from sleep."""
         with self._lock:
@@ -363,6 +399,7 @@ class Monitor:
 
     def run_round(self, after_resume: bool = False) -> list[Event]:
         """Poll everything once, judge it, and return the changes (also used directly by tests)."""
+        self._apply_pending()
         rnd = self.collect(after_resume)
         if rnd is None:
             return []
@@ -561,12 +598,19 @@ class Monitor:
             delay = self.config.interval * (1 + self._rng.uniform(-self.config.jitter, self.config.jitter))
             remaining = delay - (self.clock.monotonic() - round_started)
             self._wake.clear()
+            with self._lock:
+                if self._pending_urgent:
+                    self._wake.set()  # settings saved during the round: their wake-up was just cleared
             self.clock.wait(self._wake, remaining)
             wall, mono = self.clock.now().timestamp(), self.clock.monotonic()
             slept = (wall - last_wall) - (mono - last_mono) > SLEEP_GAP
             last_wall, last_mono = wall, mono
             with self._lock:
                 resumed, self._resume = self._resume or slept, False
+
+
+def _judge_config(config: MonitorConfig) -> JudgeConfig:
+    return JudgeConfig(config.interval, config.confirm_rounds, config.recover_rounds)
 
 
 def _sequence(work: list[_Job], deadline: float, done: list[tuple[str, Any]]) -> Callable[[], None]:

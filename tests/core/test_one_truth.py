@@ -5,13 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
+from outagetray.core.eventids import EventIds
 from outagetray.core.judge import Change, Judge, JudgeConfig, Round
 from outagetray.core.model import Platform, SourceSpec, Verdict
-from outagetray.core.probes import ProbeResult
+from outagetray.core.monitor import Event, Monitor, MonitorConfig
+from outagetray.core.probes import DnsConfig, ProbeResult
+from tests.support.controls import ControlServer
 
 ONLINE = ConnectivityReport(Connectivity.ONLINE, "2 of 2 connection checks passed")
 OFFLINE = ConnectivityReport(Connectivity.OFFLINE, "your connection appears down")
@@ -60,3 +65,135 @@ def test_evidence_times_are_utc_whatever_the_computers_zone(berlin: None) -> Non
     (status,) = judge.statuses()
     assert status.since == T0 + timedelta(minutes=1)
     assert status.since.utcoffset() == timedelta(0)
+
+
+# -- item 2: a save reconfigures, it does not rebuild ------------------------------------------
+
+INSTAGRAM = Platform(
+    "instagram",
+    "Instagram",
+    "Meta",
+    probes=(SourceSpec("dns_probe", "instagram.com"), SourceSpec("http_probe", "https://www.instagram.com/")),
+)
+
+
+class FakeProbes:
+    """Probe answers by host, without a network; counts who was asked."""
+
+    def __init__(self) -> None:
+        self.failing: set[str] = set()
+        self.retry_after: dict[str, float] = {}
+        self.asked: list[str] = []
+
+    def __call__(self, spec: SourceSpec, dns: DnsConfig, *, deadline: float | None = None) -> ProbeResult:
+        self.asked.append(spec.url)
+        if any(host in spec.url for host in self.failing):
+            wait = next((w for host, w in self.retry_after.items() if host in spec.url), None)
+            return ProbeResult(
+                spec, "unhealthy", "servfail", f"DNS SERVFAIL for {spec.url}", 0.01, None, wait
+            )
+        return ProbeResult(spec, "healthy", "ok", f"{spec.url} answered", 0.01)
+
+
+@pytest.fixture
+def controls() -> Iterator[ControlServer]:
+    with ControlServer() as server:
+        yield server
+
+
+def platform_changes(events: list[Event], pid: str) -> list[Change]:
+    return [c for c in events if isinstance(c, Change) and c.platform.id == pid]
+
+
+def make_monitor(controls: ControlServer, probes: FakeProbes, tmp_path: Path, **kw: Any) -> Monitor:
+    config = MonitorConfig(interval=60, controls=controls.controls, **kw)
+    ids = EventIds(tmp_path / "events.json")
+    return Monitor([FACEBOOK], config, lambda changes: None, probe=probes, events=ids)
+
+
+def test_a_save_mid_streak_confirms_on_the_round_it_would_have_without_it(
+    controls: ControlServer, tmp_path: Path
+) -> None:
+    probes = FakeProbes()
+    monitor = make_monitor(controls, probes, tmp_path)
+    try:
+        monitor.run_round()  # healthy
+        probes.failing = {"facebook.com"}
+        assert platform_changes(monitor.run_round(), "facebook") == []  # 1st failing round
+        assert platform_changes(monitor.run_round(), "facebook") == []  # 2nd
+        # The user saves settings: another platform, another interval, same confirmation rule.
+        monitor.reconfigure([FACEBOOK, INSTAGRAM], MonitorConfig(interval=120, controls=controls.controls))
+        third = monitor.run_round()
+        (down,) = platform_changes(third, "facebook")
+        assert (down.new, down.alert) == (Verdict.MAJOR_OUTAGE, True)  # the 3rd failing round, as before
+        assert [c.new for c in platform_changes(third, "instagram")] == [Verdict.OPERATIONAL]
+        assert monitor.judge.config.interval == 120
+        assert [s.platform.id for s in monitor.statuses()] == ["facebook", "instagram"]
+    finally:
+        monitor.stop()
+
+
+def test_a_save_keeps_since_incident_event_numbers_and_retry_after(
+    controls: ControlServer, tmp_path: Path
+) -> None:
+    probes = FakeProbes()
+    monitor = make_monitor(controls, probes, tmp_path, confirm_rounds=2)
+    try:
+        client = monitor.client
+        monitor.run_round()
+        probes.failing = {"facebook.com"}
+        probes.retry_after = {"www.facebook.com": 3600.0}  # the front page asks us to wait an hour
+        monitor.run_round()
+        (down,) = platform_changes(monitor.run_round(), "facebook")
+        (before,) = monitor.statuses()
+        asked = len(probes.asked)
+        monitor.reconfigure([FACEBOOK, INSTAGRAM], MonitorConfig(interval=60, controls=controls.controls))
+        events = monitor.run_round()
+        after = next(s for s in monitor.statuses() if s.platform.id == "facebook")
+        assert platform_changes(events, "facebook") == []  # the same outage: nothing new to say
+        assert (after.verdict, after.since, after.incident) == (before.verdict, before.since, down.event)
+        assert monitor.client is client  # its Retry-After memory and cached answers stay
+        # The host that asked us to wait is still left alone after the save.
+        assert "https://www.facebook.com/" not in probes.asked[asked:]
+        # Event numbers go on: the new platform's first change is numbered after the outage.
+        (new,) = platform_changes(events, "instagram")
+        assert new.event > down.event
+    finally:
+        monitor.stop()
+
+
+def test_reconfigure_drops_platforms_no_longer_watched(controls: ControlServer, tmp_path: Path) -> None:
+    probes = FakeProbes()
+    monitor = make_monitor(controls, probes, tmp_path)
+    try:
+        monitor.reconfigure([FACEBOOK, INSTAGRAM], MonitorConfig(interval=60, controls=controls.controls))
+        monitor.run_round()
+        monitor.reconfigure([INSTAGRAM], MonitorConfig(interval=60, controls=controls.controls))
+        asked = len(probes.asked)
+        monitor.run_round()
+        assert [s.platform.id for s in monitor.statuses()] == ["instagram"]
+        assert not any("facebook" in url for url in probes.asked[asked:])
+    finally:
+        monitor.stop()
+
+
+def test_event_numbers_are_never_handed_out_twice_across_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "events.json"
+    first = EventIds(path, block=4)
+    numbers = [next(first) for _ in range(6)]
+    assert numbers == [1, 2, 3, 4, 5, 6]
+    # A restart (or a crash) resumes above every number that may have been handed out.
+    second = EventIds(path, block=4)
+    later = [next(second) for _ in range(3)]
+    assert min(later) > max(numbers)
+    assert later == sorted(later) and len(set(later)) == 3
+    # A judge built on it numbers its changes from there, not from 1 again.
+    judge = Judge([FACEBOOK], JudgeConfig(), events=EventIds(path, block=4))
+    (change,) = feed(judge, 0, healthy(FACEBOOK))
+    assert change.event > max(later)
+
+
+def test_a_damaged_event_counter_resumes_above_anything_handed_out(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text("{not json")
+    assert next(EventIds(path)) > 1_000_000_000_000  # the clock's floor, in milliseconds

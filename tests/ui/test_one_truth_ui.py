@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
 from pytestqt.qtbot import QtBot
 
+from outagetray.app import App
+from outagetray.core.connectivity import ControlResult
 from outagetray.core.model import Verdict
+from outagetray.core.settings import ControlCheck
 from outagetray.ui.tray import Tray
+from tests.support.controls import ControlServer
 from tests.ui.helpers import report, status
 
 
@@ -26,3 +36,45 @@ def test_the_worst_known_problem_wins_over_an_unknown_platform(qtbot: QtBot) -> 
     tray = Tray()
     tray.show_report(shown)
     assert (shown.overall, tray.state) == (Verdict.DEGRADED, "degraded")
+
+
+def test_applying_settings_returns_at_once_while_a_round_is_in_progress(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save hands the settings to the running monitor: no stop, no join on the UI thread."""
+    monkeypatch.setattr(App, "_apply_autostart", lambda self, wanted: None)  # not this test's business
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n")
+        app = App(config, state_path=tmp_path / "state.json", interval=60)
+        try:
+            app.start_monitor()
+            qtbot.waitUntil(lambda: app.last_report is not None, timeout=10_000)
+            monitor = app.monitor
+            assert monitor is not None
+            entered, release = threading.Event(), threading.Event()
+            check = monitor._run_control
+
+            def slow_control(control: ControlCheck, deadline: float) -> ControlResult:
+                entered.set()
+                release.wait(5)
+                return check(control, deadline)
+
+            monkeypatch.setattr(monitor, "_run_control", slow_control)
+            rounds = monitor.rounds
+            monitor.poke()
+            assert entered.wait(5)  # a round is in progress, waiting on a connection check
+            started = time.perf_counter()
+            app.apply_settings(replace(app.settings, confirm_rounds=5))
+            elapsed = time.perf_counter() - started
+            assert elapsed < 0.1, elapsed
+            assert app.monitor is monitor  # the same monitor: nothing learned is thrown away
+            release.set()
+            # The round in progress is not abandoned: it ends and is reported.
+            qtbot.waitUntil(lambda: monitor.rounds > rounds, timeout=10_000)
+            # The new settings apply between rounds, on the monitor's thread.
+            app.check_now()
+            qtbot.waitUntil(lambda: monitor.judge.config.confirm_rounds == 5, timeout=10_000)
+        finally:
+            release.set()
+            app.quit()
