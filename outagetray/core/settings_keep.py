@@ -148,7 +148,10 @@ def _apply_keyed(
             continue
         entry = next((e for e in existing if isinstance(e, MutableMapping) and e.get(id_key) == pid), None)
         if entry is None:
-            existing.append(_item(new, top=True))
+            table = _item(new, top=True)
+            if len(existing):
+                table.trivia.indent = "\n"  # a blank line between blocks, as people write them
+            existing.append(table)
         else:
             _apply_table(entry, old, new, top=False)
     if not existing and key in document:
