@@ -139,6 +139,11 @@ class PlatformStatus:
     probes: tuple[ProbeResult, ...] = ()
     intermittent: bool = False
     incident: int = 0
+    #: While the user's own connection is down (``verdict`` is unknown because of it): the
+    #: verdict of the last round that could see the platform, and that round's time (UTC),
+    #: so an ongoing outage does not vanish from view. Unknown and None otherwise.
+    last_known: Verdict = Verdict.UNKNOWN
+    last_known_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -504,6 +509,11 @@ class _Track:
     stale: bool = False
     #: The last verdict a person was told about; an outage "continues" while this is unchanged.
     told: Verdict = Verdict.OPERATIONAL
+    #: The verdict of the last round that could see the platform (the user online), and when.
+    known: Verdict = Verdict.UNKNOWN
+    known_at: datetime | None = None
+    #: This round could not see the platform because of the user's own connection.
+    offline: bool = False
 
 
 class Judge:
@@ -584,6 +594,10 @@ class Judge:
             track.hint_only = False
             verdict, evidence, stale = self._assess(track, rnd.mono, online, rnd.connectivity)
             track.stale = stale
+            track.offline = not online
+            if online:
+                # Remembered for when the connection drops: what could last be seen, and when.
+                track.known, track.known_at = verdict, rnd.at
             if verdict is not track.reported:
                 pending.append((track, verdict, evidence))
             else:
@@ -754,6 +768,8 @@ class Judge:
             probes=track.probes.results,
             intermittent=intermittent,
             incident=track.incident,
+            last_known=track.known if track.offline else Verdict.UNKNOWN,
+            last_known_at=track.known_at if track.offline and track.known is not Verdict.UNKNOWN else None,
         )
 
 

@@ -31,15 +31,33 @@ def overall(report: RoundReport | None) -> Verdict | None:
     return None if report is None else report.overall
 
 
-def tooltip_text(report: RoundReport | None) -> str:
+def status_words(status: PlatformStatus, now: datetime | None = None) -> str:
+    """The verdict as shown, from the core's fields: "major outage (last known, 16:02)" offline.
+
+    While the user's connection is down the core says "unknown" but keeps what it last
+    saw and when (UTC); the time is put in local words here, where it is shown.
+    """
+    if status.last_known_at is not None and status.last_known != "unknown":
+        return f"{status.last_known.label} (last known, {since_text(status.last_known_at, now)})"
+    return status.label
+
+
+def tooltip_text(report: RoundReport | None, now: datetime | None = None) -> str:
     """One line per platform that is not operational, or one all-clear line."""
     if report is None:
         return "OutageTray: checking…"
     if not report.statuses:
         return "OutageTray: no platforms are watched"
-    if report.connectivity.state != "online":
-        return f"OutageTray: {report.connectivity.headline}"
     from outagetray.core.redact import one_line
+
+    if report.connectivity.state != "online":
+        # An outage seen before the connection dropped stays in view, as last known.
+        known = [
+            f"{one_line(s.platform.name)}: {status_words(s, now)}"
+            for s in report.statuses
+            if s.last_known_at is not None and s.last_known.is_problem
+        ]
+        return "\n".join([f"OutageTray: {report.connectivity.headline}", *known])
 
     # Names come from the settings file: no control character or bidi override may reorder a line.
     lines = [f"{one_line(s.platform.name)}: {s.label}" for s in report.statuses if s.verdict != "operational"]
@@ -54,7 +72,7 @@ def menu_line(status: PlatformStatus, now: datetime | None = None) -> str:
     """One platform in the menu, in the core's words ("partial outage (on and off)", never toggling)."""
     from outagetray.core.redact import one_line
 
-    text = f"{one_line(status.platform.name)}: {status.label}"
+    text = f"{one_line(status.platform.name)}: {status_words(status, now)}"
     if status.verdict.is_problem and status.since is not None:
         text += f" since {since_text(status.since, now)}"
     return text
@@ -108,7 +126,7 @@ class Tray(QObject):
         if state != self.state or self.icon.icon().isNull():
             self.icon.setIcon(load_icon(state))
         self.state = state
-        tip = tooltip_text(report)
+        tip = tooltip_text(report, self._now() if self._now is not None else None)
         if self._paused_until is not None:
             tip += f"\nAlerts paused until {self._paused_until.astimezone().strftime('%a %H:%M')}"
         if tip != self.icon.toolTip():

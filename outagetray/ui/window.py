@@ -36,6 +36,7 @@ from outagetray.core.judge import PlatformStatus
 from outagetray.core.monitor import RoundReport
 from outagetray.core.reach import channels_line
 from outagetray.core.redact import one_line, shown
+from outagetray.ui.tray import status_words
 from outagetray.ui.when import since_text
 
 COLUMNS = ("Platform", "Status", "Since", "What OutageTray knows")
@@ -56,7 +57,7 @@ def _set_text(label: QLabel, text: str) -> None:
 def details_text(status: PlatformStatus, now: datetime | None = None) -> str:
     """Everything known about one platform, as plain text for the details pane."""
     p = status.platform
-    lines = [f"{p.name} (owner: {p.owner}) — {status.label}" + (" (last known)" if status.stale else "")]
+    lines = [f"{p.name} (owner: {p.owner}) — {_verdict_text(status, now)}"]
     if status.since is not None:
         lines.append(f"Since {since_text(status.since, now)}")
     lines.append(f"Why: {status.evidence}")
@@ -83,6 +84,13 @@ def details_text(status: PlatformStatus, now: datetime | None = None) -> str:
             )
     # Each line on its own: a line break inside a name or a title must not forge a line.
     return "\n".join(one_line(shown(line)) for line in lines)
+
+
+def _verdict_text(status: PlatformStatus, now: datetime | None) -> str:
+    """The Status column's words: the core's verdict, or what it last saw while the user is offline."""
+    if status.last_known_at is not None:
+        return status_words(status, now)
+    return status.label + (" (last known)" if status.stale else "")
 
 
 def status_page_url(status: PlatformStatus) -> str:
@@ -230,7 +238,7 @@ class StatusWindow(QWidget):
         widths_changed = rows_changed
         for row, status in enumerate(report.statuses):
             since = since_text(status.since, now) if status.since and status.verdict.is_problem else ""
-            label = status.label + (" (last known)" if status.stale else "")
+            label = _verdict_text(status, now)
             texts = (one_line(shown(status.platform.name)), label, since, one_line(shown(status.evidence)))
             for column, text in enumerate(texts):
                 cell = self.table.item(row, column)

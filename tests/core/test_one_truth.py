@@ -197,3 +197,31 @@ def test_a_damaged_event_counter_resumes_above_anything_handed_out(tmp_path: Pat
     path = tmp_path / "events.json"
     path.write_text("{not json")
     assert next(EventIds(path)) > 1_000_000_000_000  # the clock's floor, in milliseconds
+
+
+# -- item 13: an outage stays in view, as last known, while the user's connection is down -----
+
+
+def test_offline_keeps_the_last_known_verdict_and_when_without_alerting() -> None:
+    judge = Judge([FACEBOOK], JudgeConfig())
+    feed(judge, 0, healthy(FACEBOOK))
+    for n in (1, 2, 3):
+        feed(judge, n, failing(FACEBOOK))
+    (seen,) = judge.statuses()
+    assert (seen.verdict, seen.last_known, seen.last_known_at) == (
+        Verdict.MAJOR_OUTAGE,
+        Verdict.UNKNOWN,
+        None,
+    )
+    offline = [c for n in (4, 5) for c in feed(judge, n, {}, OFFLINE)]
+    assert [(c.new, c.alert) for c in offline] == [(Verdict.UNKNOWN, False)]  # never news
+    (status,) = judge.statuses()
+    assert status.verdict is Verdict.UNKNOWN
+    assert status.evidence == "unknown because your connection appears down"
+    # What was last seen, and when (the last round that could see it: 16:05 UTC), as data.
+    assert (status.last_known, status.last_known_at) == (Verdict.MAJOR_OUTAGE, T0 + timedelta(minutes=3))
+    # The connection returns and the outage is still there: it continues, no second alert.
+    back = feed(judge, 6, failing(FACEBOOK))
+    assert [(c.new, c.alert) for c in back] == [(Verdict.MAJOR_OUTAGE, False)]
+    (status,) = judge.statuses()
+    assert (status.last_known, status.last_known_at) == (Verdict.UNKNOWN, None)

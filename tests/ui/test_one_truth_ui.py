@@ -15,8 +15,10 @@ from outagetray.core.connectivity import ControlResult
 from outagetray.core.model import Verdict
 from outagetray.core.settings import ControlCheck
 from outagetray.ui.tray import Tray
+from outagetray.ui.when import since_text
+from outagetray.ui.window import StatusWindow
 from tests.support.controls import ControlServer
-from tests.ui.helpers import report, status
+from tests.ui.helpers import AT, OFFLINE, report, status
 
 
 def test_one_unknown_platform_among_working_ones_keeps_the_icon_operational(qtbot: QtBot) -> None:
@@ -78,3 +80,29 @@ def test_applying_settings_returns_at_once_while_a_round_is_in_progress(
         finally:
             release.set()
             app.quit()
+
+
+def test_window_and_tray_show_the_last_known_outage_while_offline(qtbot: QtBot) -> None:
+    lost = status(
+        "facebook",
+        Verdict.UNKNOWN,
+        "unknown because your connection appears down",
+        last_known=Verdict.MAJOR_OUTAGE,
+        last_known_at=AT,
+    )
+    fine = status("x", Verdict.UNKNOWN, "unknown because your connection appears down")
+    shown = report(lost, fine, link=OFFLINE)
+    expected = f"major outage (last known, {since_text(AT, AT)})"
+    window = StatusWindow(now=lambda: AT)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_report(shown)
+    row = [window.table.item(0, c).text() for c in range(3)]
+    assert row[:2] == ["Facebook", expected]
+    window.table.selectRow(0)
+    assert f"Facebook (owner: Meta) — {expected}" in window.details.toPlainText()
+    tray = Tray(now=lambda: AT)
+    tray.show_report(shown)
+    assert tray.state == "unknown"  # nothing can be known now; the outage is not forgotten
+    assert f"Facebook: {expected}" in tray.icon.toolTip().splitlines()
+    assert f"Facebook: {expected}" in [a.text() for a in tray.menu.actions()]
