@@ -511,7 +511,9 @@ class _Validator:
             ):
                 self.problem((*path, "quiet_hours"), 'must look like { start = "22:00", end = "07:00" }')
             elif (equal := validate_quiet_hours(quiet["start"], quiet["end"])) is not None:
-                self.problem((*path, "quiet_hours"), equal[:1].lower() + equal[1:])
+                # The same rule as the window, but not fatal in a file: equal times always meant
+                # "no quiet hours", and losing the rest of the file over them would be worse.
+                self.warn((*path, "quiet_hours"), equal[:1].lower() + equal[1:] + " They are ignored.")
             else:
                 start, end = quiet["start"], quiet["end"]
         return Notifications(

@@ -147,7 +147,11 @@ def test_quiet_hours_from_a_time_to_the_same_time_are_refused_by_both(
     path.write_text(
         f'[notifications]\nquiet_hours = {{ start = "{start}", end = "{end}" }}\n', encoding="utf-8"
     )
-    assert core.load(path).ok == (problem is None)
+    loaded = core.load(path)
+    # A file with equal times is not thrown away over them: they are ignored, with a warning.
+    assert loaded.ok
+    assert (loaded.settings.notifications.quiet_start is None) == (problem is not None)
+    assert bool(loaded.warnings) == (problem is not None)
 
 
 def test_an_error_appearing_does_not_move_the_fields_below(qtbot: QtBot, dialog: SettingsDialog) -> None:
