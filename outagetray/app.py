@@ -127,10 +127,12 @@ class App:
     def start_monitor(self) -> None:
         """Build the core services and start polling (called once the tray is visible)."""
         from outagetray.core.alerts import AlertPolicy
+        from outagetray.core.ledger import Ledger
         from outagetray.core.monitor import Monitor
 
         if self.policy is None:
-            self.policy = AlertPolicy(self.settings.notifications)
+            # One ledger of what was announced and shown, for the judge and the policy alike.
+            self.policy = AlertPolicy(self.settings.notifications, ledger=Ledger())
             pause_end = self.state.pause_end()
             if pause_end is not None and pause_end > datetime.now(UTC):
                 self.policy.pause(pause_end)
@@ -145,6 +147,7 @@ class App:
             on_round=self.bridge.deliver,
             clock=self.clock,
             events=self.event_ids,
+            ledger=self.policy.ledger,
         )
         self.monitor.start()
         self._watch_network()

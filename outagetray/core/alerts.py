@@ -11,12 +11,15 @@ Kinds. A change's new verdict gives its kind: partial or major outage is "down",
 degraded is "degraded", operational or maintenance is "recovered". Changes with
 ``alert=False`` or to unknown are never news and are ignored.
 
-What the user was told. For every platform the policy remembers the last thing the
-user was shown ("ok" at start, "down" or "degraded"). Only a change that differs from
-it can be announced; a partial outage turning major is not a second pop-up (the tray
-shows the detail). A change of a muted platform, or while notifications are disabled,
-shows nothing and resets this memory to "ok": the user was not told, so after unmuting
-its recovery is not announced as "back", while its next outage is.
+What the user was told. The policy keeps no memory of its own: the last thing the
+user was shown ("ok" at start, "down" or "degraded", the ledger's one vocabulary) and
+when, is in the ledger (core/ledger.py) that the judge owns and the composition root
+hands to the policy. Only a change that differs from it can be announced; a partial
+outage turning major is not a second pop-up (the tray shows the detail). A change of a
+muted platform, or while notifications are disabled, shows nothing and resets what was
+shown to "ok": the user was not told, so after unmuting its recovery is not announced
+as "back", while its next outage is. What the policy does keep is its own filtering:
+the pause, and which platforms' news it holds back (away or cooling down).
 
 Grouping. All announced changes of one ``decide()`` call (one monitor round) give at
 most one notification per kind, in the order down, degraded, recovered. Platforms of one
@@ -60,6 +63,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from outagetray.core.judge import Change, ConnectivityChange, PlatformStatus
+from outagetray.core.ledger import Ledger, Told, told_of
 from outagetray.core.model import Platform, Verdict
 from outagetray.core.settings import Notifications
 
@@ -69,8 +73,6 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["down", "degraded", "recovered", "digest"]
 Urgency = Literal["low", "normal", "critical"]
-#: What the user was last told about a platform.
-_Told = Literal["ok", "down", "degraded"]
 #: Why a platform's news was not shown yet.
 _Reason = Literal["cooldown", "away"]
 
@@ -125,16 +127,19 @@ class _Item:
 class AlertPolicy:
     """Turns the monitor's changes into the few notifications a person should see.
 
-    Not thread-safe: call it from one thread (the UI thread, after the bridge).
+    Not thread-safe: call it from one thread (the UI thread, after the bridge). What the
+    user was shown is read from and written to ``ledger`` (the judge's, in the app); a
+    policy built without one gets a ledger of its own (tests, a policy used alone).
     """
 
-    def __init__(self, prefs: Notifications, tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, prefs: Notifications, tz: tzinfo | None = None, *, ledger: Ledger | None = None
+    ) -> None:
         self._prefs = prefs
         self._tz = tz
+        self.ledger = ledger if ledger is not None else Ledger()
         self._pause: datetime | None = None
         self._last_now: datetime | None = None
-        self._told: dict[str, _Told] = {}
-        self._announced: dict[tuple[str, Kind], datetime] = {}
         self._held: dict[str, _Reason] = {}
 
     # -- preferences and pause ------------------------------------------------------------------
@@ -238,7 +243,7 @@ class AlertPolicy:
             self._held.pop(pid, None)  # nothing new for the user; anything held is moot
             return False
         if kind != "recovered":
-            last = self._announced.get((pid, kind))
+            last = self.ledger.last_shown(pid, _told(kind))
             if last is not None and now - last < timedelta(minutes=self._prefs.cooldown_minutes):
                 if self._held.get(pid) != "cooldown":  # said once, not at every round it stays held
                     log.info(
@@ -256,17 +261,16 @@ class AlertPolicy:
 
     def _is_news(self, pid: str, kind: Kind) -> bool:
         """Different from what the user was last shown (a recovery of an unseen problem is not)."""
-        return self._told.get(pid, "ok") != _told_of(kind)
+        return self.ledger.shown(pid) is not _told(kind)
 
     def _mark_told(self, pid: str, kind: Kind, now: datetime) -> None:
-        """Remember what the user now believes and when it was said, for the cool-down."""
-        self._told[pid] = _told_of(kind)
-        self._announced[(pid, kind)] = now
+        """Record in the ledger what the user now believes and when it was said (for the cool-down)."""
+        self.ledger.show(pid, _told(kind), now)
         self._held.pop(pid, None)
 
     def _forget(self, pid: str) -> None:
         """Muted or disabled: nothing was said, so a later recovery is not news."""
-        self._told.pop(pid, None)
+        self.ledger.unshow(pid)
         self._held.pop(pid, None)
 
     def _news(
@@ -417,22 +421,19 @@ def _logged(notes: list[Notification]) -> list[Notification]:
     return notes
 
 
+#: The pop-up that carries each kind of news: news of "ok" is a "recovered" pop-up.
+_POPUP: dict[Told, Kind] = {Told.DOWN: "down", Told.DEGRADED: "degraded", Told.OK: "recovered"}
+
+
 def _kind_of(verdict: Verdict) -> Kind | None:
-    if verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
-        return "down"
-    if verdict is Verdict.DEGRADED:
-        return "degraded"
-    if verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE):
-        return "recovered"
-    return None
+    """The pop-up for a verdict, through the ledger's one vocabulary; None for unknown."""
+    told = told_of(verdict)
+    return None if told is None else _POPUP[told]
 
 
-def _told_of(kind: Kind) -> _Told:
-    if kind == "down":
-        return "down"
-    if kind == "degraded":
-        return "degraded"
-    return "ok"
+def _told(kind: Kind) -> Told:
+    """The news a pop-up kind carries (a digest is never recorded as such)."""
+    return Told.OK if kind == "recovered" else Told(kind)
 
 
 def _state_words(kind: Kind, verdicts: Iterable[Verdict]) -> str:

@@ -59,6 +59,7 @@ from urllib.parse import urlsplit
 
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
 from outagetray.core.latency import ACCEPT_SLOW_AFTER, STEADY, Baselines, LinkSpeed, Slowness, slowness
+from outagetray.core.ledger import Ledger, Told, told_of
 from outagetray.core.model import Platform, Verdict, worst_known
 from outagetray.core.poller import SourceResult
 from outagetray.core.probes import ProbeResult
@@ -507,8 +508,6 @@ class _Track:
     since: datetime | None = None
     evidence: str = "not checked yet"
     stale: bool = False
-    #: The last verdict a person was told about; an outage "continues" while this is unchanged.
-    told: Verdict = Verdict.OPERATIONAL
     #: The verdict of the last round that could see the platform (the user online), and when.
     known: Verdict = Verdict.UNKNOWN
     known_at: datetime | None = None
@@ -525,11 +524,15 @@ class Judge:
         config: JudgeConfig | None = None,
         *,
         events: Iterator[int] | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.config = config or JudgeConfig()
         self._tracks = {p.id: _Track(p) for p in platforms}
         self._link = Connectivity.UNKNOWN
         self._link_detail = ""
+        #: What each platform's last news was (and, for the alert policy, what the user was shown):
+        #: the one holder, shared with the policy by the composition root.
+        self.ledger = ledger if ledger is not None else Ledger()
         #: Event numbers; the app passes a persistent EventIds so they stay unique across restarts.
         self._events: Iterator[int] = events if events is not None else itertools.count(1)
         self._link_latency = Baselines()
@@ -551,6 +554,7 @@ class Judge:
                 track.platform = platform
             tracks[platform.id] = track
         self._tracks = tracks
+        self.ledger.keep(tracks)
         self.config = config
 
     @property
@@ -705,10 +709,10 @@ class Judge:
         quiet: list[tuple[_Track, Verdict, str]] = []
         for item in pending:
             track, verdict, _ = item
-            if _is_news(track.told, verdict):
+            if _is_news(self.ledger.announced(track.platform.id), verdict):
                 # Two business products in trouble at once are two heads-ups, not one event.
                 alone = f"|{track.platform.id}" if track.hint_only else ""
-                alerts.setdefault(f"{track.platform.owner}|{_kind(verdict)}{alone}", []).append(item)
+                alerts.setdefault(f"{track.platform.owner}|{told_of(verdict)}{alone}", []).append(item)
             else:
                 quiet.append(item)
         changes: list[Change] = []
@@ -718,7 +722,9 @@ class Judge:
             shared = _correlated_evidence(group, self._link_detail) if together else ""
             for track, verdict, evidence in group:
                 changes.append(self._change(track, verdict, shared or evidence, at, True, event, together))
-                track.told = verdict
+                told = told_of(verdict)
+                assert told is not None  # news is never "unknown"
+                self.ledger.announce(track.platform.id, told)
         for track, verdict, evidence in quiet:
             changes.append(self._change(track, verdict, evidence, at, False, next(self._events), ()))
         return changes
@@ -894,22 +900,10 @@ def _probe_host(result: ProbeResult) -> str:
     return target.lower()
 
 
-def _kind(verdict: Verdict) -> str:
-    """What a verdict means to a person: fine, degraded, or down.
-
-    A partial outage turning major (or an intermittent one settling as partial) is the same
-    outage getting worse or better: the window shows it, but it is not a second "down".
-    """
-    if verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE):
-        return "ok"
-    if verdict in (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE):
-        return "down"
-    return verdict.value
-
-
-def _is_news(told: Verdict, new: Verdict) -> bool:
-    """Worth telling someone: a known verdict that differs in meaning from the last one told."""
-    return new is not Verdict.UNKNOWN and _kind(new) != _kind(told)
+def _is_news(announced: Told, new: Verdict) -> bool:
+    """Worth telling someone: a known verdict that differs in meaning from the last news announced."""
+    told = told_of(new)
+    return told is not None and told is not announced
 
 
 def _source_name(result: SourceResult) -> str:

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 
+from outagetray.core.alerts import AlertPolicy
 from outagetray.core.connectivity import Connectivity, ConnectivityReport
 from outagetray.core.eventids import EventIds
 from outagetray.core.judge import Change, Judge, JudgeConfig, Round
+from outagetray.core.ledger import Entry, Ledger, Told, told_of
 from outagetray.core.model import Platform, SourceSpec, Verdict
 from outagetray.core.monitor import Event, Monitor, MonitorConfig
 from outagetray.core.probes import DnsConfig, ProbeResult
+from outagetray.core.settings import Notifications
 from tests.support.controls import ControlServer
 
 ONLINE = ConnectivityReport(Connectivity.ONLINE, "2 of 2 connection checks passed")
@@ -225,3 +228,63 @@ def test_offline_keeps_the_last_known_verdict_and_when_without_alerting() -> Non
     assert [(c.new, c.alert) for c in back] == [(Verdict.MAJOR_OUTAGE, False)]
     (status,) = judge.statuses()
     assert (status.last_known, status.last_known_at) == (Verdict.UNKNOWN, None)
+
+
+# -- item 1: one holder of what each platform's news was and what the user was told ------------
+
+
+def test_the_judge_and_the_policy_share_one_ledger_in_one_vocabulary() -> None:
+    ledger = Ledger()
+    judge = Judge([FACEBOOK], JudgeConfig(), ledger=ledger)
+    policy = AlertPolicy(Notifications(cooldown_minutes=0), tz=UTC, ledger=ledger)
+    feed(judge, 0, healthy(FACEBOOK))
+    for n in (1, 2, 3):
+        changes = feed(judge, n, failing(FACEBOOK))
+    assert ledger.entry("facebook") == Entry(announced=Told.DOWN, shown=Told.OK)  # said, not yet shown
+    (note,) = policy.decide(changes, T0 + timedelta(minutes=3))
+    assert note.kind == "down"
+    entry = ledger.entry("facebook")
+    assert (entry.announced, entry.shown) == (Told.DOWN, Told.DOWN)
+    assert entry.shown_at == {Told.DOWN: T0 + timedelta(minutes=3)}
+    # The policy keeps no copy of its own: a policy built anew over the same ledger knows
+    # the user was told "down", so the recovery is news to it.
+    again = AlertPolicy(Notifications(cooldown_minutes=0), tz=UTC, ledger=ledger)
+    assert not any("told" in name or "announced" in name for name in vars(again))
+    for n in (4, 5):
+        changes = feed(judge, n, healthy(FACEBOOK))
+    assert [c.new for c in changes] == [Verdict.OPERATIONAL]
+    assert [n.kind for n in again.decide(changes, T0 + timedelta(minutes=5))] == ["recovered"]
+    assert ledger.entry("facebook").shown is Told.OK
+
+
+def test_a_muted_outage_is_announced_by_the_core_but_never_shown() -> None:
+    ledger = Ledger()
+    judge = Judge([FACEBOOK], JudgeConfig(), ledger=ledger)
+    policy = AlertPolicy(Notifications(muted=("facebook",)), tz=UTC, ledger=ledger)
+    feed(judge, 0, healthy(FACEBOOK))
+    for n in (1, 2, 3):
+        assert policy.decide(feed(judge, n, failing(FACEBOOK)), T0) == []
+    # One place says both facts: the core's news was "down"; the user saw nothing.
+    assert (ledger.announced("facebook"), ledger.shown("facebook")) == (Told.DOWN, Told.OK)
+
+
+def test_one_vocabulary_for_every_verdict() -> None:
+    assert {v: told_of(v) for v in Verdict} == {
+        Verdict.OPERATIONAL: Told.OK,
+        Verdict.MAINTENANCE: Told.OK,
+        Verdict.DEGRADED: Told.DEGRADED,
+        Verdict.PARTIAL_OUTAGE: Told.DOWN,
+        Verdict.MAJOR_OUTAGE: Told.DOWN,
+        Verdict.UNKNOWN: None,
+    }
+
+
+def test_a_save_forgets_the_ledger_lines_of_platforms_no_longer_watched() -> None:
+    ledger = Ledger()
+    judge = Judge([FACEBOOK, INSTAGRAM], JudgeConfig(confirm_rounds=2), ledger=ledger)
+    feed(judge, 0, {**healthy(FACEBOOK), **healthy(INSTAGRAM)})
+    for n in (1, 2):
+        feed(judge, n, {**failing(FACEBOOK), **failing(INSTAGRAM)})
+    assert ledger.announced("instagram") is Told.DOWN
+    judge.reconfigure([FACEBOOK], JudgeConfig(confirm_rounds=2))
+    assert (ledger.announced("facebook"), ledger.announced("instagram")) == (Told.DOWN, Told.OK)
