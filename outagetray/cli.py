@@ -157,31 +157,25 @@ def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tup
     every = settings.platforms()
     if not platform_ids:
         return settings, settings.watched()
-    from outagetray.core.catalog import guess_id
+    from outagetray.core.catalog import canonical_id, guess_id
 
     chosen: list[str] = []
     unknown_ids = []
     for text in platform_ids:
-        pid = text.strip().lower()
-        canonical = pid if pid in every else guess_id(pid, every)
-        # Exact ids in any case and common names ("twitter") are taken as meant;
-        # anything else is refused with a suggestion rather than guessed.
-        if canonical is not None and (pid in every or _is_alias(pid, canonical)):
+        # Exact ids in any case, common names ("twitter") and display names ("X (Twitter)")
+        # are taken as meant; anything else is refused with a suggestion rather than guessed.
+        canonical = canonical_id(text, every)
+        if canonical is not None:
             chosen.append(canonical)
         else:
             unknown_ids.append(text)
-            hint = f' Did you mean "{canonical}"?' if canonical else ""
+            guess = guess_id(text, every)
+            hint = f' Did you mean "{guess}"?' if guess else ""
             _say(f'outagetray: "{text}" is not a platform OutageTray knows.{hint}')
     if unknown_ids:
         _say(f"outagetray: known platforms: {', '.join(sorted(every))}")
         raise SystemExit(EXIT_USAGE)
     return settings, [every[pid] for pid in dict.fromkeys(chosen)]
-
-
-def _is_alias(text: str, canonical: str) -> bool:
-    from outagetray.core.catalog import ALIASES
-
-    return ALIASES.get(text) == canonical
 
 
 def _check(config: Path | None, platform_ids: list[str], as_json: bool) -> int:
@@ -269,7 +263,7 @@ def _print_table(report: object, out: TextIO) -> None:
     when = report.checked_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     out.write(f"OutageTray check, {when}\n")
     link = report.connectivity
-    out.write(f"{cell(link.headline)} ({cell(link.detail)}).\n\n")
+    out.write(f"{cell(link.sentence)}\n\n")
     if not report.platforms:
         out.write("No platforms are watched. Add some in Settings or with --platform ID.\n")
         return

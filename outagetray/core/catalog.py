@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from types import MappingProxyType
@@ -47,18 +47,82 @@ ALIASES = {
 }
 
 
-def guess_id(text: str, known: Collection[str]) -> str | None:
-    """The platform id someone most likely meant: same id in other case, a common name, or a near spelling."""
-    import difflib
+def _plain(text: str) -> str:
+    """A name as people type it, without case, spaces or punctuation: "Insta gram" and "X (Twitter)"."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
-    wanted = text.strip().lower()
+
+def _names(known: Collection[str] | Mapping[str, Platform]) -> dict[str, str]:
+    """Every way of naming a known platform (id, display name, words of the name, alias), to its id.
+
+    People type what they see ("Twitter", from "X (Twitter)") or what they remember,
+    not our ids, so a near miss must be measured against all of these.
+    """
+    builtin = builtin_platforms()
+    names: dict[str, str] = {}
+
+    def add(text: str, pid: str) -> None:
+        names.setdefault(_plain(text), pid)
+
+    for pid in sorted(known):
+        add(pid, pid)
+    for pid in sorted(known):
+        platform = known[pid] if isinstance(known, Mapping) else builtin.get(pid)
+        if isinstance(platform, Platform):
+            add(platform.name, pid)
+            for word in re.split(r"[()\[\],/]+", platform.name):
+                if word.strip():
+                    add(word, pid)
+    for alias, pid in ALIASES.items():
+        if pid in known:
+            add(alias, pid)
+    names.pop("", None)
+    return names
+
+
+def canonical_id(text: str, known: Collection[str] | Mapping[str, Platform]) -> str | None:
+    """The platform id ``text`` names exactly: an id in any case, a common name or a display name.
+
+    Only these are taken as meant; a near spelling is offered (guess_id), never acted on.
+    """
+    wanted = " ".join(text.split()).lower()
     if wanted in known:
         return wanted
     alias = ALIASES.get(wanted)
-    if alias in known:
+    if alias is not None and alias in known:
         return alias
-    close = difflib.get_close_matches(wanted, sorted(known), n=1)
-    return close[0] if close else None
+    for pid in known:
+        platform = known[pid] if isinstance(known, Mapping) else builtin_platforms().get(pid)
+        if isinstance(platform, Platform) and " ".join(platform.name.split()).lower() == wanted:
+            return pid
+    return None
+
+
+#: How alike a typed name must be to one we know before it is offered (difflib's ratio).
+#: "tweeter" is 0.71 like "twitter"; unrelated words stay well below.
+GUESS_CUTOFF = 0.6
+
+
+def guess_id(text: str, known: Collection[str] | Mapping[str, Platform]) -> str | None:
+    """The platform id someone most likely meant, or None when nothing is near enough.
+
+    Compared with every name of every known platform (see _names), not just the ids:
+    "twiter" is one letter from "twitter", which is X, not Twitch. Names of one or two
+    letters ("x", "fb") count only when typed exactly, since anything short is "near" them.
+    """
+    import difflib
+
+    exact = canonical_id(text, known)
+    if exact is not None:
+        return exact
+    wanted = _plain(text)
+    names = _names(known)
+    if wanted in names:
+        return names[wanted]
+    if len(wanted) < 3:
+        return None
+    close = difflib.get_close_matches(wanted, [n for n in names if len(n) >= 3], n=1, cutoff=GUESS_CUTOFF)
+    return names[close[0]] if close else None
 
 
 class PlatformError(ValueError):
