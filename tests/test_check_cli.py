@@ -119,7 +119,9 @@ def test_json_report_shape_and_exit_code_for_an_outage(
     path = config(tmp_path, peers.url_for("").rstrip("/"), watch=["reddit", "discord"])
     code, report = run_json(capsys, "--config", str(path), "check", "--json")
     assert code == 1
-    assert report["connectivity"] == {"state": "online", "detail": "2 of 2 connection checks passed"}
+    connection = report["connectivity"]
+    assert (connection["state"], connection["detail"]) == ("online", "2 of 2 connection checks passed")  # type: ignore[index]
+    assert [c["outcome"] for c in connection["controls"]] == ["online", "online"]  # type: ignore[index]
     assert str(report["checked_at"]).endswith("Z")
     platforms = report["platforms"]
     assert isinstance(platforms, list)
@@ -265,7 +267,7 @@ def test_installed_command_prints_a_readable_table_from_any_folder(peers: HTTPSe
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("OutageTray check, ")
-    assert lines[1] == "Your connection is fine (2 of 2 connection checks passed)."
+    assert lines[1] == "Your connection is fine: 2 of 2 connection checks passed."
     assert any(line.split()[:2] == ["Reddit", "operational"] for line in lines)
     assert any(line.split()[:3] == ["Discord", "major", "outage"] for line in lines)
     assert any("Affected:" in line and "Voice › US East" in line for line in lines)
@@ -296,3 +298,67 @@ def test_platform_names_people_use_are_understood(
     err = capsys.readouterr().err
     assert '"tweeter" is not a platform OutageTray knows' in err
     assert "known platforms: bluesky, discord, facebook" in err
+
+
+def offline_config(tmp_path: Path, base: str) -> Path:
+    """The usual Google and Microsoft checks, which the test guard fails as a failed name look-up
+    (what an unplugged cable looks like); Reddit's page answers on loopback, Discord's does not."""
+    dead = free_port()
+    path = tmp_path / "offline.toml"
+    path.write_text(
+        f"""
+[monitor]
+watch = ["reddit", "discord"]
+
+[connectivity]
+controls = [
+  {{ url = "http://connectivitycheck.gstatic.com/generate_204", expect_status = 204 }},
+  {{ url = "http://www.msftconnecttest.com/connecttest.txt", expect_body = "Microsoft Connect Test" }},
+]
+
+[[platforms]]
+id = "reddit"
+sources = [{{ type = "statuspage", url = "{base}/reddit/summary.json" }}]
+probes = []
+
+[[platforms]]
+id = "discord"
+sources = [{{ type = "statuspage", url = "http://127.0.0.1:{dead}/discord/summary.json" }}]
+probes = []
+"""
+    )
+    return path
+
+
+def test_offline_table_says_it_in_a_users_words_and_agrees_with_the_json(
+    peers: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = offline_config(tmp_path, peers.url_for("").rstrip("/"))
+    assert main(["--config", str(path), "check"]) == 3
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[1]
+        == "Your internet connection seems to be down: neither Google's nor Microsoft's check answered."
+    )
+    table = "\n".join(lines)
+    assert "DNS" not in table and "could not be found" not in table and "))" not in table
+    # Every source was asked in the same round, so the table says what was seen, not "Not checked".
+    assert "Not checked" not in table
+    reddit = next(line for line in lines if line.split()[:1] == ["Reddit"])
+    discord = next(line for line in lines if line.split()[:1] == ["Discord"])
+    assert "Not judged while your connection seems down; its status page answered anyway: " in reddit
+    assert "All systems operational" in reddit
+    assert "its status page did not answer either" in discord
+
+    code, report = run_json(capsys, "--config", str(path), "check", "--json")
+    assert code == 3
+    connection = report["connectivity"]
+    assert connection["detail"] == "neither Google's nor Microsoft's check answered"  # type: ignore[index]
+    # The technical reasons stay in the details, one per control.
+    controls = connection["controls"]  # type: ignore[index]
+    assert [c["outcome"] for c in controls] == ["offline", "offline"]
+    assert "connectivitycheck.gstatic.com" in controls[0]["detail"]
+    by_id = {p["id"]: p for p in report["platforms"]}  # type: ignore[union-attr]
+    assert by_id["reddit"]["sources"][0]["verdict"] == "operational"
+    assert by_id["discord"]["sources"][0]["verdict"] == "unknown"
+    assert {p["verdict"] for p in by_id.values()} == {"unknown"}

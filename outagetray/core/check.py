@@ -56,7 +56,16 @@ class CheckReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "checked_at": self.checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "connectivity": {"state": self.connectivity.state.value, "detail": self.connectivity.detail},
+            "connectivity": {
+                "state": self.connectivity.state.value,
+                "detail": self.connectivity.detail,
+                # Each control's own reason (a timeout, a refused connection, a failed
+                # look-up) is kept here for whoever digs; the sentence only says who failed.
+                "controls": [
+                    {"url": c.url, "outcome": c.outcome.value, "detail": c.detail}
+                    for c in self.connectivity.controls
+                ],
+            },
             "platforms": [
                 {
                     "id": p.platform.id,
@@ -121,9 +130,7 @@ def assess(
         return PlatformReport(platform, verdict, summary, affected, results, probes)
 
     if link.state is not Connectivity.ONLINE:
-        if link.state is Connectivity.CAPTIVE_PORTAL:
-            return report(Verdict.UNKNOWN, "Not checked: your network shows a sign-in page")
-        return report(Verdict.UNKNOWN, "Not checked: your connection appears down")
+        return report(Verdict.UNKNOWN, _seen_while_cut_off(platform, link, results, probes))
     official = [r for r in results if not r.spec.is_hint]
     hints = [r for r in results if r.spec.is_hint and r.reading.verdict is not Verdict.UNKNOWN]
     readable = [r for r in official if r.reading.verdict is not Verdict.UNKNOWN]
@@ -179,6 +186,48 @@ def assess(
         first = results[0].reading
         return report(Verdict.UNKNOWN, f"Status could not be read: {first.detail or first.summary}")
     return report(Verdict.UNKNOWN, platform.note or "This platform publishes no status of its own.")
+
+
+def _seen_while_cut_off(
+    platform: Platform,
+    link: ConnectivityReport,
+    results: Sequence[SourceResult],
+    probes: Sequence[ProbeResult],
+) -> str:
+    """What the round saw of a platform while the user's own connection failed, judged as nothing.
+
+    The sources were asked in the same round as the connection checks (as the monitor
+    does, so a check takes one wait, not two), and the JSON lists what each said. So the
+    table says what was seen too, rather than "Not checked": usually nothing answered
+    either; if something did answer, it is named, but not believed as an outage, because
+    we cannot tell a broken platform from a broken connection.
+    """
+    why = {
+        Connectivity.CAPTIVE_PORTAL: "your network shows a sign-in page",
+        Connectivity.OFFLINE: "your connection seems down",
+    }.get(link.state, "your connection cannot be checked")
+    opening = f"Not judged while {why}"
+    answered = [r for r in results if r.reading.verdict is not Verdict.UNKNOWN]
+    passing = [p for p in probes if p.outcome == "healthy"]
+    if answered:
+        leading = max(answered, key=lambda r: r.reading.verdict.severity)
+        where = (
+            "its status page"
+            if len(results) == 1
+            else f"{len(answered)} of its {len(results)} status sources"
+        )
+        return f"{opening}; {where} answered anyway: {leading.reading.summary}"
+    if passing:
+        checks = f"{len(passing)} of OutageTray's {len(probes)} own checks of {platform.name}"
+        return f"{opening}; {checks} passed anyway"
+    asked = []
+    if results:
+        asked.append("its status page" if len(results) == 1 else f"its {len(results)} status sources")
+    if probes:
+        asked.append("OutageTray's own checks")
+    if not asked:
+        return opening
+    return f"{opening}; {' and '.join(asked)} did not answer either"
 
 
 def run_check(

@@ -7,7 +7,6 @@ a captive portal (hotel Wi-Fi), and no platform may be reported down.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -49,6 +48,17 @@ class ConnectivityReport:
     def headline(self) -> str:
         return _HEADLINES[self.state]
 
+    @property
+    def sentence(self) -> str:
+        """The headline and its evidence as one sentence, e.g. for ``outagetray check``.
+
+        The detail is joined with a colon, not put in brackets: it may hold brackets of
+        its own ("… (a sign-in page?)"), and "(…(…))" is what users saw before.
+        """
+        opening = _SENTENCE_OPENINGS.get(self.state, self.headline)
+        detail = self.detail.rstrip(".")
+        return f"{opening}: {detail}." if detail else f"{opening}."
+
 
 _HEADLINES = {
     Connectivity.ONLINE: "Your connection is fine",
@@ -56,6 +66,51 @@ _HEADLINES = {
     Connectivity.CAPTIVE_PORTAL: "Your network shows a sign-in page instead of the internet",
     Connectivity.UNKNOWN: "Your connection could not be checked",
 }
+
+#: Where a sentence words it differently from the short headline (tray tooltip, menu).
+_SENTENCE_OPENINGS = {Connectivity.OFFLINE: "Your internet connection seems to be down"}
+
+#: Who runs the usual control addresses, by the end of the host name: users know
+#: "Google" and "Microsoft", not connectivitycheck.gstatic.com.
+_COMPANIES = (
+    ("gstatic.com", "Google"),
+    ("google.com", "Google"),
+    ("msftconnecttest.com", "Microsoft"),
+    ("msftncsi.com", "Microsoft"),
+    ("microsoft.com", "Microsoft"),
+    ("apple.com", "Apple"),
+    ("cloudflare.com", "Cloudflare"),
+    ("firefox.com", "Mozilla"),
+    ("mozilla.org", "Mozilla"),
+)
+
+
+def control_owner(url: str) -> str:
+    """The company behind a control address, or its host name when it is not a well-known one."""
+    host = (urlsplit(url).hostname or url).lower().rstrip(".")
+    for suffix, company in _COMPANIES:
+        if host == suffix or host.endswith("." + suffix):
+            return company
+    return host
+
+
+def _none_answered(results: Sequence[ControlResult]) -> str:
+    """Name every failed control by its owner: "neither Google's nor Microsoft's check answered".
+
+    Only who did not answer, never why: the reasons (a name that could not be looked
+    up, a refused connection, a timeout) are technical and each control may differ;
+    they stay in ``controls``, for the details pane and ``--json``.
+    """
+    owners = list(dict.fromkeys(f"{control_owner(r.url)}'s" for r in results))
+    if len(results) == 1:
+        return f"{owners[0]} check did not answer"
+    if len(owners) == 1:
+        if len(results) == 2:
+            return f"neither of {owners[0]} two checks answered"
+        return f"none of {owners[0]} {len(results)} checks answered"
+    if len(owners) == 2 and len(results) == 2:
+        return f"neither {owners[0]} nor {owners[1]} check answered"
+    return f"none of {', '.join(owners[:-1])} or {owners[-1]} checks answered"
 
 
 def check_control(client: HttpClient, control: ControlCheck, deadline: float | None = None) -> ControlResult:
@@ -67,7 +122,8 @@ def check_control(client: HttpClient, control: ControlCheck, deadline: float | N
     client, so that a control cannot outlast the round that asked for it.
     """
     host = urlsplit(control.url).hostname or control.url
-    started = time.monotonic()
+    # The client's clock, not the system's: tests and drills move time by injecting one.
+    started = client.monotonic()
     try:
         response = client.probe(control.url, max_body=16 * 1024, deadline=deadline)
     except FetchError as exc:
@@ -106,7 +162,7 @@ def check_control(client: HttpClient, control: ControlCheck, deadline: float | N
         return ControlResult(
             control.url, Connectivity.CAPTIVE_PORTAL, f"{host} answered with a page instead of nothing"
         )
-    elapsed = time.monotonic() - started
+    elapsed = client.monotonic() - started
     return ControlResult(control.url, Connectivity.ONLINE, f"{host} answered as expected", elapsed)
 
 
@@ -123,7 +179,7 @@ def summarize(results: Sequence[ControlResult]) -> ConnectivityReport:
         )
     if captive:
         return ConnectivityReport(Connectivity.CAPTIVE_PORTAL, captive[0].detail, tuple(results))
-    return ConnectivityReport(Connectivity.OFFLINE, results[0].detail, tuple(results))
+    return ConnectivityReport(Connectivity.OFFLINE, _none_answered(results), tuple(results))
 
 
 def check(

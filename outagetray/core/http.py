@@ -563,7 +563,7 @@ def _transport_error(url: str, exc: BaseException) -> FetchError:
     if has(requests.exceptions.SSLError, u3.SSLError, ssl.SSLError, ssl.CertificateError):
         return FetchError("tls", f"the secure connection to {host} failed (certificate or TLS error)", url)
     if has(u3.NameResolutionError, socket.gaierror):
-        return FetchError("dns", f"the name {host} could not be found (DNS)", url)
+        return FetchError("dns", f"the name {host} could not be looked up (DNS)", url)
     # urllib3 makes NewConnectionError a ConnectTimeoutError for old callers: a refusal is no timeout.
     timeouts = [
         e
