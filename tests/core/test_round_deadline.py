@@ -233,7 +233,8 @@ def test_a_control_that_does_not_answer_in_time_counts_as_not_answering(
     )
     assert mixed.official["discord"][0].reading.verdict is Verdict.MAJOR_OUTAGE
     assert dark.connectivity.state is Connectivity.OFFLINE
-    assert dark.connectivity.detail == "127.0.0.2 did not answer within 0.5 s"
+    assert dark.connectivity.detail == "127.0.0.2's check did not answer"
+    assert dark.connectivity.controls[0].detail == "127.0.0.2 did not answer within 0.5 s"
 
 
 def test_five_hanging_hosts_take_about_one_timeout_not_two() -> None:
