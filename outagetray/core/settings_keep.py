@@ -9,7 +9,14 @@ with), and applies just those changes to the document:
 
 * keys whose value changed are set, new keys added, removed keys deleted;
 * ``[[platforms]]`` entries are matched by ``id``, so an entry nobody touched in the
-  window (including one added by hand meanwhile) stays exactly as written;
+  window (including one added by hand meanwhile) stays exactly as written, even when
+  the window's last platform is removed;
+* a section the file does not have yet gets only the changed keys, never a copy of
+  every default (a default written down stops following later versions' defaults);
+* a setting the window shows whose line in the file is a mistake (``interval_seconds
+  = 5``) gets the window's value even when the window did not change it: the window
+  opened on the last settings that worked, not on what the file says, so comparing
+  only the window's before and after would leave the mistake in place;
 * everything else, comments and blank lines included, is left alone.
 
 tomlkit is imported only here, when a save happens, never on the start path.
@@ -17,6 +24,7 @@ tomlkit is imported only here, when a save happens, never on the start path.
 
 from __future__ import annotations
 
+import copy
 import logging
 import tomllib
 from collections.abc import Mapping, MutableMapping
@@ -92,6 +100,18 @@ def new_document() -> Any:
     return document
 
 
+#: The settings the Settings window shows, as paths into the file. When the file has a
+#: mistake at or under one of these, a save writes the window's value there.
+#: ``[[platforms]]`` is left out on purpose: the window's list may be older than blocks
+#: added by hand, so a mistake in one is the user's to fix (the read-back names it).
+WINDOW_KEYS: tuple[tuple[str, ...], ...] = (
+    ("monitor", "watch"),
+    ("monitor", "interval_seconds"),
+    ("notifications",),
+    ("app", "start_at_login"),
+)
+
+
 def apply_changes(
     document: MutableMapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> None:
@@ -99,17 +119,76 @@ def apply_changes(
 
     ``before`` and ``after`` are plain TOML-ready data (dicts, lists, scalars). Values
     equal in both are not written, even when the file holds something else: the file
-    may have been edited by hand since the window opened, and that edit wins.
+    may have been edited by hand since the window opened, and that edit wins. The one
+    exception is a mistake in a setting the window shows (see :data:`WINDOW_KEYS`): the
+    window's value replaces it, so a save never leaves a broken line the user just set.
     """
+    before = _marked_as_changed(before, after, _mistakes_in(document))
     _apply_table(document, before, after, top=True)
+
+
+def _mistakes_in(document: Mapping[str, Any]) -> list[tuple[str | int, ...]]:
+    """Where the loader finds a mistake in ``document``, as key paths ("monitor", "interval_seconds")."""
+    from outagetray.core import settings as loader  # imported here: settings imports this module
+
+    class Recorder(loader._Validator):
+        """The loader's own checks, keeping the path of each problem rather than only its words."""
+
+        def __init__(self) -> None:
+            super().__init__("")
+            self.paths: list[tuple[str | int, ...]] = []
+
+        def problem(self, path: tuple[str | int, ...], message: str) -> None:
+            self.paths.append(path)
+            super().problem(path, message)
+
+    unwrap = getattr(document, "unwrap", None)
+    data = unwrap() if callable(unwrap) else dict(document)
+    recorder = Recorder()
+    try:
+        recorder.huge_numbers(data)
+        if not recorder.paths:
+            recorder.settings(data)
+    except Exception:  # the read-back after the save reports whatever is left
+        log.exception("checking the settings file before a save failed")
+    return recorder.paths
+
+
+def _marked_as_changed(
+    before: Mapping[str, Any], after: Mapping[str, Any], mistakes: list[tuple[str | int, ...]]
+) -> Mapping[str, Any]:
+    """``before`` with each window setting that has a mistake in the file marked as changed.
+
+    The mark is put on the deepest key that ``after`` still has, so a mistake in
+    ``notifications.quiet_hours.start`` when the window has quiet hours off removes
+    ``quiet_hours`` (the window's value is "none"), and one in ``monitor.interval_seconds``
+    writes the window's interval.
+    """
+    marked: dict[str, Any] | None = None
+    for path in mistakes:
+        if not any(path[: len(key)] == key for key in WINDOW_KEYS):
+            continue
+        if marked is None:
+            marked = copy.deepcopy(dict(before))
+        node: Any = marked
+        there: Any = after
+        for depth, key in enumerate(path):
+            if not isinstance(key, str) or not isinstance(node, dict):
+                break
+            last = depth == len(path) - 1 or not isinstance(there.get(key), dict) or key not in node
+            if last or not isinstance(node.get(key), dict):
+                node[key] = _CHANGED
+                break
+            node, there = node[key], there[key]
+    return before if marked is None else marked
 
 
 def _apply_table(
     table: MutableMapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any], *, top: bool
 ) -> None:
-    for key in before:
+    for key, old in before.items():
         if key not in after and key in table:
-            del table[key]
+            _remove(table, key, old, top=top)
     for key, new in after.items():
         old = before.get(key, _MISSING)
         if old == new:
@@ -118,8 +197,40 @@ def _apply_table(
             _apply_keyed(table, key, _KEYED_ARRAYS[key], old if isinstance(old, list) else [], new)
         elif isinstance(new, dict) and isinstance(table.get(key), MutableMapping):
             _apply_table(table[key], old if isinstance(old, dict) else {}, new, top=False)
+        elif isinstance(new, dict) and isinstance(old, dict) and key not in table:
+            # A section the file does not have yet: only what changed goes in, not every default.
+            table[key] = _item({}, top=top)
+            _apply_table(table[key], old, new, top=False)
         else:
             table[key] = _item(new, top=top)
+
+
+def _remove(table: MutableMapping[str, Any], key: str, old: Any, *, top: bool) -> None:
+    """Take out what the window removed, and only that: not what the file holds beside it.
+
+    A list of platforms that became empty removes only the platforms the window had
+    (not blocks added by hand meanwhile); a section that became empty loses only the keys
+    the window had, and goes only when nothing else is left in it.
+    """
+    current = table[key]
+    if top and key in _KEYED_ARRAYS and isinstance(old, list):
+        _apply_keyed(table, key, _KEYED_ARRAYS[key], old, [])
+    elif isinstance(old, dict) and isinstance(current, MutableMapping) and not _covered(current, old):
+        _apply_table(current, old, {}, top=False)
+    else:
+        # Nothing of the user's would remain, so the section goes whole (deleting its last key
+        # one by one would leave an empty header, and tomlkit cannot do it in a dotted table).
+        del table[key]
+
+
+def _covered(current: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether removing ``old``'s keys from ``current`` leaves nothing at all."""
+    for key, value in current.items():
+        if key not in old:
+            return False
+        if isinstance(value, Mapping) and isinstance(old[key], Mapping) and not _covered(value, old[key]):
+            return False
+    return True
 
 
 def _apply_keyed(
@@ -187,3 +298,5 @@ class _Missing:
 
 
 _MISSING: Any = _Missing()
+#: Stands in for a before-value that must count as changed (a mistake in the file).
+_CHANGED: Any = _Missing()

@@ -158,3 +158,107 @@ def test_a_linked_file_is_edited_where_it_lives(tmp_path: Path) -> None:
     s.save(replace(before, interval_seconds=300), link, before=before)
     assert link.is_symlink()
     assert "# two minutes is plenty" in real.read_text(encoding="utf-8")
+
+
+NETWORK_AND_SHOP = """\
+# my header
+[network]
+nameservers = ["1.1.1.1"]
+# my note about the name servers
+timeout_hint = 3
+
+[[platforms]]
+id = "acme"
+name = "Acme"
+sources = [{ type = "statuspage", url = "https://status.acme.example/api/v2/summary.json" }]
+"""
+
+
+def test_removing_the_last_platform_keeps_one_added_by_hand_meanwhile(tmp_path: Path) -> None:
+    path = write(tmp_path, NETWORK_AND_SHOP)
+    before = loaded(path)
+    with path.open("a", encoding="utf-8") as file:
+        file.write(ADDED_BY_HAND)
+    s.save(replace(before, custom_platforms=()), path, before=before)
+    text = path.read_text(encoding="utf-8")
+    assert 'id = "acme"' not in text
+    # (The comment above the hand-added block goes with the block before it: tomlkit files it there.)
+    assert ADDED_BY_HAND.split("\n", 2)[2].strip() in text
+    assert [t["id"] for t in loaded(path).custom_platforms] == ["late"]
+
+
+def test_clearing_the_name_servers_keeps_the_rest_of_the_network_section(tmp_path: Path) -> None:
+    path = write(tmp_path, NETWORK_AND_SHOP)
+    before = loaded(path)
+    s.save(replace(before, nameservers=()), path, before=before)
+    text = path.read_text(encoding="utf-8")
+    assert "nameservers" not in text
+    assert "[network]\n# my note about the name servers\ntimeout_hint = 3\n" in text
+    assert loaded(path).nameservers == ()
+
+
+def test_a_section_left_with_nothing_of_the_users_goes_whole(tmp_path: Path) -> None:
+    path = write(tmp_path, '# mine\n[network]\nnameservers = ["1.1.1.1"]\n')
+    before = loaded(path)
+    s.save(replace(before, nameservers=()), path, before=before)
+    assert "network" not in path.read_text(encoding="utf-8")
+    assert "# mine" in path.read_text(encoding="utf-8")
+
+
+def test_dotted_keys_lose_only_what_the_window_removed(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'monitor.interval_seconds = 120\nnotifications.quiet_hours.start = "22:00"\n'
+        'notifications.quiet_hours.end = "07:00"\n',
+    )
+    before = loaded(path)
+    quiet_off = replace(before.notifications, quiet_start=None, quiet_end=None, cooldown_minutes=5)
+    s.save(replace(before, interval_seconds=300, notifications=quiet_off), path, before=before)
+    after = loaded(path)
+    assert (after.interval_seconds, after.notifications.quiet_start) == (300, None)
+    assert after.notifications.cooldown_minutes == 5
+
+
+def test_a_section_not_in_the_file_gets_only_the_changed_key(tmp_path: Path) -> None:
+    path = write(tmp_path, NETWORK_AND_SHOP)
+    before = loaded(path)
+    notes = replace(before.notifications, cooldown_minutes=5)
+    s.save(replace(before, interval_seconds=300, notifications=notes), path, before=before)
+    text = path.read_text(encoding="utf-8")
+    kept = NETWORK_AND_SHOP.removeprefix("# my header\n")
+    assert kept in text
+    added = text[text.index(kept) + len(kept) :]
+    assert added.strip() == "[monitor]\ninterval_seconds = 300\n\n[notifications]\ncooldown_minutes = 5"
+    assert loaded(path) == replace(before, interval_seconds=300, notifications=notes)
+
+
+def test_a_mistake_in_a_setting_the_window_shows_is_mended_even_when_unchanged(tmp_path: Path) -> None:
+    # The app runs on defaults (or the last good copy) because of the mistake, so the
+    # window's before and after both say 60; the file must say 60 afterwards all the same.
+    path = write(tmp_path, '[monitor]\ninterval_seconds = 5   # oops\nwatch = ["facebook"]\n')
+    assert not s.load(path).ok
+    window = s.Settings()
+    s.save(replace(window, start_at_login=True), path, before=window)
+    text = path.read_text(encoding="utf-8")
+    assert "interval_seconds = 60   # oops" in text
+    assert 'watch = ["facebook"]' in text  # valid, not shown differently: the file's own words stay
+    after = loaded(path)
+    assert (after.interval_seconds, after.watch, after.start_at_login) == (60, ("facebook",), True)
+
+
+def test_broken_quiet_hours_go_when_the_window_has_none(tmp_path: Path) -> None:
+    path = write(tmp_path, '# quiet\n[notifications]\nquiet_hours = { start = "25:00", end = "07:00" }\n')
+    assert not s.load(path).ok
+    window = s.Settings()
+    s.save(window, path, before=window)
+    assert "quiet_hours" not in path.read_text(encoding="utf-8")
+    assert loaded(path).notifications.quiet_start is None
+
+
+def test_a_mistake_the_window_does_not_show_is_left_for_the_user(tmp_path: Path) -> None:
+    path = write(tmp_path, "[monitor]\nconfirm_rounds = 0  # mine\n")
+    assert not s.load(path).ok
+    window = s.Settings()
+    s.save(replace(window, interval_seconds=300), path, before=window)
+    text = path.read_text(encoding="utf-8")
+    assert "confirm_rounds = 0  # mine" in text and "interval_seconds = 300" in text
