@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from PySide6.QtWidgets import QDialog
 
     from outagetray.core.alerts import AlertPolicy
     from outagetray.core.monitor import Clock, Monitor, MonitorConfig, RoundReport
     from outagetray.core.settings import Settings
+    from outagetray.core.settings_lastgood import AppSettings
+    from outagetray.core.state import AppState
     from outagetray.ui.gc_guard import MainThreadCollector
     from outagetray.ui.tray import Tray
     from outagetray.ui.window import StatusWindow
@@ -36,12 +40,13 @@ class App:
         state_path: Path | None = None,
         interval: float | None = None,
         tray: Tray | None = None,
+        reading: Future[tuple[AppSettings, AppState]] | None = None,
     ) -> None:
+        """``reading`` is :func:`read_soon` started early by run_app; without it the files are read here."""
         from concurrent.futures import ThreadPoolExecutor
 
         from PySide6.QtWidgets import QSystemTrayIcon
 
-        from outagetray.core import settings as settings_module
         from outagetray.core import state as state_module
         from outagetray.ui.bridge import RoundBridge
         from outagetray.ui.notify import Notifier
@@ -52,9 +57,12 @@ class App:
         self.interval = interval
         #: The monitor's clock; None is real time (benchmarks inject a fast one).
         self.clock: Clock | None = None
-        self.settings: Settings
-        self.settings, problem = settings_module.load_or_recover(config)
-        self.state = state_module.load(state_path)
+        if reading is None:
+            reading = read_soon(config, state_path)
+        loaded, self.state = reading.result()
+        self.settings: Settings = loaded.settings
+        #: What loading found in the user's file (a mistake is shown until a save fixes it).
+        self.loaded = loaded
         self.monitor: Monitor | None = None
         self.policy: AlertPolicy | None = None
         self.last_report: RoundReport | None = None
@@ -78,16 +86,18 @@ class App:
         self.notifier = Notifier(self.tray.icon if self.has_tray else None)
 
         notices = []
-        if problem:
-            notices.append(problem)
-            log.warning("%s", problem.replace("\n", " "))
+        if loaded.message:
+            notices.append(loaded.message)
+            log.warning("%s", loaded.message.replace("\n", " "))
+        self.tray.set_problem(f"OutageTray: {loaded.short}" if loaded.short else "")
         if not self.has_tray:
             notices.append(
                 "Your desktop shows no system tray (on GNOME, the AppIndicator extension adds one), "
                 "so OutageTray runs in this window instead. Alerts still appear as notifications."
             )
         if notices:
-            self.window.show_notice("\n\n".join(notices))
+            # The button that opens the file goes with a notice about the file, never with others.
+            self.window.show_notice("\n\n".join(notices), loaded.path if loaded.problems else None)
 
         self.bridge.round.connect(self.on_round)
         self.bridge.notice.connect(lambda text: self.window.show_notice(text))
@@ -258,6 +268,12 @@ class App:
         if not isinstance(new, Settings):
             return
         self.settings = new
+        if self.loaded.problems:
+            # The save read the file back without a mistake (it refuses to write over a broken
+            # one), so what the notice and the tooltip said about it is no longer true.
+            self.tray.set_problem("")
+            if self._window is not None and self._window.notice.text().startswith("Your settings file"):
+                self._window.show_notice("")
         if self.policy is not None:
             self.policy.update(new.notifications)
         # Start at login writes files: off the UI thread, with a message if it fails.
@@ -332,6 +348,38 @@ class App:
             self.monitor.poke(resumed=True)
 
 
+def read_settings_and_state(config: Path | None, state_path: Path | None) -> tuple[AppSettings, AppState]:
+    """The settings the app runs on and its remembered state; the kept copy of good settings
+    lives beside the state file."""
+    from outagetray.core import state as state_module
+    from outagetray.core.settings_lastgood import load_for_app
+
+    folder = (state_path or state_module.default_path()).parent
+    return load_for_app(config, state_folder=folder), state_module.load(state_path)
+
+
+def read_soon(config: Path | None, state_path: Path | None = None) -> Future[tuple[AppSettings, AppState]]:
+    """Start reading the settings and the state on a thread of its own, and return at once.
+
+    The config folder may sit on a slow network drive, and the UI thread must not wait
+    for it: run_app starts this before it sets up Qt, and the App asks the future only
+    once the tray icon shows. Nothing here touches Qt.
+    """
+    import threading
+    from concurrent.futures import Future
+
+    future: Future[tuple[AppSettings, AppState]] = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(read_settings_and_state(config, state_path))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="outagetray-read", daemon=True).start()
+    return future
+
+
 def _log_changes(report: RoundReport) -> None:
     """Every verdict change, with its evidence, goes to the log: the record of what was seen when."""
     if not report.changes:
@@ -356,8 +404,9 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
     """Start the tray app and run until the user quits; returns the exit code.
 
     The order is the start-up budget: ask a running copy to show itself (plain
-    sockets), then show the tray icon, and only on the first turn of the event loop
-    load the settings, build the window and start the monitor.
+    sockets), start reading settings and state on a thread, show the tray icon, and
+    only on the first turn of the event loop take what was read, build the window and
+    start the monitor.
     """
     import os
 
@@ -381,6 +430,9 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
     if SingleInstance.notify_running():
         print("OutageTray is already running; its window was asked to open.", file=sys.stderr)
         return 0
+
+    # Settings and state are read on a thread meanwhile: the UI thread never waits on the disk.
+    reading = read_soon(config)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -418,7 +470,7 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
                 return
             log.warning("could not make sure only one OutageTray runs: %s", instance.error)
         collector = MainThreadCollector(app)  # before any worker thread starts allocating
-        main = App(config, interval=interval, tray=tray)
+        main = App(config, interval=interval, tray=tray, reading=reading)
         main.collector = collector
         instance.activated.connect(main.open_window)
         running.extend((main, instance, collector))  # kept alive for the life of the event loop

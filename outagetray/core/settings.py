@@ -2,8 +2,9 @@
 
 A broken file must never stop the app. Loading returns the settings it could
 use together with plain-words problems (each naming the line and key), and the
-caller decides: the tray app keeps the broken file aside and runs on defaults,
-the command line refuses to guess and exits with code 2. Writes are atomic, so a
+caller decides: the tray app leaves the broken file where it is and runs on the
+last settings that worked (:mod:`outagetray.core.settings_lastgood`), the command
+line refuses to guess and exits with code 2. Writes are atomic, so a
 crash mid-save can never leave a half-written file behind.
 
 The file is the user's: a save changes only what the Settings window changed and
@@ -22,13 +23,9 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-import stat
-import threading
 import tomllib
 from collections.abc import Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +33,6 @@ from outagetray.core.atomic import (
     FileTooLargeError,
     NotARegularFileError,
     read_small,
-    remove_stale_temporaries,
     size_in_words,
     write_atomic,
 )
@@ -158,18 +154,23 @@ def load(path: Path | None = None) -> LoadResult:
 
     A missing file gives the defaults. A file that cannot be parsed, or holds an
     invalid value, gives the defaults plus the problems found, so the caller can
-    tell the user and keep the file aside. "Never raises" includes hostile files:
-    a pipe, a device, a folder, a huge file, or one built to exhaust the parser.
+    tell the user (the app then runs on the last settings that worked). "Never
+    raises" includes hostile files: a pipe, a device, a folder, a huge file, or
+    one built to exhaust the parser.
     """
-    path = path or default_path()
+    return load_with_bytes(path or default_path())[0]
+
+
+def load_with_bytes(path: Path) -> tuple[LoadResult, bytes | None]:
+    """:func:`load`, plus the bytes that were read, so the app can keep a copy of a file that worked."""
     try:
         raw = read_small(path, MAX_FILE_BYTES)
     except FileNotFoundError:
-        return LoadResult(Settings(), path, exists=False)
+        return LoadResult(Settings(), path, exists=False), None
     except NotARegularFileError as exc:
         return LoadResult(
             Settings(), path, [f"The settings file could not be read: it is {exc.kind}, not a text file."]
-        )
+        ), None
     except FileTooLargeError as exc:
         return LoadResult(
             Settings(),
@@ -178,13 +179,17 @@ def load(path: Path | None = None) -> LoadResult:
                 f"The settings file could not be read: it is {size_in_words(exc.size)}, far larger than "
                 f"settings can be (at most {size_in_words(exc.limit)}; a normal one is a few KB)."
             ],
-        )
+        ), None
     except OSError as exc:
         return LoadResult(
             Settings(),
             path,
             [f"The settings file could not be read: {exc.strerror or 'the system refused'}."],
-        )
+        ), None
+    return _parse(raw, path), raw
+
+
+def _parse(raw: bytes, path: Path) -> LoadResult:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -195,7 +200,7 @@ def load(path: Path | None = None) -> LoadResult:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return LoadResult(Settings(), path, [f"The settings file is not valid TOML: {exc}."])
+        return LoadResult(Settings(), path, [_syntax_problem(str(exc))])
     except ValueError:  # tomllib lets int()'s limit on decimal digits through
         return LoadResult(Settings(), path, [long_number(text)])
     except (RecursionError, MemoryError):  # the pre-scan is meant to make this unreachable
@@ -223,72 +228,19 @@ def load(path: Path | None = None) -> LoadResult:
     return LoadResult(settings, path, [], warnings)
 
 
-def keep_aside(path: Path, now: datetime | None = None) -> Path | None:
-    """Rename a broken settings file next to itself so nothing the user wrote is lost.
-
-    A device (``--config /dev/zero``) is never moved: it is not the user's file, and
-    renaming one as root would break the system. A link is moved as a link, so the
-    file it points at stays where the user keeps it.
-    """
-    if _is_device(path):
-        return None
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.broken-{stamp}")
-    try:
-        path.replace(backup)
-    except OSError:
-        return None
-    return backup
+def _syntax_problem(error: str) -> str:
+    """tomllib's error with its place put first, as every other problem says it ("Line 5, column 14: ...")."""
+    found = TOML_PLACE.search(error)
+    if found is None:
+        return f"The settings file is not valid TOML: {error}."
+    what = error[: found.start()].rstrip()
+    return (
+        f"Line {found.group(1)}, column {found.group(2)}: the settings file is not valid TOML here: {what}."
+    )
 
 
-def load_or_recover(path: Path | None = None, now: datetime | None = None) -> tuple[Settings, str]:
-    """Load settings for the app, which must start whatever the file holds.
-
-    A broken file is kept aside under a new name (nothing the user wrote is lost)
-    and the defaults are used; the returned message says, in plain words, what was
-    wrong and where the file went. The message is empty when all was well.
-    Temporary files left by a save that was killed are removed first.
-    """
-    remove_stale_temporaries(path or default_path())
-    result = load(path)
-    if result.newer:
-        lines = ["OutageTray is using its defaults for now; your settings file was not changed."]
-        return result.settings, "\n".join([*lines, *(f"• {problem}" for problem in result.problems)])
-    if result.ok:
-        if result.warnings:
-            lines = ["Some lines of your settings file were not understood and are ignored:"]
-            lines += [f"• {warning}" for warning in result.warnings]
-            return result.settings, "\n".join(lines)
-        return result.settings, ""
-    backup = keep_aside(result.path, now)
-    if backup:
-        kept = f"Your file was kept as {backup}."
-    elif _is_device(result.path):
-        kept = f"{result.path} is not a settings file, so it was left as it is."
-    else:
-        kept = f"Your file {result.path} could not be moved aside; fix or remove it."
-    lines = [f"Your settings had problems, so OutageTray is using its defaults for now. {kept}"]
-    lines += [f"• {problem}" for problem in result.problems]
-    return result.settings, "\n".join(lines)
-
-
-def load_soon(path: Path | None = None) -> Future[tuple[Settings, str]]:
-    """Start :func:`load_or_recover` on a thread of its own and return at once.
-
-    The settings folder may sit on a slow network drive, and the app must not wait
-    for it on the UI thread: the app calls this early and asks the future for the
-    result (``.result()``) only when it needs the settings. Nothing here touches Qt.
-    """
-    future: Future[tuple[Settings, str]] = Future()
-
-    def work() -> None:
-        try:
-            future.set_result(load_or_recover(path))
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
-            future.set_exception(exc)
-
-    threading.Thread(target=work, name="outagetray-settings", daemon=True).start()
-    return future
+#: Where tomllib says a syntax error is.
+TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def to_toml_data(settings: Settings) -> dict[str, Any]:
@@ -685,12 +637,3 @@ def _at_most(messages: list[str], what: str) -> list[str]:
     if len(messages) <= MAX_MESSAGES:
         return messages
     return [*messages[:MAX_MESSAGES], f"…and {len(messages) - MAX_MESSAGES} more {what} like these."]
-
-
-def _is_device(path: Path) -> bool:
-    """A device or socket: never the user's settings file, never to be moved."""
-    try:
-        mode = path.lstat().st_mode
-    except OSError:
-        return False
-    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)

@@ -101,6 +101,8 @@ class Tray(QObject):
         self._report: RoundReport | None = None
         self._paused_until: datetime | None = None
         self._busy = False
+        #: A mistake in the settings file, said in every tooltip until it is fixed.
+        self._problem = ""
         self._render()
 
     def show(self) -> None:
@@ -115,6 +117,11 @@ class Tray(QObject):
         self._paused_until = until
         self._render()
 
+    def set_problem(self, text: str) -> None:
+        """A line the tooltip adds under the platforms (e.g. the settings file's mistake); "" removes it."""
+        self._problem = text
+        self._render()
+
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self._render()
@@ -127,6 +134,8 @@ class Tray(QObject):
             self.icon.setIcon(load_icon(state))
         self.state = state
         tip = tooltip_text(report, self._now() if self._now is not None else None)
+        if self._problem:
+            tip += f"\n{self._problem}"
         if self._paused_until is not None:
             tip += f"\nAlerts paused until {self._paused_until.astimezone().strftime('%a %H:%M')}"
         if tip != self.icon.toolTip():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
@@ -133,6 +134,12 @@ class StatusWindow(QWidget):
         self.notice = plain_label()
         self.notice.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
         self.notice.hide()
+        #: Beside a notice about the settings file: opens the file where the mistake is.
+        self.open_file = QPushButton("Open settings file")
+        self.open_file.setToolTip("Open your settings file in the program your computer uses for text files.")
+        self.open_file.clicked.connect(self._open_settings_file)
+        self.open_file.hide()
+        self._settings_file: Path | None = None
         self.connection = plain_label("Checking your connection…")
         self.paused = plain_label()
         self.paused.hide()
@@ -185,15 +192,22 @@ class StatusWindow(QWidget):
         buttons.addWidget(self.check_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
+        layout.addWidget(self.open_file, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
 
     # -- what the app tells the window --------------------------------------------------------
 
-    def show_notice(self, text: str) -> None:
-        """A message the user must see, e.g. why there is no tray icon or what was wrong in settings."""
+    def show_notice(self, text: str, settings_file: Path | None = None) -> None:
+        """A message the user must see, e.g. why there is no tray icon or what was wrong in settings.
+
+        With ``settings_file`` the notice is about that file, and a button beside it opens
+        the file: the user has to go there to fix it, and may not know where it is kept.
+        """
         self.notice.setText(shown(text))
         self.notice.setVisible(bool(text))
+        self._settings_file = settings_file if text else None
+        self.open_file.setVisible(self._settings_file is not None)
 
     def set_busy(self, busy: bool) -> None:
         if self.check_button.isEnabled() == busy:
@@ -223,11 +237,11 @@ class StatusWindow(QWidget):
         """Update only what changed: every repaint of an open window costs the UI thread."""
         self._pending = None
         link = report.connectivity
-        detail = one_line(shown(link.detail))
-        if link.state is Connectivity.ONLINE:
-            _set_text(self.connection, f"{link.headline} ({detail}).")
-        else:
-            _set_text(self.connection, f"{link.headline} ({detail}). Platforms cannot be checked meanwhile.")
+        # The same sentence `outagetray check` prints, so the window and the terminal agree.
+        sentence = one_line(shown(link.sentence))
+        if link.state is not Connectivity.ONLINE:
+            sentence += " Platforms cannot be checked meanwhile."
+        _set_text(self.connection, sentence)
         selected = self._selected_id()
         self._statuses = report.statuses
         now = self._now() if self._now is not None else None
@@ -284,6 +298,35 @@ class StatusWindow(QWidget):
             url = status_page_url(status)
             if url.startswith(("https://", "http://")) and not QDesktopServices.openUrl(QUrl(url)):
                 self._offer_link(url)
+
+    def _open_settings_file(self) -> None:
+        path = self._settings_file
+        if path is not None and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self._offer_path(path)
+
+    def _offer_path(self, path: Path) -> None:
+        """No program would open the settings file: say so, and say where it is."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("OutageTray")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            "OutageTray could not open your settings file: your computer has no program set to open it.\n\n"
+            "You can open it yourself in a text editor. It is here:\n" + one_line(shown(str(path)))
+        )
+        copy = box.addButton("Copy location", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setDefaultButton(copy)
+        self.link_box = box
+
+        def answered() -> None:
+            if box.clickedButton() is copy:
+                QGuiApplication.clipboard().setText(str(path))
+            box.deleteLater()
+            self.link_box = None
+
+        box.finished.connect(answered)
+        box.open()
 
     def _offer_link(self, url: str) -> None:
         """No browser could be started: say so, and offer the link to paste elsewhere.

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 
 import outagetray
 from outagetray.core import settings as s
+from outagetray.core import settings_lastgood as lastgood
 from outagetray.core import state
 from outagetray.core.settings_scan import prescan
 
@@ -37,10 +37,10 @@ import json, resource, sys, time
 from pathlib import Path
 cap = int(sys.argv[3]) << 20
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-from outagetray.core import settings
+from outagetray.core import settings, settings_lastgood
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.monotonic()
-result = getattr(settings, sys.argv[1])(Path(sys.argv[2]))
+result = getattr(settings if sys.argv[1] == "load" else settings_lastgood, sys.argv[1])(Path(sys.argv[2]))
 seconds = time.monotonic() - started
 grew_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
 if sys.argv[1] == "load":
@@ -58,7 +58,8 @@ def in_child(function: str, path: Path, cap_mb: int = 512, timeout: float = 30) 
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONPATH": PACKAGE_ROOT},
+        # The kept copy of good settings is looked for in the state folder: never the real one.
+        env={**os.environ, "PYTHONPATH": PACKAGE_ROOT, "XDG_STATE_HOME": str(path.parent / "state")},
     )
     assert done.returncode == 0, done.stderr[-2000:]
     result: dict[str, Any] = json.loads(done.stdout)
@@ -279,17 +280,17 @@ def test_thousands_of_bad_lines_give_a_count_not_a_wall(tmp_path: Path) -> None:
     ],
     ids=["deep", "too-large", "long-number", "pipe", "folder"],
 )
-def test_the_app_keeps_a_hostile_file_aside_and_starts_on_defaults(
+def test_the_app_leaves_a_hostile_file_in_place_and_starts_on_defaults(
     tmp_path: Path, make: Callable[[Path], Path], expected: str
 ) -> None:
     path = make(tmp_path)
     kind = stat.S_IFMT(path.lstat().st_mode)
-    settings, message = with_deadline(lambda p: s.load_or_recover(p, datetime(2026, 12, 2, 5, 0, 0)), path)
+    state_folder = tmp_path / "state"
+    settings, message = with_deadline(lambda p: lastgood.load_or_recover(p, state_folder=state_folder), path)
     assert settings == s.Settings()
-    backup = tmp_path / "config.toml.broken-20261202-050000"
-    assert stat.S_IFMT(backup.lstat().st_mode) == kind  # moved as it was, nothing lost
-    assert not path.exists()
-    assert f"Your file was kept as {backup}." in message
+    assert stat.S_IFMT(path.lstat().st_mode) == kind  # left where it is, as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]  # nothing renamed, no copy kept
+    assert f"The file was left as it is: {path}." in message
     assert expected in message
     assert "Traceback" not in message
 
@@ -299,7 +300,7 @@ def test_the_app_survives_a_dotted_key_bomb(tmp_path: Path) -> None:
     result = in_child("load_or_recover", path, cap_mb=512)
     assert result["defaults"]
     assert "Line 1: a key made of more than 32 parts" in result["message"]
-    assert not (tmp_path / "config.toml").exists()
+    assert (tmp_path / "config.toml").exists()
     assert result["grew_mb"] < 40
 
 
@@ -311,7 +312,7 @@ def test_the_app_never_moves_a_device(tmp_path: Path) -> None:
         pytest.skip(f"cannot make a device here: {exc}")
     result = in_child("load_or_recover", device, cap_mb=512)
     assert result["defaults"]
-    assert f"{device} is not a settings file, so it was left as it is." in result["message"]
+    assert f"The file was left as it is: {device}." in result["message"]
     assert "it is a device" in result["message"]
     assert stat.S_ISCHR(device.lstat().st_mode)
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from outagetray.core import settings as s
+from outagetray.core import settings_lastgood as lastgood
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:
@@ -83,7 +83,7 @@ def test_syntax_error_names_the_line(tmp_path: Path) -> None:
     result = s.load(write(tmp_path, '[monitor]\nwatch = ["facebook"\ninterval_seconds = 60\n'))
     assert not result.ok
     assert "not valid TOML" in result.problems[0]
-    assert "line 3" in result.problems[0]
+    assert result.problems[0].startswith("Line 3, column 1: ")
     assert result.settings == s.Settings()
 
 
@@ -168,14 +168,6 @@ def test_bom_is_accepted(tmp_path: Path) -> None:
     )
 
 
-def test_keep_aside_renames_the_broken_file_and_keeps_its_bytes(tmp_path: Path) -> None:
-    path = write(tmp_path, "garbage = = =")
-    backup = s.keep_aside(path, datetime(2026, 11, 25, 16, 2, 0))
-    assert backup == tmp_path / "config.toml.broken-20261125-160200"
-    assert backup.read_text() == "garbage = = ="
-    assert not path.exists()
-
-
 def test_save_round_trips_and_is_atomic(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "config.toml"
     settings = s.Settings(
@@ -214,21 +206,21 @@ def test_a_failed_save_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
 
 
-def test_the_app_recovers_from_a_broken_file_and_says_what_was_wrong(tmp_path: Path) -> None:
+def test_the_app_leaves_a_broken_file_alone_and_says_what_was_wrong(tmp_path: Path) -> None:
     path = write(tmp_path, '[monitor]\ninterval_seconds = "often"\n')
-    settings, message = s.load_or_recover(path, datetime(2026, 11, 25, 9, 30, 0))
-    assert settings == s.Settings()
-    backup = tmp_path / "config.toml.broken-20261125-093000"
-    assert backup.read_text() == '[monitor]\ninterval_seconds = "often"\n'
-    assert message.startswith("Your settings had problems, so OutageTray is using its defaults for now.")
-    assert str(backup) in message
+    settings, message = lastgood.load_or_recover(path, state_folder=tmp_path / "state")
+    assert settings == s.Settings()  # nothing has ever loaded: the defaults
+    assert path.read_text() == '[monitor]\ninterval_seconds = "often"\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]  # nothing renamed, no copy kept
+    assert message.startswith("Your settings file has a mistake, so OutageTray is running on its defaults")
+    assert f"The file was left as it is: {path}." in message
     assert "Line 2, monitor.interval_seconds" in message
     assert "Traceback" not in message
 
 
 def test_the_app_says_nothing_when_the_file_is_fine(tmp_path: Path) -> None:
     path = write(tmp_path, "[monitor]\ninterval_seconds = 90\n")
-    settings, message = s.load_or_recover(path)
+    settings, message = lastgood.load_or_recover(path, state_folder=tmp_path / "state")
     assert (settings.interval_seconds, message) == (90, "")
     assert path.exists()
 
@@ -242,11 +234,11 @@ def test_unknown_keys_get_a_guess_and_the_app_shows_them(tmp_path: Path) -> None
         in (result.warnings)
     )
     assert any("monitor.interval: not a setting" in w and '"interval_seconds"' in w for w in result.warnings)
-    settings, message = s.load_or_recover(path)
+    settings, message = lastgood.load_or_recover(path, state_folder=tmp_path / "state")
     assert settings == s.Settings()
     assert message.startswith("Some lines of your settings file were not understood and are ignored:")
     assert "did you mean" in message
-    assert path.exists()  # nothing was wrong enough to move the file aside
+    assert path.exists()
 
 
 def test_saving_through_a_linked_config_keeps_the_link(tmp_path: Path) -> None:
@@ -287,9 +279,11 @@ def test_the_app_start_removes_what_a_killed_save_left_and_nothing_else(tmp_path
         path.write_text("[monitor]\ninterval_")
     for path in (killed, backup):
         os.utime(path, (old, old))
-    settings, message = s.load_or_recover(config)
+    settings, message = lastgood.load_or_recover(config, state_folder=tmp_path / "state")
     assert (settings.interval_seconds, message) == (90, "")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([config.name, running.name, backup.name])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "state") == sorted(
+        [config.name, running.name, backup.name]
+    )
 
 
 def test_the_state_file_is_tidied_at_start_too(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from outagetray.core import settings as s
+from outagetray.core import settings_lastgood as lastgood
 from outagetray.core.settings_versions import CURRENT, MIGRATIONS, VersionProblem, migrate, version_of
 
 OLD_FILE = """\
@@ -59,9 +60,9 @@ def test_a_file_from_a_newer_app_gets_a_plain_message_and_is_neither_moved_nor_w
     assert result.newer and not result.ok
     assert "newer OutageTray" in result.problems[0] and "version 7" in result.problems[0]
     assert result.problems[0].startswith("Line 1: ")
-    settings, message = s.load_or_recover(path)
+    settings, message = lastgood.load_or_recover(path, state_folder=tmp_path / "state")
     assert settings == s.Settings() and "was not changed" in message
-    assert path.read_text(encoding="utf-8") == text  # not kept aside
+    assert path.read_text(encoding="utf-8") == text  # left as it is
     assert list(tmp_path.iterdir()) == [path]
     with pytest.raises(s.SaveRefused) as refused:
         s.save(s.Settings(interval_seconds=300), path, before=s.Settings())
@@ -83,5 +84,10 @@ def test_a_version_that_is_not_a_whole_number_is_a_problem(tmp_path: Path, value
 def test_settings_can_be_read_off_the_calling_thread(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(OLD_FILE, encoding="utf-8")
-    settings, message = s.load_soon(path).result(timeout=5)
-    assert settings.interval_seconds == 90 and message == ""
+    from outagetray.app import read_soon
+
+    loaded, state = read_soon(path, tmp_path / "state" / "state.json").result(timeout=5)
+    assert loaded.settings.interval_seconds == 90 and loaded.message == ""
+    assert state.paused_until is None
+    kept = lastgood.snapshot_path(path, tmp_path).name
+    assert [p.name for p in (tmp_path / "state").iterdir()] == [kept]

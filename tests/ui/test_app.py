@@ -18,15 +18,14 @@ from outagetray.app import App
 from tests.support.controls import ControlServer
 
 
-def test_a_broken_settings_file_is_kept_and_explained(qtbot: QtBot, tmp_path: Path) -> None:
+def test_a_broken_settings_file_is_left_in_place_and_explained(qtbot: QtBot, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[monitor]\ninterval_seconds = "often"\n')
     app = App(config, state_path=tmp_path / "state.json")
-    assert app.window.notice.text().startswith("Your settings had problems")
+    assert app.window.notice.text().startswith("Your settings file has a mistake")
     assert "Line 2, monitor.interval_seconds" in app.window.notice.text()
-    assert [
-        p.name.startswith("config.toml.broken-") for p in tmp_path.iterdir() if p.name != "state.json"
-    ] == [True]
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
+    assert config.read_text() == '[monitor]\ninterval_seconds = "often"\n'
     assert app.settings.interval_seconds == 60
     app.quit()
 

@@ -151,3 +151,15 @@ def test_an_intermittent_outage_reads_on_and_off_in_the_menu_and_tooltip(qtbot: 
     assert texts(tray.menu)[0] == f"Facebook: partial outage (on and off) since {since}"
     assert tray.icon.toolTip() == "Facebook: partial outage (on and off)"
     assert tray.state == "outage"
+
+
+def test_a_problem_line_stays_in_the_tooltip_until_cleared(qtbot: QtBot) -> None:
+    tray = Tray()
+    line = "OutageTray: Your settings file has a mistake (Line 3, monitor.watch) — running on its defaults"
+    tray.set_problem(line)
+    tray.show_report(report(status("facebook", Verdict.OPERATIONAL, "ok")))
+    assert tray.icon.toolTip().splitlines() == ["Facebook is operational", line]
+    tray.set_paused(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    assert tray.icon.toolTip().splitlines()[1] == line
+    tray.set_problem("")
+    assert "mistake" not in tray.icon.toolTip()

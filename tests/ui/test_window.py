@@ -34,7 +34,7 @@ def test_window_lists_each_platform_with_status_since_and_evidence(qtbot: QtBot)
         window.channels.text()
         == "Facebook is having problems. Reach your audience on: X (Twitter) and Gmail (email)."
     )
-    assert window.connection.text() == "Your connection is fine (2 of 2 connection checks passed)."
+    assert window.connection.text() == "Your connection is fine: 2 of 2 connection checks passed."
 
 
 def test_network_text_is_shown_literally(qtbot: QtBot) -> None:
@@ -61,7 +61,7 @@ def test_offline_and_notices_are_said_plainly(qtbot: QtBot) -> None:
         )
     )
     assert window.connection.text() == (
-        "Your connection appears to be down (could not connect to connectivitycheck.gstatic.com). "
+        "Your internet connection seems to be down: could not connect to connectivitycheck.gstatic.com. "
         "Platforms cannot be checked meanwhile."
     )
     window.show_notice("Your settings had problems")
@@ -205,3 +205,19 @@ def test_an_outage_that_began_another_day_shows_its_date_in_the_table_and_the_tr
     tray = Tray()
     tray.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE, "DNS fails")))
     assert tray.menu.actions()[0].text().endswith(f"since {window.table.item(0, 2).text()}")
+
+
+def test_the_window_says_offline_in_the_same_words_as_check(qtbot: QtBot) -> None:
+    """The connection line is ConnectivityReport.sentence, which `outagetray check` prints too."""
+    from outagetray.core.connectivity import Connectivity, ConnectivityReport
+
+    window = StatusWindow()
+    qtbot.addWidget(window)
+    window.show()
+    link = ConnectivityReport(Connectivity.OFFLINE, "neither Google's nor Microsoft's check answered")
+    window.show_report(report(status("facebook", Verdict.UNKNOWN, "unknown"), link=link))
+    assert window.connection.text() == (
+        "Your internet connection seems to be down: neither Google's nor Microsoft's check answered. "
+        "Platforms cannot be checked meanwhile."
+    )
+    assert window.connection.text().startswith(link.sentence)
