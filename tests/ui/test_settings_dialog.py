@@ -631,3 +631,34 @@ def test_a_file_broken_while_the_window_was_open_is_not_written_over(qtbot: QtBo
     assert "line 9" in dialog.save_error.text()
     assert config.read_text(encoding="utf-8") == broken
     assert dialog.isVisible() and dialog.save_button.isEnabled()
+
+
+def test_a_mistake_in_a_setting_the_window_shows_is_mended_by_a_save(qtbot: QtBot, config: Path) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text("[monitor]\ninterval_seconds = 5  # oops\n", encoding="utf-8")
+    assert not load(config).ok
+    dialog = make_dialog(qtbot, config, Settings())  # the app runs on defaults because of the mistake
+    dialog.start_at_login.setChecked(True)  # the interval shows 1 minute and is left as it is
+
+    saved = save_and_reload(qtbot, dialog, config)
+    assert "interval_seconds = 60  # oops" in config.read_text(encoding="utf-8")
+    assert (saved.interval_seconds, saved.start_at_login) == (60, True)
+
+
+def test_a_save_that_leaves_a_mistake_the_window_cannot_mend_says_where_and_stays_open(
+    qtbot: QtBot, config: Path
+) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text("[monitor]\nconfirm_rounds = 0\n", encoding="utf-8")
+    dialog = make_dialog(qtbot, config, Settings())
+    dialog.set_interval(5, "minutes")
+    with qtbot.assertNotEmitted(dialog.saved, wait=100):  # the window's copy is not what the file says
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: shown(dialog.save_error), timeout=5000)
+    message = dialog.save_error.text()
+    lines = config.read_text(encoding="utf-8").splitlines()
+    line = lines.index("confirm_rounds = 0") + 1  # the line as the file now has it
+    assert message.startswith(f"Saved, but line {line} (monitor.confirm_rounds) still has a mistake: ")
+    assert "Traceback" not in message
+    assert "interval_seconds = 300" in lines
+    assert dialog.isVisible() and dialog.save_button.isEnabled()

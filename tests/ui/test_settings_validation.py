@@ -167,3 +167,15 @@ def test_an_error_appearing_does_not_move_the_fields_below(qtbot: QtBot, dialog:
     qtbot.wait(20)
     assert dialog.interval_error.text() == ""
     assert dialog.start_at_login.geometry().y() == below
+
+
+def test_the_summary_names_the_field_until_its_error_is_shown(dialog: SettingsDialog) -> None:
+    assert dialog.problem_label.text() == ""
+    dialog.interval_value.setValue(0)  # still in the field: its own error waits
+    assert dialog.interval_error.text() == "" and not dialog.save_button.isEnabled()
+    assert dialog.problem_label.text() == "To save, fix how often to check (Monitoring tab)."
+    dialog.interval_value.editingFinished.emit()  # left: now the field itself is marked
+    assert dialog.interval_error.text() == core.validate_interval(0)
+    assert dialog.problem_label.text() == "Fix the marked fields to save."
+    dialog.interval_value.setValue(2)
+    assert dialog.problem_label.text() == "" and dialog.save_button.isEnabled()

@@ -23,6 +23,7 @@ whoever helps them without knowing where platformdirs puts it.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -198,9 +199,8 @@ class SettingsDialog(QDialog):
     def validate(self) -> bool:
         """Show each problem next to its field, and allow Save only when there is none."""
         found = self.problems()
-        self.monitoring_tab.show_problems(found)
-        self.notifications_tab.show_problems(found)
-        show_error(self.problem_label, "Fix the marked fields to save." if found else "")
+        marked = self.monitoring_tab.show_problems(found) | self.notifications_tab.show_problems(found)
+        show_error(self.problem_label, _summary(found, marked))
         self.save_button.setEnabled(not found and not self._saving)
         return not found
 
@@ -261,6 +261,28 @@ class SettingsDialog(QDialog):
         self._saver.shutdown()
 
 
+#: Each field that can stop a save, in the words and on the tab the user sees it.
+_FIELD_NAMES = {
+    "interval": "how often to check (Monitoring tab)",
+    "quiet_hours": "quiet hours (Notifications tab)",
+}
+
+
+def _summary(found: dict[str, str], marked: set[str]) -> str:
+    """Why Save is off, next to it: "" when nothing stops it.
+
+    A field's own error shows only once it was left, so while the user is still in it
+    (or Save is greyed for a field on another tab) "the marked fields" would point at
+    nothing: the field is named instead.
+    """
+    if not found:
+        return ""
+    if set(found) <= marked:
+        return "Fix the marked fields to save."
+    names = [_FIELD_NAMES.get(name, name) for name in found]
+    return f"To save, fix {' and '.join(names)}."
+
+
 def _save_settings(settings: Settings, path: Path | None, before: Settings) -> Settings | str:
     """Runs on a worker thread: write the file and return what it now holds, or say why not.
 
@@ -272,11 +294,39 @@ def _save_settings(settings: Settings, path: Path | None, before: Settings) -> S
     try:
         written = save(settings, path, before=before)
         result = load(written)
-        return result.settings if result.ok else settings
     except SaveRefused as exc:
         return f"Your settings were not saved: {exc}. Your edits are still here."
     except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the dialog stays open
         return _save_failure(exc)
+    if result.ok:
+        return result.settings
+    # The window's copy is not what the file says, so it must not reach the app as if it were.
+    return still_broken(result.problems[0])
+
+
+_PLACE = re.compile(r"^Line (\d+)(?:, ([^:]+))?: (.*)$", re.DOTALL)
+
+
+def still_broken(problem: str) -> str:
+    """The message for a save that was written but leaves a mistake the window cannot mend.
+
+    Such a mistake is in a line the window does not show (a hand-written platform, the
+    connection checks): the file keeps it, and the app keeps running on the settings it
+    had, so the user is told where to look rather than that all went well.
+    """
+    found = _PLACE.match(problem)
+    if found:
+        line, key, what = found.groups()
+        where = f"line {line}" + (f" ({key})" if key else "")
+    else:
+        where, what = "the file", problem
+    what = what.strip()
+    if not what.endswith((".", "?", "!")):
+        what += "."
+    return (
+        f"Saved, but {where} still has a mistake: {what} Fix that line in the settings file; "
+        "until then OutageTray keeps running on the settings it had."
+    )
 
 
 def _save_failure(exc: object) -> str:

@@ -98,8 +98,11 @@ class MonitoringTab(QWidget):
         problem = validate_interval(self.interval_seconds())  # the core's rule, not a copy of it
         return {"interval": problem} if problem else {}
 
-    def show_problems(self, found: dict[str, str]) -> None:
-        show_error(self.interval_error, found.get("interval", "") if "interval" in self._left else "")
+    def show_problems(self, found: dict[str, str]) -> set[str]:
+        """Show the problems due (fields already left); returns the names of those shown."""
+        shown = found.get("interval", "") if "interval" in self._left else ""
+        show_error(self.interval_error, shown)
+        return {"interval"} if shown else set()
 
     def open_log_folder(self) -> None:
         """Show the log folder in the file manager, creating it first (off the UI thread) if missing."""

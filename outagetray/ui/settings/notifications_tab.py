@@ -130,9 +130,11 @@ class NotificationsTab(QWidget):
         problem = validate_quiet_hours(start, end)  # the core's rule, so the file and the window agree
         return {"quiet_hours": problem} if problem else {}
 
-    def show_problems(self, found: dict[str, str]) -> None:
+    def show_problems(self, found: dict[str, str]) -> set[str]:
+        """Show the problems due (fields already left); returns the names of those shown."""
         shown = found.get("quiet_hours", "") if "quiet_hours" in self._left else ""
         show_error(self.quiet_error, shown)
+        return {"quiet_hours"} if shown else set()
 
     def notifications(self, known: Collection[str]) -> Notifications:
         """The rules as the tab shows them; mutes of platforms not in ``known`` are dropped."""
