@@ -49,10 +49,15 @@ class EventIds:
         with self._lock:
             if self._next is None:
                 self._next = self._load()
+            if self.path is not None and self._next >= self._reserved:
+                if not self._reserve(self._next + self._block):
+                    # The file still holds an older end, which a later start would read and
+                    # count from again: jump this run above the clock's floor, which that
+                    # start's numbers (read from the old file) stay below.
+                    self._next = max(self._next, _clock_floor())
+                self._reserved = self._next + self._block  # a failed write is tried again then
             number = self._next
             self._next += 1
-            if self.path is not None and number >= self._reserved:
-                self._reserve(number + self._block)
             return number
 
     def __iter__(self) -> EventIds:
@@ -76,14 +81,19 @@ class EventIds:
             return _clock_floor()
         return value
 
-    def _reserve(self, end: int) -> None:
-        """Write down that numbers below ``end`` may be in use, before handing one of them out."""
+    def _reserve(self, end: int) -> bool:
+        """Write down that numbers below ``end`` may be in use, before handing one of them out.
+
+        False when the file could not be written: the caller must then not hand out
+        numbers a later start could hand out again.
+        """
         assert self.path is not None
         try:
             write_atomic(self.path, json.dumps({"next": end}).encode("utf-8"))
         except OSError as exc:
             log.warning("could not save the event counter %s: %s", self.path, exc)
-        self._reserved = end  # unique for this run either way; try again at the next block
+            return False
+        return True
 
 
 def _clock_floor() -> int:

@@ -544,12 +544,21 @@ class Judge:
         open incident), with its definition replaced by the new one; a new platform
         starts a fresh track; one no longer watched is dropped. Tracks follow the new
         order. Call it between rounds, on the thread that calls ``observe``.
+
+        A platform whose status sources or own checks changed starts a fresh track too:
+        its verdict, streaks and "since" came from the old ones (a wrong status page that
+        said "major outage" must not keep saying it until the right one has been fine for
+        ``recover_rounds``). Only its open incident number is carried over, so the next
+        change continues that outage or closes it; the ledger keeps what the user was
+        told, so a problem they heard of and that is gone now is announced as over.
         """
         tracks: dict[str, _Track] = {}
         for platform in platforms:
             track = self._tracks.get(platform.id)
             if track is None:
                 track = _Track(platform)
+            elif (track.platform.sources, track.platform.probes) != (platform.sources, platform.probes):
+                track = _Track(platform, incident=track.incident)
             else:
                 track.platform = platform
             tracks[platform.id] = track
@@ -599,8 +608,9 @@ class Judge:
             verdict, evidence, stale = self._assess(track, rnd.mono, online, rnd.connectivity)
             track.stale = stale
             track.offline = not online
-            if online:
+            if online and verdict is not Verdict.UNKNOWN:
                 # Remembered for when the connection drops: what could last be seen, and when.
+                # An unknown round is not seen, and must not wipe what was.
                 track.known, track.known_at = verdict, rnd.at
             if verdict is not track.reported:
                 pending.append((track, verdict, evidence))

@@ -71,6 +71,8 @@ class Ledger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, Entry] = {}
+        #: The platforms watched since the last ``keep``; None until then (all are).
+        self._watched: frozenset[str] | None = None
 
     def entry(self, pid: str) -> Entry:
         with self._lock:
@@ -90,20 +92,34 @@ class Ledger:
         self._update(pid, announced=told)
 
     def show(self, pid: str, told: Told, at: datetime) -> None:
-        """The user was shown this news at ``at``."""
+        """The user was shown this news at ``at``.
+
+        Ignored for a platform no longer watched: a round's report can reach the UI
+        thread after a save dropped the platform, and must not re-create its line as
+        "shown down", or the platform, watched again, would stay silent when it goes down.
+        """
         with self._lock:
+            if not self._is_watched(pid):
+                return
             old = self._entries.get(pid, Entry())
             self._entries[pid] = replace(old, shown=told, shown_at={**old.shown_at, told: at})
 
     def unshow(self, pid: str) -> None:
         """Nothing reached the user (muted, notifications off): a later recovery is no news to them."""
-        self._update(pid, shown=Told.OK)
+        with self._lock:
+            if self._is_watched(pid):
+                self._entries[pid] = replace(self._entries.get(pid, Entry()), shown=Told.OK)
 
     def keep(self, pids: Iterable[str]) -> None:
         """Forget platforms no longer watched; a platform watched again starts afresh."""
-        wanted = set(pids)
+        wanted = frozenset(pids)
         with self._lock:
+            self._watched = wanted
             self._entries = {pid: e for pid, e in self._entries.items() if pid in wanted}
+
+    def _is_watched(self, pid: str) -> bool:
+        """Call with the lock held."""
+        return self._watched is None or pid in self._watched
 
     def _update(self, pid: str, **values: Told) -> None:
         with self._lock:

@@ -363,10 +363,11 @@ class Monitor:
         platforms still watched (confirmation streaks, speed baselines, "since", open
         incidents), the HTTP client keeps its Retry-After waits and cached answers, probe
         hosts that asked us to wait are still left alone, and event numbers go on. A new
-        list of platforms, or a new interval, gets a round at once; the pool keeps its size.
+        list of platforms, or any other change (a platform's status address, name or
+        probes; the connection checks, name servers or interval), gets a round at once, so
+        a fix shows now and not an interval later; the pool keeps its size.
         """
-        watched = [p.id for p in self.platforms]
-        urgent = [p.id for p in platforms] != watched or config.interval != self.config.interval
+        urgent = list(platforms) != list(self.platforms) or config != self.config
         with self._lock:
             self._pending = (list(platforms), config)
             self._pending_urgent = self._pending_urgent or urgent

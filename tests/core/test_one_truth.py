@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,9 @@ from outagetray.core.connectivity import Connectivity, ConnectivityReport
 from outagetray.core.eventids import EventIds
 from outagetray.core.judge import Change, Judge, JudgeConfig, Round
 from outagetray.core.ledger import Entry, Ledger, Told, told_of
-from outagetray.core.model import Platform, SourceSpec, Verdict
+from outagetray.core.model import Platform, Reading, SourceSpec, Verdict
 from outagetray.core.monitor import Event, Monitor, MonitorConfig
+from outagetray.core.poller import SourceResult
 from outagetray.core.probes import DnsConfig, ProbeResult
 from outagetray.core.settings import Notifications
 from tests.support.controls import ControlServer
@@ -288,3 +290,186 @@ def test_a_save_forgets_the_ledger_lines_of_platforms_no_longer_watched() -> Non
     assert ledger.announced("instagram") is Told.DOWN
     judge.reconfigure([FACEBOOK], JudgeConfig(confirm_rounds=2))
     assert (ledger.announced("facebook"), ledger.announced("instagram")) == (Told.DOWN, Told.OK)
+
+
+# -- review of issue 14: what a save or a restart must not lose --------------------------------
+
+
+def test_a_late_report_for_a_platform_removed_does_not_silence_it_when_watched_again() -> None:
+    ledger = Ledger()
+    judge = Judge([FACEBOOK, INSTAGRAM], JudgeConfig(confirm_rounds=2), ledger=ledger)
+    policy = AlertPolicy(Notifications(cooldown_minutes=0), tz=UTC, ledger=ledger)
+    feed(judge, 0, {**healthy(FACEBOOK), **healthy(INSTAGRAM)})
+    feed(judge, 1, {**healthy(FACEBOOK), **failing(INSTAGRAM)})
+    late = feed(judge, 2, {**healthy(FACEBOOK), **failing(INSTAGRAM)})
+    assert [(c.platform.id, c.new, c.alert) for c in late] == [("instagram", Verdict.MAJOR_OUTAGE, True)]
+    # The user stops watching Instagram; the monitor applies it before the next round,
+    # while the round's report still waits for the UI thread, which then hands it on.
+    judge.reconfigure([FACEBOOK], JudgeConfig(confirm_rounds=2))
+    policy.decide(late, T0 + timedelta(minutes=2))
+    assert ledger.entry("instagram") == Entry()  # no line re-created for a platform not watched
+    # Watched again, it goes down: the user hears of it, and of its end.
+    judge.reconfigure([FACEBOOK, INSTAGRAM], JudgeConfig(confirm_rounds=2))
+    feed(judge, 3, {**healthy(FACEBOOK), **healthy(INSTAGRAM)})
+    feed(judge, 4, {**healthy(FACEBOOK), **failing(INSTAGRAM)})
+    down = feed(judge, 5, {**healthy(FACEBOOK), **failing(INSTAGRAM)})
+    assert [n.kind for n in policy.decide(down, T0 + timedelta(minutes=5))] == ["down"]
+    feed(judge, 6, {**healthy(FACEBOOK), **healthy(INSTAGRAM)})
+    back = feed(judge, 7, {**healthy(FACEBOOK), **healthy(INSTAGRAM)})
+    assert [n.kind for n in policy.decide(back, T0 + timedelta(minutes=7))] == ["recovered"]
+
+
+def test_event_numbers_stay_unique_across_a_restart_when_the_counter_cannot_be_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outagetray.core.eventids as eventids
+
+    path = tmp_path / "events.json"
+    path.write_text('{"next": 10}')
+
+    def refuse(target: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(eventids, "write_atomic", refuse)
+        first = EventIds(path, block=4)
+        numbers = [next(first) for _ in range(6)]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 6
+    assert path.read_text() == '{"next": 10}'  # the file still says what it said
+    # The next start reads the old file back (and can write again): none of its numbers
+    # may be one the run before handed out.
+    second = EventIds(path, block=4)
+    later = [next(second) for _ in range(6)]
+    assert not set(later) & set(numbers)
+
+
+def test_a_failed_counter_write_keeps_numbers_increasing_within_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outagetray.core.eventids as eventids
+
+    path = tmp_path / "events.json"
+    first = EventIds(path, block=2)
+    before = [next(first) for _ in range(3)]
+
+    def refuse(target: Path, data: bytes) -> None:
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(eventids, "write_atomic", refuse)
+    after = [next(first) for _ in range(5)]
+    numbers = before + after
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert after[-1] > 1_000_000_000_000  # above the clock's floor once the write failed
+
+
+def _renamed(platform: Platform) -> Platform:
+    return Platform(platform.id, "Facebook at work", platform.owner, probes=platform.probes)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda c: ([_renamed(FACEBOOK)], MonitorConfig(interval=3600, controls=c)), id="name"),
+        pytest.param(
+            lambda c: (
+                [Platform("facebook", "Facebook", "Meta", probes=PROBES[:1])],
+                MonitorConfig(interval=3600, controls=c),
+            ),
+            id="probes",
+        ),
+        pytest.param(
+            lambda c: (
+                [FACEBOOK],
+                MonitorConfig(interval=3600, controls=c, dns=DnsConfig(("127.0.0.1:5353",))),
+            ),
+            id="name-servers",
+        ),
+        pytest.param(lambda c: ([FACEBOOK], MonitorConfig(interval=3600, controls=c[:1])), id="controls"),
+    ],
+)
+def test_any_change_of_settings_gets_a_round_at_once(
+    controls: ControlServer, tmp_path: Path, change: Any
+) -> None:
+    rounds: list[object] = []
+    seen = threading.Event()
+
+    def on_round(rnd: object) -> None:
+        rounds.append(rnd)
+        seen.set()
+
+    ids = EventIds(tmp_path / "events.json")
+    config = MonitorConfig(interval=3600, controls=controls.controls, jitter=0.0)
+    monitor = Monitor(
+        [FACEBOOK], config, lambda changes: None, probe=FakeProbes(), events=ids, on_round=on_round
+    )
+    try:
+        monitor.start()
+        assert seen.wait(5)
+        seen.clear()
+        # The same settings saved again are no reason for a round.
+        monitor.reconfigure([FACEBOOK], config)
+        assert not seen.wait(0.3)
+        platforms, new = change(controls.controls)
+        monitor.reconfigure(platforms, new)
+        assert seen.wait(5), "the save waited for the next interval (an hour)"
+        assert len(rounds) == 2
+        assert [s.platform for s in monitor.statuses()] == platforms
+    finally:
+        monitor.stop()
+
+
+STATUS = SourceSpec("statuspage", "https://status.example.com/api/v2/summary.json")
+RIGHT = SourceSpec("statuspage", "https://status.example.org/api/v2/summary.json")
+
+
+def test_a_platform_whose_status_page_changed_starts_afresh() -> None:
+    def page(spec: SourceSpec, verdict: Verdict) -> dict[str, list[SourceResult]]:
+        return {"shop": [SourceResult(spec, Reading(verdict, verdict.label))]}
+
+    def fed(judge: Judge, n: int, sources: dict[str, list[SourceResult]]) -> list[Change]:
+        out = judge.observe(Round(T0 + timedelta(minutes=n), 60.0 * n, ONLINE, sources, {}))
+        return [c for c in out if isinstance(c, Change)]
+
+    ledger = Ledger()
+    wrong = Platform("shop", "Shop", "Shop", sources=(STATUS,))
+    judge = Judge([wrong], JudgeConfig(recover_rounds=3), ledger=ledger)
+    fed(judge, 0, page(STATUS, Verdict.OPERATIONAL))
+    (down,) = fed(judge, 1, page(STATUS, Verdict.MAJOR_OUTAGE))  # the wrong page's outage
+    assert (down.new, down.alert) == (Verdict.MAJOR_OUTAGE, True)
+    # The user fixes the status address: the new page's word counts from its first round,
+    # not after recover_rounds of it.
+    fixed = Platform("shop", "Shop", "Shop", sources=(RIGHT,))
+    judge.reconfigure([fixed], JudgeConfig(recover_rounds=3))
+    (status,) = judge.statuses()
+    assert status.verdict is not Verdict.MAJOR_OUTAGE
+    (over,) = fed(judge, 2, page(RIGHT, Verdict.OPERATIONAL))
+    assert (over.new, over.alert) == (Verdict.OPERATIONAL, True)  # the user was told "down": it is over
+    assert over.incident == down.event  # and it closes the outage that was opened
+    (status,) = judge.statuses()
+    assert (status.verdict, status.since, status.incident) == (
+        Verdict.OPERATIONAL,
+        T0 + timedelta(minutes=2),
+        0,
+    )
+    # Same sources and probes, another name: the track (and its streaks) is kept.
+    judge.reconfigure([Platform("shop", "My shop", "Shop", sources=(RIGHT,))], JudgeConfig(recover_rounds=3))
+    (status,) = judge.statuses()
+    assert (status.platform.name, status.verdict) == ("My shop", Verdict.OPERATIONAL)
+
+
+def test_a_brief_unknown_before_going_offline_keeps_the_last_known_verdict() -> None:
+    shop = Platform("shop", "Shop", "Shop", sources=(STATUS,))
+
+    def fed(n: int, verdict: Verdict | None, link: ConnectivityReport = ONLINE) -> None:
+        sources = {"shop": [SourceResult(STATUS, Reading(verdict, verdict.label))]} if verdict else {}
+        judge.observe(Round(T0 + timedelta(minutes=n), 60.0 * n, link, sources, {}))
+
+    judge = Judge([shop], JudgeConfig(interval=60.0))
+    fed(0, Verdict.PARTIAL_OUTAGE)
+    for n in (1, 2, 3):  # the page stops answering as the connection fails: stale, then unknown
+        fed(n, Verdict.UNKNOWN)
+    assert judge.statuses()[0].verdict is Verdict.UNKNOWN
+    fed(4, None, OFFLINE)
+    (status,) = judge.statuses()
+    # What was last seen is the outage (last seen at 16:04 UTC), not the unknown just before.
+    assert (status.last_known, status.last_known_at) == (Verdict.PARTIAL_OUTAGE, T0 + timedelta(minutes=2))
