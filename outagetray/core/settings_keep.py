@@ -248,10 +248,12 @@ def _apply_keyed(
         existing = tomlkit.aot()
         document[key] = existing
         existing = document[key]
+    left_over: list[Any] = []
     for index in range(len(existing) - 1, -1, -1):
         entry = existing[index]
         pid = entry.get(id_key) if isinstance(entry, Mapping) else None
         if pid in old_by_id and pid not in new_by_id:
+            left_over = _hand_on_trailing_lines(existing, index)
             del existing[index]
     for pid, new in new_by_id.items():
         old = old_by_id.get(pid, {})
@@ -266,7 +268,64 @@ def _apply_keyed(
         else:
             _apply_table(entry, old, new, top=False)
     if not existing and key in document:
+        following = _item_after(document, key)
         del document[key]
+        if following is not None:
+            following.trivia.indent = (
+                "".join(item.as_string() for item in left_over) + following.trivia.indent
+            )
+        elif callable(append := getattr(document, "append", None)):  # the list was last: they end the file
+            for item in left_over:
+                append(None, item)
+
+
+def _hand_on_trailing_lines(entries: Any, index: int) -> list[Any]:
+    """Keep the comments written below the entry at ``index``, which is about to be removed.
+
+    tomlkit files a comment written above a ``[[platforms]]`` header under the block
+    before it, so removing a block would take the next block's comment ("# Added by
+    hand") with it. Those trailing lines move to the block before (or, for the first
+    block, in front of the one after). With no other block left, they are returned, for
+    the section after the list.
+    """
+    from tomlkit.items import Comment, Table
+
+    entry = entries[index]
+    body = getattr(getattr(entry, "value", None), "body", None)
+    if not isinstance(entry, Table) or not isinstance(body, list):
+        return []
+    tail: list[Any] = []
+    for key, item in reversed(body):
+        if key is not None:
+            break
+        tail.insert(0, item)
+    if not any(isinstance(item, Comment) for item in tail):
+        return []
+    if index > 0 and isinstance(entries[index - 1], Table):
+        for item in tail:
+            entries[index - 1].value.append(None, item)
+        return []
+    if index + 1 < len(entries) and isinstance(entries[index + 1], Table):
+        following = entries[index + 1]
+        following.trivia.indent = "".join(item.as_string() for item in tail) + following.trivia.indent
+        return []
+    return tail
+
+
+def _item_after(document: Any, key: str) -> Any:
+    """The section that follows ``key`` in the file, if it is one that can carry lines above it."""
+    from tomlkit.items import Table
+
+    body = getattr(document, "body", None)
+    if not isinstance(body, list):
+        return None
+    seen = False
+    for name, item in body:
+        if seen and name is not None:
+            return item if isinstance(item, Table) else None
+        if name is not None and getattr(name, "key", None) == key:
+            seen = True
+    return None
 
 
 def _item(value: Any, *, top: bool) -> Any:

@@ -182,8 +182,7 @@ def test_removing_the_last_platform_keeps_one_added_by_hand_meanwhile(tmp_path: 
     s.save(replace(before, custom_platforms=()), path, before=before)
     text = path.read_text(encoding="utf-8")
     assert 'id = "acme"' not in text
-    # (The comment above the hand-added block goes with the block before it: tomlkit files it there.)
-    assert ADDED_BY_HAND.split("\n", 2)[2].strip() in text
+    assert ADDED_BY_HAND.strip() in text  # its comment too, though tomlkit files it under "acme"
     assert [t["id"] for t in loaded(path).custom_platforms] == ["late"]
 
 
@@ -262,3 +261,14 @@ def test_a_mistake_the_window_does_not_show_is_left_for_the_user(tmp_path: Path)
     s.save(replace(window, interval_seconds=300), path, before=window)
     text = path.read_text(encoding="utf-8")
     assert "confirm_rounds = 0  # mine" in text and "interval_seconds = 300" in text
+
+
+def test_removing_every_platform_keeps_the_comment_above_the_next_section(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, NETWORK_AND_SHOP + "\n# Pop-ups: keep them quiet.\n[notifications]\nsound = false\n"
+    )
+    before = loaded(path)
+    s.save(replace(before, custom_platforms=()), path, before=before)
+    text = path.read_text(encoding="utf-8")
+    assert "platforms" not in text
+    assert "# Pop-ups: keep them quiet.\n[notifications]\nsound = false\n" in text
