@@ -523,7 +523,7 @@ def _quit_on_signals(running: list[object]) -> Callable[[], None]:
     import signal
     import socket
 
-    from PySide6.QtCore import QSocketNotifier
+    from PySide6.QtCore import QSocketNotifier, QTimer
     from PySide6.QtWidgets import QApplication
 
     def request_quit(*_args: object) -> None:
@@ -534,6 +534,12 @@ def _quit_on_signals(running: list[object]) -> Callable[[], None]:
         backstop = threading.Timer(5.0, os._exit, (0,))
         backstop.daemon = True
         backstop.start()
+        # Queued, not called: a signal that lands before the event loop runs (a logout just
+        # as the icon shows) would make QApplication.quit() a no-op, and the app would wait
+        # for the backstop. A queued call runs as soon as the loop does, or at once if it is.
+        QTimer.singleShot(0, finish)
+
+    def finish() -> None:
         main = next((item for item in running if isinstance(item, App)), None)
         if main is not None:
             main.quit()
