@@ -194,21 +194,18 @@ def _seen_while_cut_off(
     results: Sequence[SourceResult],
     probes: Sequence[ProbeResult],
 ) -> str:
-    """What the round saw of a platform while the user's own connection failed, judged as nothing.
+    """Why a platform is not judged while the user's own connection failed, and what was seen anyway.
 
     The sources were asked in the same round as the connection checks (as the monitor
-    does, so a check takes one wait, not two), and the JSON lists what each said. So the
-    table says what was seen too, rather than "Not checked": usually nothing answered
-    either; if something did answer, it is named, but not believed as an outage, because
-    we cannot tell a broken platform from a broken connection.
+    does, so a check takes one wait, not two), and the JSON lists what each said; the
+    table says so too, so the two agree. Nothing is believed as an outage, because a
+    broken platform cannot be told from a broken connection. When something answered
+    although every connection check failed, the connection works and something blocks
+    only the checks (a firewall, a filter), which is the useful thing to say.
     """
-    why = {
-        Connectivity.CAPTIVE_PORTAL: "your network shows a sign-in page",
-        Connectivity.OFFLINE: "your connection seems down",
-    }.get(link.state, "your connection cannot be checked")
-    opening = f"Not judged while {why}"
     answered = [r for r in results if r.reading.verdict is not Verdict.UNKNOWN]
     passing = [p for p in probes if p.outcome == "healthy"]
+    seen = ""
     if answered:
         leading = max(answered, key=lambda r: r.reading.verdict.severity)
         where = (
@@ -216,18 +213,28 @@ def _seen_while_cut_off(
             if len(results) == 1
             else f"{len(answered)} of its {len(results)} status sources"
         )
-        return f"{opening}; {where} answered anyway: {leading.reading.summary}"
-    if passing:
-        checks = f"{len(passing)} of OutageTray's {len(probes)} own checks of {platform.name}"
-        return f"{opening}; {checks} passed anyway"
-    asked = []
-    if results:
-        asked.append("its status page" if len(results) == 1 else f"its {len(results)} status sources")
-    if probes:
-        asked.append("OutageTray's own checks")
-    if not asked:
-        return opening
-    return f"{opening}; {' and '.join(asked)} did not answer either"
+        seen = f'{where} answered "{leading.reading.summary}"'
+    elif passing:
+        seen = f"{len(passing)} of OutageTray's {len(probes)} own checks of {platform.name} passed"
+    if link.state is Connectivity.OFFLINE:
+        if seen:
+            return (
+                f"Not checked: OutageTray's connection checks failed, though {seen} "
+                "(a firewall may be blocking the checks)"
+            )
+        asked = []
+        if results:
+            asked.append("its status page" if len(results) == 1 else f"its {len(results)} status sources")
+        if probes:
+            asked.append("OutageTray's own checks")
+        tail = f" ({' and '.join(asked)} did not answer either)" if asked else ""
+        return f"Not checked: your internet connection seems to be down{tail}"
+    why = (
+        "your network shows a sign-in page"
+        if link.state is Connectivity.CAPTIVE_PORTAL
+        else "OutageTray could not check your connection"
+    )
+    return f"Not checked: {why}, though {seen}" if seen else f"Not checked: {why}"
 
 
 def run_check(

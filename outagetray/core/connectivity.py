@@ -55,20 +55,17 @@ class ConnectivityReport:
         The detail is joined with a colon, not put in brackets: it may hold brackets of
         its own ("… (a sign-in page?)"), and "(…(…))" is what users saw before.
         """
-        opening = _SENTENCE_OPENINGS.get(self.state, self.headline)
         detail = self.detail.rstrip(".")
-        return f"{opening}: {detail}." if detail else f"{opening}."
+        return f"{self.headline}: {detail}." if detail else f"{self.headline}."
 
 
 _HEADLINES = {
     Connectivity.ONLINE: "Your connection is fine",
-    Connectivity.OFFLINE: "Your connection appears to be down",
+    #: One wording for one state, in the tray, the window and ``check`` alike.
+    Connectivity.OFFLINE: "Your internet connection seems to be down",
     Connectivity.CAPTIVE_PORTAL: "Your network shows a sign-in page instead of the internet",
     Connectivity.UNKNOWN: "Your connection could not be checked",
 }
-
-#: Where a sentence words it differently from the short headline (tray tooltip, menu).
-_SENTENCE_OPENINGS = {Connectivity.OFFLINE: "Your internet connection seems to be down"}
 
 #: Who runs the usual control addresses, by the end of the host name: users know
 #: "Google" and "Microsoft", not connectivitycheck.gstatic.com.

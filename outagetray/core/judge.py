@@ -653,7 +653,7 @@ class Judge:
         if not online:
             if link.state is Connectivity.CAPTIVE_PORTAL:
                 return Verdict.UNKNOWN, "unknown because your network shows a sign-in page", False
-            return Verdict.UNKNOWN, "unknown because your connection appears down", False
+            return Verdict.UNKNOWN, "unknown because your internet connection seems to be down", False
         official, stale = (
             track.official.current(mono, self.config)
             if _has_official(track.platform)

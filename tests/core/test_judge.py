@@ -184,7 +184,7 @@ def test_offline_user_sees_no_platform_alert_and_an_outage_continues_after() -> 
     went_dark = d.round(link=OFFLINE)
     assert {c.new for c in went_dark} == {Verdict.UNKNOWN}
     assert not any(c.alert for c in went_dark)
-    assert "your connection" in went_dark[0].evidence
+    assert "your internet connection seems to be down" in went_dark[0].evidence
     assert [c for c in d.changes if isinstance(c, ConnectivityChange)][-1].new is Connectivity.OFFLINE
     for _ in range(5):
         d.round(link=OFFLINE)

@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from outagetray.core import connectivity
-from outagetray.core.connectivity import Connectivity, ControlResult, summarize
+from outagetray.core.connectivity import Connectivity, ConnectivityReport, ControlResult, summarize
 from outagetray.core.http import HttpClient
 from outagetray.core.settings import ControlCheck
 
@@ -92,3 +92,12 @@ def test_an_unreachable_name_server_is_not_called_a_missing_name(monkeypatch: py
     assert summarize(results).sentence == (
         "Your internet connection seems to be down: neither Google's nor Microsoft's check answered."
     )
+
+
+@pytest.mark.parametrize("state", list(Connectivity))
+def test_one_wording_for_one_state_in_the_tray_the_window_and_check(state: Connectivity) -> None:
+    """The tray shows ``headline``; the window and ``check`` show ``sentence``: the same words."""
+    report = ConnectivityReport(state, "neither Google's nor Microsoft's check answered")
+    assert report.sentence == f"{report.headline}: neither Google's nor Microsoft's check answered."
+    if state is Connectivity.OFFLINE:
+        assert report.headline == "Your internet connection seems to be down"

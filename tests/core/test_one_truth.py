@@ -222,7 +222,7 @@ def test_offline_keeps_the_last_known_verdict_and_when_without_alerting() -> Non
     assert [(c.new, c.alert) for c in offline] == [(Verdict.UNKNOWN, False)]  # never news
     (status,) = judge.statuses()
     assert status.verdict is Verdict.UNKNOWN
-    assert status.evidence == "unknown because your connection appears down"
+    assert status.evidence == "unknown because your internet connection seems to be down"
     # What was last seen, and when (the last round that could see it: 16:05 UTC), as data.
     assert (status.last_known, status.last_known_at) == (Verdict.MAJOR_OUTAGE, T0 + timedelta(minutes=3))
     # The connection returns and the outage is still there: it continues, no second alert.

@@ -51,8 +51,9 @@ def test_offline_shows_unknown_whatever_the_platforms_say(qtbot: QtBot) -> None:
     tray = Tray()
     tray.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE), link=OFFLINE))
     assert tray.state == "unknown"
-    assert tray.icon.toolTip() == "OutageTray: Your connection appears to be down"
-    assert texts(tray.menu)[0] == "Your connection appears to be down"
+    # The words of `outagetray check` and the window, not a second wording of the same state.
+    assert tray.icon.toolTip() == "OutageTray: Your internet connection seems to be down"
+    assert texts(tray.menu)[0] == "Your internet connection seems to be down"
 
 
 def test_menu_is_always_there_with_every_entry(qtbot: QtBot) -> None:
