@@ -9,6 +9,7 @@ timeouts keep each test to a second or two.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,10 @@ MAJOR = {
     "incidents": [],
     "scheduled_maintenances": [],
 }
+
+#: The round's deadline and the exchange's own (handed the same instant) race to end a late
+#: answer; under load either may win, and each says so in plain words.
+LATE = re.compile(r"^127\.0\.0\.2 (did not answer (within 0\.5 s|in time)|is answering too slowly.*)$")
 
 
 @pytest.fixture
@@ -197,7 +202,7 @@ def test_a_host_job_not_started_by_the_deadline_is_never_started(
         monitor.stop()
     assert rnd is not None
     (source,) = rnd.official["stuck"]
-    assert source.reading.detail == "127.0.0.2 did not answer within 0.5 s"
+    assert LATE.match(source.reading.detail), source.reading.detail
     (skipped,) = rnd.probes["stuck"]
     assert (skipped.outcome, skipped.kind) == ("ambiguous", "too_slow")
     assert skipped.detail == "not checked: 127.0.0.2 was still answering an earlier check after 0.5 s"
@@ -234,7 +239,7 @@ def test_a_control_that_does_not_answer_in_time_counts_as_not_answering(
     assert mixed.official["discord"][0].reading.verdict is Verdict.MAJOR_OUTAGE
     assert dark.connectivity.state is Connectivity.OFFLINE
     assert dark.connectivity.detail == "127.0.0.2's check did not answer"
-    assert dark.connectivity.controls[0].detail == "127.0.0.2 did not answer within 0.5 s"
+    assert LATE.match(dark.connectivity.controls[0].detail), dark.connectivity.controls[0].detail
 
 
 def test_five_hanging_hosts_take_about_one_timeout_not_two() -> None:
