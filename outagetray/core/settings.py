@@ -347,7 +347,7 @@ def validate_quiet_hours(start: str, end: str) -> str | None:
         return "Quiet hours need times such as 22:00 and 07:00."
     if start == end:
         return (
-            f"Quiet hours from {start} to {end} would never start: choose an end that differs from the "
+            f"Quiet hours from {start} to {end} would hold nothing back: choose an end that differs from the "
             "start, or turn quiet hours off."
         )
     return None
