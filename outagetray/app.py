@@ -404,7 +404,7 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
     """Start the tray app and run until the user quits; returns the exit code.
 
     The order is the start-up budget: ask a running copy to show itself (plain
-    sockets), start reading settings and state on a thread, show the tray icon, and
+    sockets), show the tray icon, start reading settings and state on a thread, and
     only on the first turn of the event loop take what was read, build the window and
     start the monitor.
     """
@@ -431,9 +431,6 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
         print("OutageTray is already running; its window was asked to open.", file=sys.stderr)
         return 0
 
-    # Settings and state are read on a thread meanwhile: the UI thread never waits on the disk.
-    reading = read_soon(config)
-
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -447,6 +444,10 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
     tray = Tray()
     if QSystemTrayIcon.isSystemTrayAvailable():
         tray.show()
+    # Settings and state are read on a thread while the event loop starts: the UI thread never
+    # waits on the disk. Not earlier: the thread's imports and parsing would hold the
+    # interpreter while Qt loads, and the icon would show later (bench.startup measured it).
+    reading = read_soon(config)
     running: list[object] = []
 
     def boot() -> None:
