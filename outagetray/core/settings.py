@@ -301,9 +301,38 @@ def save(settings: Settings, path: Path | None = None, *, before: Settings | Non
     else:
         validator = _Validator("")
         old_data = to_toml_data(validator.settings(current))
-    apply_changes(document, old_data, to_toml_data(settings))
+    apply_changes(document, old_data, to_toml_data(settings), mistake_paths(document))
     write_atomic(path, document.as_string().encode("utf-8"))
     return path
+
+
+def mistake_paths(document: Mapping[str, Any]) -> list[tuple[str | int, ...]]:
+    """Where the loader finds a mistake in ``document``, as key paths ("monitor", "interval_seconds").
+
+    A save mends those the Settings window shows (settings_keep.apply_changes).
+    """
+
+    class Recorder(_Validator):
+        """The loader's own checks, keeping the path of each problem rather than only its words."""
+
+        def __init__(self) -> None:
+            super().__init__("")
+            self.paths: list[tuple[str | int, ...]] = []
+
+        def problem(self, path: tuple[str | int, ...], message: str) -> None:
+            self.paths.append(path)
+            super().problem(path, message)
+
+    unwrap = getattr(document, "unwrap", None)
+    data = unwrap() if callable(unwrap) else dict(document)
+    recorder = Recorder()
+    try:
+        recorder.huge_numbers(data)
+        if not recorder.paths:
+            recorder.settings(data)
+    except Exception:  # the read-back after the save reports whatever is left
+        log.exception("checking the settings file before a save failed")
+    return recorder.paths
 
 
 def validate_url(text: str) -> str | None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import logging
 import tomllib
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,45 +113,24 @@ WINDOW_KEYS: tuple[tuple[str, ...], ...] = (
 
 
 def apply_changes(
-    document: MutableMapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]
+    document: MutableMapping[str, Any],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    mistakes: Sequence[tuple[str | int, ...]] = (),
 ) -> None:
     """Make ``document`` reflect the difference from ``before`` to ``after``, touching nothing else.
 
     ``before`` and ``after`` are plain TOML-ready data (dicts, lists, scalars). Values
     equal in both are not written, even when the file holds something else: the file
     may have been edited by hand since the window opened, and that edit wins. The one
-    exception is a mistake in a setting the window shows (see :data:`WINDOW_KEYS`): the
-    window's value replaces it, so a save never leaves a broken line the user just set.
+    exception is a mistake in a setting the window shows (see :data:`WINDOW_KEYS`):
+    ``mistakes`` lists where the loader found one (key paths such as ``("monitor",
+    "interval_seconds")``, see ``settings.mistake_paths``), and the window's value
+    replaces it, so a save never leaves a broken line the user just set. The loader
+    finds them, not this module, so that the two never import each other.
     """
-    before = _marked_as_changed(before, after, _mistakes_in(document))
+    before = _marked_as_changed(before, after, list(mistakes))
     _apply_table(document, before, after, top=True)
-
-
-def _mistakes_in(document: Mapping[str, Any]) -> list[tuple[str | int, ...]]:
-    """Where the loader finds a mistake in ``document``, as key paths ("monitor", "interval_seconds")."""
-    from outagetray.core import settings as loader  # imported here: settings imports this module
-
-    class Recorder(loader._Validator):
-        """The loader's own checks, keeping the path of each problem rather than only its words."""
-
-        def __init__(self) -> None:
-            super().__init__("")
-            self.paths: list[tuple[str | int, ...]] = []
-
-        def problem(self, path: tuple[str | int, ...], message: str) -> None:
-            self.paths.append(path)
-            super().problem(path, message)
-
-    unwrap = getattr(document, "unwrap", None)
-    data = unwrap() if callable(unwrap) else dict(document)
-    recorder = Recorder()
-    try:
-        recorder.huge_numbers(data)
-        if not recorder.paths:
-            recorder.settings(data)
-    except Exception:  # the read-back after the save reports whatever is left
-        log.exception("checking the settings file before a save failed")
-    return recorder.paths
 
 
 def _marked_as_changed(
