@@ -124,8 +124,9 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
 
     If ``path`` is a symbolic link, the file it points at is replaced and the link
     stays: renaming over the link itself would cut it, and the user's real file
-    would silently keep the old content. ``mode`` sets the permissions (mkstemp
-    creates files readable by the owner only). On failure the temporary file is
+    would silently keep the old content. ``mode`` sets the permissions; without it
+    a file that exists keeps its own, and a new one is readable by its owner only
+    (mkstemp's default). On failure the temporary file is
     removed, the old file is untouched, and the error is raised for the caller to
     put in words. Anything but an ordinary file at the target (a folder, a pipe, a
     device) is refused, never replaced. A save killed before it could clean up leaves a temporary named
@@ -134,9 +135,11 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     target = final_target(path)
     with contextlib.suppress(FileNotFoundError):
         # Renaming over a pipe or a device (``--config /dev/zero``, as root) would replace it.
-        mode = os.lstat(target).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotARegularFileError(target, file_kind(mode))
+        existing = os.lstat(target).st_mode
+        if not stat.S_ISREG(existing):
+            raise NotARegularFileError(target, file_kind(existing))
+        if mode is None:
+            mode = stat.S_IMODE(existing)  # a rewrite keeps the permissions the file had
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

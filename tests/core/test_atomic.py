@@ -192,3 +192,25 @@ def test_a_pipe_or_folder_at_the_target_is_refused_not_replaced(tmp_path: Path) 
             write_atomic(path, b"new")
     assert stat.S_ISFIFO(pipe.lstat().st_mode) and folder.is_dir() and link.is_symlink()
     assert names(tmp_path) == ["folder", "link", "pipe"]
+
+
+def test_a_mode_asked_for_is_used_and_otherwise_the_files_own_is_kept(tmp_path: Path) -> None:
+    """The caller's mode wins (a copy holding passwords must stay private); without one, a
+    rewrite keeps the permissions the user gave the file."""
+    import os
+    import stat
+
+    from outagetray.core.atomic import write_atomic
+
+    private = tmp_path / "last-good.toml"
+    private.write_text("old")
+    private.chmod(0o644)
+    write_atomic(private, b"new", mode=0o600)
+    assert stat.S_IMODE(os.stat(private).st_mode) == 0o600
+
+    shared = tmp_path / "config.toml"
+    shared.write_text("old")
+    shared.chmod(0o640)
+    write_atomic(shared, b"new")
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o640
+    assert shared.read_bytes() == b"new"
