@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
 
     from outagetray.core.alerts import AlertPolicy
+    from outagetray.core.http import HttpClient
     from outagetray.core.monitor import Clock, Monitor, MonitorConfig, RoundReport
     from outagetray.core.settings import Settings
     from outagetray.core.settings_lastgood import AppSettings
@@ -57,6 +59,7 @@ class App:
         self.interval = interval
         #: The monitor's clock; None is real time (benchmarks inject a fast one).
         self.clock: Clock | None = None
+        self._client: HttpClient | None = None
         if reading is None:
             reading = read_soon(config, state_path)
         loaded, self.state = reading.result()
@@ -156,6 +159,7 @@ class App:
             lambda changes: None,
             on_round=self.bridge.deliver,
             clock=self.clock,
+            client=self.http_client(),
             events=self.event_ids,
             ledger=self.policy.ledger,
         )
@@ -164,6 +168,16 @@ class App:
         if settings.start_at_login and not self._autostart_checked:
             self._autostart_checked = True
             self._writer.submit(self._apply_autostart, True)
+
+    def http_client(self) -> HttpClient:
+        """The app's one HTTP client, on the app's clock: the monitor and the Settings window's
+        "Test" buttons share it, so Retry-After waits and cached pages are kept in one place."""
+        if self._client is None:
+            from outagetray.core.http import HttpClient
+
+            monotonic = self.clock.monotonic if self.clock is not None else time.monotonic
+            self._client = HttpClient(monotonic=monotonic)
+        return self._client
 
     def _monitor_config(self, settings: Settings) -> MonitorConfig:
         from outagetray.core.monitor import MonitorConfig
@@ -246,7 +260,7 @@ class App:
             self._settings_dialog.raise_()
             self._settings_dialog.activateWindow()
             return
-        dialog = SettingsDialog(self.settings, self.config)
+        dialog = SettingsDialog(self.settings, self.config, client_factory=self.http_client)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.apply_settings)
         dialog.finished.connect(self._settings_closed)

@@ -302,3 +302,20 @@ def test_a_quit_signal_before_the_event_loop_runs_is_not_lost() -> None:
         timeout=30,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_monitor_and_the_settings_window_share_the_apps_one_http_client(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """One client for the app: a host's Retry-After and the cached pages are kept once."""
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n")
+        app = App(config, state_path=tmp_path / "state.json", interval=1)
+        app.start_monitor()
+        app.open_settings()
+        dialog = app._settings_dialog
+        assert app.monitor is not None and dialog is not None
+        assert dialog._client_factory() is app.monitor.client is app.http_client()
+        dialog.close()
+        app.quit()
