@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from outagetray.core.monitor import Clock, Monitor, MonitorConfig, RoundReport
     from outagetray.core.settings import Settings
     from outagetray.core.settings_lastgood import AppSettings
+    from outagetray.core.settings_store import SettingsStore
     from outagetray.core.state import AppState
     from outagetray.ui.gc_guard import MainThreadCollector
     from outagetray.ui.tray import Tray
@@ -43,8 +44,10 @@ class App:
         interval: float | None = None,
         tray: Tray | None = None,
         reading: Future[tuple[AppSettings, AppState]] | None = None,
+        store: SettingsStore | None = None,
     ) -> None:
-        """``reading`` is :func:`read_soon` started early by run_app; without it the files are read here."""
+        """``reading`` is :func:`read_soon` started early by run_app on ``store`` (the app's one
+        settings store, for the file ``config``); without them the store is built and read here."""
         from concurrent.futures import ThreadPoolExecutor
 
         from PySide6.QtWidgets import QSystemTrayIcon
@@ -54,16 +57,26 @@ class App:
         from outagetray.ui.notify import Notifier
         from outagetray.ui.tray import Tray as TrayIcon
 
-        self.config = config
+        if store is None:
+            if reading is not None:
+                # It read into a store of its own, which this app would never see.
+                raise TypeError("a reading started by read_soon comes with the store it reads into")
+            from outagetray.core.settings_store import SettingsStore
+
+            # The copy of the last settings that loaded is kept beside the state file.
+            folder = (state_path or state_module.default_path()).parent
+            store = SettingsStore(config, state_folder=folder)
+        #: The app's one settings store: the file and the settings in use, shared with the
+        #: Settings window, so a save changes what the app runs on in one place.
+        self.store = store
         self.state_path = state_path
         self.interval = interval
         #: The monitor's clock; None is real time (benchmarks inject a fast one).
         self.clock: Clock | None = None
         self._client: HttpClient | None = None
         if reading is None:
-            reading = read_soon(config, state_path)
+            reading = read_soon(config, state_path, store=store)
         loaded, self.state = reading.result()
-        self.settings: Settings = loaded.settings
         #: What loading found in the user's file (a mistake is shown until a save fixes it).
         self.loaded = loaded
         self.monitor: Monitor | None = None
@@ -110,6 +123,11 @@ class App:
         self.tray.pause_requested.connect(self.pause)
         self.tray.quit_requested.connect(self.quit)
         self.notifier.clicked.connect(self.open_window)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the app runs on: the store's."""
+        return self.store.current
 
     @property
     def window(self) -> StatusWindow:
@@ -260,7 +278,7 @@ class App:
             self._settings_dialog.raise_()
             self._settings_dialog.activateWindow()
             return
-        dialog = SettingsDialog(self.settings, self.config, client_factory=self.http_client)
+        dialog = SettingsDialog(store=self.store, client_factory=self.http_client)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.apply_settings)
         dialog.finished.connect(self._settings_closed)
@@ -281,7 +299,7 @@ class App:
 
         if not isinstance(new, Settings):
             return
-        self.settings = new
+        self.store.use(new)  # the store's save has done so already; a caller without a save has not
         if self.loaded.problems:
             # The save read the file back without a mistake (it refuses to write over a broken
             # one), so what the notice and the tooltip said about it is no longer true.
@@ -362,17 +380,23 @@ class App:
             self.monitor.poke(resumed=True)
 
 
-def read_settings_and_state(config: Path | None, state_path: Path | None) -> tuple[AppSettings, AppState]:
-    """The settings the app runs on and its remembered state; the kept copy of good settings
-    lives beside the state file."""
+def read_settings_and_state(
+    config: Path | None, state_path: Path | None, store: SettingsStore | None = None
+) -> tuple[AppSettings, AppState]:
+    """The settings the app runs on, read into ``store`` (one built for ``config`` when None),
+    and its remembered state; the kept copy of good settings lives beside the state file."""
     from outagetray.core import state as state_module
-    from outagetray.core.settings_lastgood import load_for_app
 
-    folder = (state_path or state_module.default_path()).parent
-    return load_for_app(config, state_folder=folder), state_module.load(state_path)
+    if store is None:
+        from outagetray.core.settings_store import SettingsStore
+
+        store = SettingsStore(config, state_folder=(state_path or state_module.default_path()).parent)
+    return store.load_for_app(), state_module.load(state_path)
 
 
-def read_soon(config: Path | None, state_path: Path | None = None) -> Future[tuple[AppSettings, AppState]]:
+def read_soon(
+    config: Path | None, state_path: Path | None = None, *, store: SettingsStore | None = None
+) -> Future[tuple[AppSettings, AppState]]:
     """Start reading the settings and the state on a thread of its own, and return at once.
 
     The config folder may sit on a slow network drive, and the UI thread must not wait
@@ -386,7 +410,7 @@ def read_soon(config: Path | None, state_path: Path | None = None) -> Future[tup
 
     def work() -> None:
         try:
-            future.set_result(read_settings_and_state(config, state_path))
+            future.set_result(read_settings_and_state(config, state_path, store))
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
             future.set_exception(exc)
 
@@ -461,7 +485,12 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
     # Settings and state are read on a thread while the event loop starts: the UI thread never
     # waits on the disk. Not earlier: the thread's imports and parsing would hold the
     # interpreter while Qt loads, and the icon would show later (bench.startup measured it).
-    reading = read_soon(config)
+    from outagetray.core.settings_store import SettingsStore
+
+    # The app's one settings store. Its module is small and imports nothing heavy: the
+    # reading thread and, later, the Settings window do the work.
+    store = SettingsStore(config)
+    reading = read_soon(config, store=store)
     running: list[object] = []
 
     def boot() -> None:
@@ -485,7 +514,7 @@ def run_app(config: Path | None = None, interval: float | None = None) -> int:
                 return
             log.warning("could not make sure only one OutageTray runs: %s", instance.error)
         collector = MainThreadCollector(app)  # before any worker thread starts allocating
-        main = App(config, interval=interval, tray=tray, reading=reading)
+        main = App(config, interval=interval, tray=tray, reading=reading, store=store)
         main.collector = collector
         instance.activated.connect(main.open_window)
         running.extend((main, instance, collector))  # kept alive for the life of the event loop

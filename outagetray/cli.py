@@ -139,10 +139,15 @@ def _say(text: str) -> None:
 
 
 def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tuple[Settings, list[Platform]]:
-    """Load settings and pick the platforms, or raise SystemExit(2) after saying what is wrong."""
-    from outagetray.core import settings as settings_module
+    """Load settings and pick the platforms, or raise SystemExit(2) after saying what is wrong.
 
-    loaded = settings_module.load(config)
+    The command's one settings store reads the file strictly: a script must not act on
+    settings the user did not give it, so a mistake stops it rather than being worked around.
+    """
+    from outagetray.core.settings_store import SettingsStore
+
+    store = SettingsStore(config)
+    loaded = store.load()
     if config is not None and not loaded.exists:
         _say(f"outagetray: the settings file {config} does not exist")
         raise SystemExit(EXIT_USAGE)
@@ -153,7 +158,7 @@ def _settings_and_platforms(config: Path | None, platform_ids: list[str]) -> tup
         for problem in loaded.problems:
             _say(f"  {problem}")
         raise SystemExit(EXIT_USAGE)
-    settings = loaded.settings
+    settings = store.current
     every = settings.platforms()
     if not platform_ids:
         return settings, settings.watched()

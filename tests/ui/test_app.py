@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 
 from outagetray.app import App
+from outagetray.ui.settings.dialog import SettingsDialog
 from tests.support.controls import ControlServer
 
 
@@ -318,4 +320,29 @@ def test_the_monitor_and_the_settings_window_share_the_apps_one_http_client(
         assert app.monitor is not None and dialog is not None
         assert dialog._client_factory() is app.monitor.client is app.http_client()
         dialog.close()
+        app.quit()
+
+
+def test_the_settings_window_gets_and_saves_through_the_apps_one_store(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One settings store: the window opens on the settings the app runs on, and its save is
+    what the app runs on next, with no second copy of either the path or the settings."""
+    monkeypatch.setattr(App, "_apply_autostart", lambda self, wanted: None)  # not this test's business
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f"[monitor]\nwatch = []\ninterval_seconds = 120\n\n[connectivity]\ncontrols = {controls.toml()}\n"
+        )
+        app = App(config, state_path=tmp_path / "state.json", interval=60)
+        app.start_monitor()
+        app.open_settings()
+        dialog = app._settings_dialog
+        assert isinstance(dialog, SettingsDialog)
+        assert dialog.store is app.store and app.store.path == config
+        assert dialog.interval_seconds() == 120
+        dialog.set_interval(5, "minutes")
+        with qtbot.waitSignal(dialog.saved, timeout=5000):
+            dialog.save_button.click()
+        assert app.store.current is app.settings and app.settings.interval_seconds == 300
         app.quit()

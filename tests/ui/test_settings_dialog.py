@@ -483,7 +483,7 @@ def test_an_unwritable_folder_shows_a_message_and_keeps_the_dialog_open(qtbot: Q
 
 
 def test_escape_is_ignored_while_saving(qtbot: QtBot, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import outagetray.ui.settings.dialog as module
+    import outagetray.core.settings as module  # the store's save goes through it
 
     real_save = module.save
 

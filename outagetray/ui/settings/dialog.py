@@ -36,7 +36,8 @@ from outagetray.core.http import HttpClient
 from outagetray.core.logfile import log_folder
 from outagetray.core.model import SourceSpec
 from outagetray.core.probes import DnsConfig
-from outagetray.core.settings import SaveRefused, Settings, load, save
+from outagetray.core.settings import SaveRefused, Settings
+from outagetray.core.settings_store import SaveOutcome, SettingsStore
 from outagetray.core.trial import try_source
 from outagetray.ui.bridge import Jobs
 from outagetray.ui.settings.custom_tab import CustomTab
@@ -54,24 +55,36 @@ class SettingsDialog(QDialog):
     Nothing is written until Save; Cancel leaves the file as it was. ``saved``
     carries the new :class:`Settings` after the file was written, so the app can
     apply them (new watch list, interval, notification rules, autostart).
+
+    The app hands over its one :class:`SettingsStore` (``store=``): the window opens on
+    the settings in use and saves through it, so the app and the window never disagree
+    about which file, or which settings, are meant. ``settings`` and ``path`` instead
+    give a window a store of its own (a window opened alone, as the tests do).
     """
 
     saved = Signal(object)
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Settings | None = None,
         path: Path | None = None,
         client_factory: Callable[[], HttpClient] = HttpClient,
         parent: QWidget | None = None,
         *,
+        store: SettingsStore | None = None,
         logs: Callable[[], Path] = log_folder,
     ) -> None:
+        if store is None:
+            store = SettingsStore(path, current=settings)
+        elif settings is not None or path is not None:
+            raise TypeError("give the Settings window a store, or settings and a path, not both")
         super().__init__(parent)
         self.setWindowTitle("OutageTray settings")
         self.resize(640, 560)
+        #: Where the window's settings come from and go to: the app's one store.
+        self.store = store
+        settings = store.current
         self._settings = settings
-        self._path = path
         self._client_factory = client_factory
         self._client: HttpClient | None = None
         self._dns = DnsConfig(settings.nameservers)
@@ -231,9 +244,9 @@ class SettingsDialog(QDialog):
         self.save_button.setText("Saving…")
         self.save_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
-        path, before = self._path, self._settings
+        store, before = self.store, self._settings
         self._saver.submit(
-            lambda: _save_settings(new, path, before), self, lambda outcome: self._saved(new, outcome)
+            lambda: _save_settings(new, store, before), self, lambda outcome: self._saved(new, outcome)
         )
 
     def _saved(self, new: Settings, outcome: object) -> None:
@@ -283,25 +296,24 @@ def _summary(found: dict[str, str], marked: set[str]) -> str:
     return f"To save, fix {' and '.join(names)}."
 
 
-def _save_settings(settings: Settings, path: Path | None, before: Settings) -> Settings | str:
+def _save_settings(settings: Settings, store: SettingsStore, before: Settings) -> Settings | str:
     """Runs on a worker thread: write the file and return what it now holds, or say why not.
 
     Only what changed since the window opened (``before``) is written into the file as it
     is now, so the user's comments and anything they added by hand meanwhile stay; what
     the file holds afterwards (the window's changes plus those) is what the app must run
-    on, so it is read back and announced rather than the window's own copy.
+    on, so the store reads it back and that is announced rather than the window's own copy.
     """
     try:
-        written = save(settings, path, before=before)
-        result = load(written)
+        outcome: SaveOutcome = store.save(settings, before)
     except SaveRefused as exc:
         return f"Your settings were not saved: {exc}. Your edits are still here."
     except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the dialog stays open
         return _save_failure(exc)
-    if result.ok:
-        return result.settings
+    if outcome.ok:
+        return outcome.settings
     # The window's copy is not what the file says, so it must not reach the app as if it were.
-    return still_broken(result.problems[0])
+    return still_broken(outcome.problems[0])
 
 
 _PLACE = re.compile(r"^Line (\d+)(?:, ([^:]+))?: (.*)$", re.DOTALL)
