@@ -306,27 +306,12 @@ class StatusWindow(QWidget):
 
     def _offer_path(self, path: Path) -> None:
         """No program would open the settings file: say so, and say where it is."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setWindowTitle("OutageTray")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(
+        self._offer_copy(
             "OutageTray could not open your settings file: your computer has no program set to open it.\n\n"
-            "You can open it yourself in a text editor. It is here:\n" + one_line(shown(str(path)))
+            "You can open it yourself in a text editor. It is here:\n" + one_line(shown(str(path))),
+            "Copy location",
+            str(path),
         )
-        copy = box.addButton("Copy location", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Close)
-        box.setDefaultButton(copy)
-        self.link_box = box
-
-        def answered() -> None:
-            if box.clickedButton() is copy:
-                QGuiApplication.clipboard().setText(str(path))
-            box.deleteLater()
-            self.link_box = None
-
-        box.finished.connect(answered)
-        box.open()
 
     def _offer_link(self, url: str) -> None:
         """No browser could be started: say so, and offer the link to paste elsewhere.
@@ -334,25 +319,33 @@ class StatusWindow(QWidget):
         Without this the button did nothing at all, and the user could not tell
         whether it was broken or the page was loading.
         """
+        self._offer_copy(
+            "OutageTray could not open your web browser.\n\n"
+            "You can copy the link to the status page and paste it into a browser yourself:\n"
+            + one_line(shown(url)),
+            "Copy link",
+            url,
+        )
+
+    def _offer_copy(self, text: str, button: str, value: str) -> None:
+        """A plain-text message with a button that puts ``value`` on the clipboard.
+
+        All of it in the plain-text part: links come from status pages and must not be
+        read as markup (the informative text would guess at rich text).
+        """
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Information)
         box.setWindowTitle("OutageTray")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        # All in the plain-text part: the link comes from a status page and must not be
-        # read as markup (the informative text would guess at rich text).
-        box.setText(
-            "OutageTray could not open your web browser.\n\n"
-            "You can copy the link to the status page and paste it into a browser yourself:\n"
-            + one_line(shown(url))
-        )
-        copy = box.addButton("Copy link", QMessageBox.ButtonRole.AcceptRole)
+        box.setText(text)
+        copy = box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
         box.setDefaultButton(copy)
         self.link_box = box  # for tests: the box is modal, and they answer it through this
 
         def answered() -> None:
             if box.clickedButton() is copy:
-                QGuiApplication.clipboard().setText(url)
+                QGuiApplication.clipboard().setText(value)
             box.deleteLater()
             self.link_box = None
 
