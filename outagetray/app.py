@@ -301,8 +301,8 @@ class App:
             return
         self.store.use(new)  # the store's save has done so already; a caller without a save has not
         if self.loaded.problems:
-            # The save read the file back without a mistake (it refuses to write over a broken
-            # one), so what the notice and the tooltip said about it is no longer true.
+            # The window reports a save only when the file read back without a mistake, so
+            # what the notice and the tooltip said about it is no longer true.
             self.tray.set_problem("")
             if self._window is not None and self._window.notice.text().startswith("Your settings file"):
                 self._window.show_notice("")
