@@ -507,16 +507,8 @@ def _watched_adapter() -> type[Any]:
                 deadlines.watch(self.sock)
             return super().getresponse()
 
-    class WatchedHTTPSConnection(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            deadlines.watch(sock)
-            return sock
-
-        def getresponse(self) -> Any:
-            if self.sock is not None:
-                deadlines.watch(self.sock)
-            return super().getresponse()
+    class WatchedHTTPSConnection(WatchedHTTPConnection, HTTPSConnection):
+        """The same watching, before HTTPSConnection in the order: its TLS wrap comes after."""
 
     class WatchedHTTPPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
