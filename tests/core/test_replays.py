@@ -34,6 +34,7 @@ from outagetray.core.judge import Change, PlatformStatus
 from outagetray.core.model import Platform, SourceSpec, Verdict
 from outagetray.core.monitor import Event, Monitor, MonitorConfig
 from outagetray.core.settings import Notifications
+from tests.core.test_flapping import downs_and_backs
 from tests.support.controls import ControlServer
 from tests.support.dnsserver import LoopbackDns
 
@@ -76,27 +77,8 @@ def controls() -> Iterator[ControlServer]:
 
 
 def outage_alerts(changes: list[Event], pid: str) -> tuple[list[Change], list[Change]]:
-    """The alerts a person perceives as "down" and as "back".
-
-    Every alert into an outage from anything else (fine, degraded) is a "down", and every
-    alert out of an outage to a known verdict is a "back", "degraded" included: partial →
-    degraded → partial is two pop-ups saying "down", not one outage.
-    """
-    downs: list[Change] = []
-    backs: list[Change] = []
-    down = False
-    for change in changes:
-        if not isinstance(change, Change) or not change.alert or change.platform.id != pid:
-            continue
-        if change.new in OUTAGES:
-            if not down:
-                downs.append(change)
-            down = True
-        elif change.new is not Verdict.UNKNOWN:
-            if down:
-                backs.append(change)
-            down = False
-    return downs, backs
+    """One platform's alerts a person perceives as "down" and as "back" (see downs_and_backs)."""
+    return downs_and_backs([c for c in changes if isinstance(c, Change) and c.alert and c.platform.id == pid])
 
 
 def notifications(changes: list[Event]) -> list[tuple[datetime, Notification]]:
