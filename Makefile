@@ -21,9 +21,10 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-# Tests run in another zone than UTC, so a local time slipping into the core (which keeps UTC) shows.
+# Tests run in another zone than UTC, so a local time slipping into the core (which keeps UTC) shows:
+# Europe/Berlin unless TZ names another zone (TZ=Asia/Kathmandu make unit).
 unit: $(VENV)/.installed-test
-	TZ=Europe/Berlin QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	TZ="$${TZ:-Europe/Berlin}" QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
