@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, TextIO
 
 from outagetray import __version__
@@ -89,13 +90,34 @@ def build_parser() -> argparse.ArgumentParser:
         type=_interval,
         help="seconds between rounds (from 1; overrides the settings, for drills and tests)",
     )
+    for module in _command_modules():
+        module.add_parser(commands, common)
     return parser
+
+
+def _command_modules() -> list[ModuleType]:
+    """The modules of outagetray/commands, each adding one subcommand."""
+    from importlib import import_module
+
+    from outagetray.commands import NAMES
+
+    found = []
+    for name in NAMES:
+        try:
+            found.append(import_module(f"outagetray.commands.{name}"))
+        except ModuleNotFoundError as missing:  # TEMPORARY while helpers build them; removed before landing
+            if missing.name != f"outagetray.commands.{name}":
+                raise
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     config: Path | None = getattr(args, "config", None)
+    runner = getattr(args, "run_command", None)
+    if runner is not None:
+        return int(runner(args))
     if args.command in ("check", "watch"):
         import logging
 
