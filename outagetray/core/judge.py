@@ -178,6 +178,10 @@ class Change:
     event: int
     together: tuple[str, ...] = ()
     incident: int = 0
+    #: When what this change reports began, in UTC: the first round that saw the failure
+    #: for a problem (``at`` is when it was confirmed), the first clean round of the
+    #: recovery for "back". The incident log keeps both, because a claim needs the onset.
+    began: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -315,10 +319,13 @@ class _Official:
     unreadable: str = ""
     leading: SourceResult | None = None
     flaps: _Flaps = field(default_factory=_Flaps)
+    #: What this round's readable sources said before any holding back: None when none was readable.
+    raw_problem: bool | None = None
 
     def observe(self, results: Sequence[SourceResult], mono: float, recover: int) -> None:
         self.results = tuple(results)
         readable = [r for r in results if r.reading.verdict is not Verdict.UNKNOWN]
+        self.raw_problem = worst_known(r.reading.verdict for r in readable).is_problem if readable else None
         if not readable:
             first = results[0].reading if results else None
             self.unreadable = (first.detail or first.summary) if first else ""
@@ -373,6 +380,8 @@ class _Probes:
     slow_rounds: int = 0
     slow_since: datetime | None = None
     flaps: _Flaps = field(default_factory=_Flaps)
+    #: This round's kind ("all", "some", "clean", "refused", "none"); "none" when it said nothing.
+    round_kind: str = "none"
 
     @property
     def intermittent(self) -> bool:
@@ -390,6 +399,7 @@ class _Probes:
         confirm = config.confirm_rounds if confirm is None else confirm
         self.results = tuple(results)
         kind, evidence_now = _classify_round(results)
+        self.round_kind = "none" if rnd.after_resume and kind in ("all", "some") else kind
         if kind in ("all", "some"):
             if rnd.after_resume:
                 return  # the network may still be waking up; ask again next round
@@ -513,6 +523,21 @@ class _Track:
     known_at: datetime | None = None
     #: This round could not see the platform because of the user's own connection.
     offline: bool = False
+    #: The first round of the current run of rounds in which nothing about the platform
+    #: looked wrong (None while something does): where a recovery began.
+    clean_since: datetime | None = None
+
+    def note_round(self, at: datetime) -> None:
+        """Keep ``clean_since`` from what this round's parts said, before any holding back."""
+        said = [self.official.raw_problem, self.hints.raw_problem]
+        kind = self.probes.round_kind if self.platform.probes else "none"
+        if kind != "none" and kind != "refused":
+            said.append(kind != "clean")
+        heard = [problem for problem in said if problem is not None]
+        if any(heard):
+            self.clean_since = None
+        elif heard and self.clean_since is None:
+            self.clean_since = at
 
 
 class Judge:
@@ -604,6 +629,7 @@ class Judge:
                         link_speed,
                         self._confirm_rounds(track, rnd),
                     )
+                track.note_round(rnd.at)
             track.hint_only = False
             verdict, evidence, stale = self._assess(track, rnd.mono, online, rnd.connectivity)
             track.stale = stale
@@ -758,9 +784,12 @@ class Judge:
         if verdict.is_problem and not track.incident:
             track.incident = event  # this change opens the outage; later ones refer to it
         incident = track.incident
+        began = track.since if verdict.is_problem else at
         if verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE):
             track.incident = 0  # fine again: this change closes it
-        return Change(at, track.platform, old, verdict, evidence, alert, event, together, incident)
+            if old.is_problem and track.clean_since is not None and track.clean_since <= at:
+                began = track.clean_since
+        return Change(at, track.platform, old, verdict, evidence, alert, event, together, incident, began)
 
     def _status(self, track: _Track) -> PlatformStatus:
         if track.official.verdict.is_problem:
