@@ -1,0 +1,226 @@
+"""A platform's state over a window of time, drawn from the incident log.
+
+The window's bars (24 hours, 30 days) and the exports' SVG both draw from here, so
+the screen and the paper a user attaches to a claim can never tell two stories. Pure
+Python on plain records: every rule is testable with hand-made incidents and a fixed
+``now`` (the injectable clock), and the Qt widget only paints what it is handed.
+
+Times going in and coming out are aware UTC datetimes; local time appears only in the
+tick labels, in the zone the caller passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from outagetray.core.model import Verdict
+from outagetray.core.records import Incident
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of time in one state; ``incident`` is the log's id while inside one.
+
+    Operational stretches never carry an incident id, even inside an incident whose
+    other platforms are still failing: for this platform that time was fine, and a
+    claim must not count it.
+    """
+
+    start: datetime
+    end: datetime
+    verdict: Verdict
+    incident: int | None
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def segments(
+    incidents: Sequence[Incident],
+    platform: str,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+) -> list[Segment]:
+    """The platform's state over [start, end]: contiguous, gap-free, adjacent equals merged.
+
+    Outside incidents the platform counts as operational (the log records only
+    trouble). Inside one, the first change's verdict is drawn back to the incident's
+    ``started_at``: the first failing round comes before OutageTray is sure, and that
+    onset is what a claim needs. An open incident runs to ``now``. Time after ``now``
+    is unknown: nobody can say yet. Where two incidents of one platform overlap (a
+    log that should not, but might), the later-started one wins.
+    """
+    if end <= start:
+        return []
+    pieces: list[Segment] = []
+    for incident in sorted(incidents, key=lambda i: i.started_at):
+        if platform not in incident.platforms and not any(c.platform == platform for c in incident.changes):
+            continue
+        own = _incident_pieces(incident, platform, now)
+        if own:
+            _paint(pieces, own)
+    filled: list[Segment] = []
+    cursor = start
+    horizon = min(end, max(now, start))
+    for piece in pieces:
+        if piece.end <= start or piece.start >= end:
+            continue
+        piece_start, piece_end = max(piece.start, start), min(piece.end, end)
+        if piece_start > cursor:
+            _push(filled, cursor, min(piece_start, horizon), Verdict.OPERATIONAL, None)
+            _push(filled, max(cursor, horizon), piece_start, Verdict.UNKNOWN, None)
+        _push(filled, piece_start, piece_end, piece.verdict, piece.incident)
+        cursor = max(cursor, piece_end)
+    _push(filled, cursor, max(cursor, horizon), Verdict.OPERATIONAL, None)
+    _push(filled, max(cursor, horizon), end, Verdict.UNKNOWN, None)
+    return filled
+
+
+def _incident_pieces(incident: Incident, platform: str, now: datetime) -> list[Segment]:
+    """One incident's stretches for one platform, in time order, before clipping.
+
+    A platform without changes of its own (an older log, or a hand-made record) shows
+    the incident's worst verdict throughout. A platform that joined an incident later
+    (its first change comes after the incident was confirmed) was fine until that change:
+    drawing it back to the start would claim an outage nobody saw.
+    """
+    stop = incident.ended_at or now
+    begin = incident.started_at
+    if stop <= begin:
+        return []
+    changes = sorted((c for c in incident.changes if c.platform == platform), key=lambda c: c.at)
+    if not changes:
+        verdict = incident.worst
+        return [Segment(begin, stop, verdict, _owner_of(verdict, incident.id))]
+    first = changes[0]
+    earliest = min(c.at for c in incident.changes)
+    out: list[Segment] = []
+    if first.at > begin and first.at > incident.confirmed_at and first.at > earliest:
+        out.append(Segment(begin, min(first.at, stop), first.old, _owner_of(first.old, incident.id)))
+    else:
+        out.append(Segment(begin, min(first.at, stop), first.new, _owner_of(first.new, incident.id)))
+    for change, following in zip(changes, [*changes[1:], None], strict=True):
+        piece_start = max(change.at, begin)
+        piece_end = min(following.at if following is not None else stop, stop)
+        if piece_end > piece_start:
+            out.append(Segment(piece_start, piece_end, change.new, _owner_of(change.new, incident.id)))
+    return [s for s in out if s.end > s.start]
+
+
+def _owner_of(verdict: Verdict, incident: int) -> int | None:
+    return None if verdict is Verdict.OPERATIONAL else incident
+
+
+def _paint(pieces: list[Segment], new: list[Segment]) -> None:
+    """Lay ``new`` (contiguous, starting no earlier than any piece) over ``pieces``."""
+    begin, stop = new[0].start, new[-1].end
+    after: list[Segment] = []
+    while pieces and pieces[-1].end > begin:
+        last = pieces.pop()
+        if last.end > stop:
+            after.insert(0, Segment(max(last.start, stop), last.end, last.verdict, last.incident))
+        if last.start < begin:
+            pieces.append(Segment(last.start, begin, last.verdict, last.incident))
+            break
+    pieces.extend(new)
+    pieces.extend(after)
+
+
+def _push(out: list[Segment], start: datetime, end: datetime, verdict: Verdict, incident: int | None) -> None:
+    """Append a stretch, dropping empty ones and merging with an equal neighbour."""
+    if end <= start:
+        return
+    if out and out[-1].verdict is verdict and out[-1].incident == incident and out[-1].end == start:
+        out[-1] = Segment(out[-1].start, end, verdict, incident)
+    else:
+        out.append(Segment(start, end, verdict, incident))
+
+
+def problem_seconds(parts: Iterable[Segment]) -> float:
+    """Seconds spent degraded or worse; unknown and maintenance are not counted as trouble."""
+    return sum(s.seconds for s in parts if s.verdict.is_problem)
+
+
+def uptime(parts: Sequence[Segment]) -> float:
+    """Share of the time that was not a problem, 0.0 to 1.0; an empty window counts as 1.0."""
+    total = sum(s.seconds for s in parts)
+    if total <= 0:
+        return 1.0
+    return max(0.0, 1.0 - problem_seconds(parts) / total)
+
+
+#: English names, not ``strftime``: Qt sets the C locale from the environment, and a
+#: report's labels must not change language with the machine it was printed on.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_HOUR_STEPS = (1, 2, 3, 4, 6, 12, 24)
+_DAY_STEPS = (1, 2, 3, 7, 14, 28)
+#: Up to this span the axis counts hours, beyond it days.
+_HOURS_UP_TO = timedelta(days=3)
+
+
+def day_label(moment: date) -> str:
+    """A date as "3 Dec": short and unambiguous in every English."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]}"
+
+
+def ticks(start: datetime, end: datetime, tz: tzinfo, *, max_ticks: int = 12) -> list[tuple[datetime, str]]:
+    """Axis marks at whole local hours (short windows) or local midnights (long ones).
+
+    Returned moments are UTC, so they place on the same scale as the segments; the
+    labels are local wall time in ``tz``. Marks sit on the local clock's boundaries
+    even in zones a quarter hour off UTC (Kathmandu) and across DST changes, and the
+    step grows so that at most ``max_ticks`` marks come back. On an hour axis a local
+    midnight is labelled with its date, so a 24-hour bar says which day is which.
+    """
+    if end <= start:
+        return []
+    if end - start <= _HOURS_UP_TO:
+        return _hour_ticks(start, end, tz, max_ticks)
+    return _day_ticks(start, end, tz, max_ticks)
+
+
+def _hour_ticks(start: datetime, end: datetime, tz: tzinfo, max_ticks: int) -> list[tuple[datetime, str]]:
+    # Walk UTC in quarter hours: every zone's offset is a multiple of 15 minutes, so each
+    # local whole hour is met exactly once, whatever DST does to the wall clock.
+    quarter = timedelta(minutes=15)
+    utc_start = start.astimezone(UTC)
+    moment = utc_start.replace(minute=utc_start.minute // 15 * 15, second=0, microsecond=0)
+    hours: list[datetime] = []
+    while moment <= end:
+        if moment >= start and moment.astimezone(tz).minute == 0:
+            hours.append(moment)
+        moment += quarter
+    step = next((s for s in _HOUR_STEPS if len(hours) / s <= max_ticks), _HOUR_STEPS[-1])
+    out: list[tuple[datetime, str]] = []
+    for moment in hours:
+        local = moment.astimezone(tz)
+        if local.hour % step:
+            continue
+        label = day_label(local.date()) if local.hour == 0 else f"{local.hour:02d}:00"
+        out.append((moment, label))
+    return out
+
+
+def _day_ticks(start: datetime, end: datetime, tz: tzinfo, max_ticks: int) -> list[tuple[datetime, str]]:
+    first = start.astimezone(tz).date()
+    last = end.astimezone(tz).date()
+    days = (last - first).days + 1
+    step = next((s for s in _DAY_STEPS if days / s <= max_ticks), None)
+    if step is None:
+        step = -(-days // max_ticks)
+    out: list[tuple[datetime, str]] = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        # Weekly steps fall on Mondays (ordinal 1 is a Monday), others on a fixed
+        # grid, so the marks stay put while the window slides.
+        if day.toordinal() % step != (1 % step):
+            continue
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+        if start <= midnight <= end:
+            out.append((midnight, day_label(day)))
+    return out
