@@ -71,7 +71,7 @@ from outagetray.core.settings import Notifications
 #: someone asks "why was I not told?", the answer is there.
 log = logging.getLogger(__name__)
 
-Kind = Literal["down", "degraded", "recovered", "digest"]
+Kind = Literal["down", "degraded", "recovered", "digest", "welcome_back"]
 Urgency = Literal["low", "normal", "critical"]
 #: Why a platform's news was not shown yet.
 _Reason = Literal["cooldown", "away"]
@@ -88,7 +88,13 @@ _URGENCY: dict[Kind, Urgency] = {
     "degraded": "normal",
     "recovered": "low",
     "digest": "low",
+    "welcome_back": "low",
 }
+#: The buttons a problem's pop-up offers, as (action id, label): the app routes each id.
+PROBLEM_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("incident", "Open the incident"),
+    ("downdetector", "Check Downdetector"),
+)
 _SPACES = re.compile(r"\s+")
 _DIGEST_PREFIX = "While you were away: "
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -111,6 +117,8 @@ class Notification:
     #: "degraded", "recovered"), so the pop-up's icon can match them: a digest that
     #: only says "back" is good news and must not look like "unknown".
     news: tuple[Kind, ...] = ()
+    #: Buttons beside the default click (which opens the window), as (action id, label).
+    actions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -351,6 +359,7 @@ class AlertPolicy:
             platforms=tuple(i.platform.id for i in items),
             urgency=_URGENCY[kind],
             sound=self._prefs.sound and kind == "down",
+            actions=PROBLEM_ACTIONS if kind in ("down", "degraded") else (),
         )
 
     # -- time ----------------------------------------------------------------------------------

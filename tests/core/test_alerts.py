@@ -106,6 +106,8 @@ def test_correlated_meta_event_is_one_notification_in_one_sentence() -> None:
             platforms=("facebook", "instagram", "whatsapp"),
             urgency="critical",
             sound=False,
+            # The playbook's next steps, one click from the pop-up (issue 15).
+            actions=(("incident", "Open the incident"), ("downdetector", "Check Downdetector")),
         )
     ]
 
