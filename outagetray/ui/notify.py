@@ -181,9 +181,11 @@ def safe_note(note: Notification) -> Notification:
 
 
 class Notifier(QObject):
-    """Shows core Notifications; emits ``clicked`` when the user clicks one (where the platform tells)."""
+    """Shows core Notifications; emits ``clicked`` when the user clicks one (where the platform tells),
+    and ``action`` (the notification, the action id) when they press one of its buttons."""
 
     clicked = Signal()
+    action = Signal(object, str)
 
     def __init__(
         self,
@@ -259,6 +261,8 @@ class Notifier(QObject):
             "--print-id",  # the id means the desktop took it (we read it when the program ends)
             f"--action={DEFAULT_ACTION}=Open OutageTray",
         ]
+        # Action ids are the core's own words ("incident"); labels are plain text.
+        args += [f"--action={name}={plain_body(label)}" for name, label in note.actions]
         icon = _icon_for(note)
         if icon:
             args.append(f"--icon={icon}")
@@ -269,6 +273,7 @@ class Notifier(QObject):
         run = _NotifySendRun(note)
         run.taken.connect(self._notify_send_taken)
         run.clicked.connect(self.clicked.emit)
+        run.action.connect(self.action.emit)
         run.failed.connect(self._notify_send_failed)
         run.ended.connect(self._notify_send_ended)
         self._waiting.add(run)
@@ -333,6 +338,7 @@ class _NotifySendRun(QObject):
 
     taken = Signal(object)  # self
     clicked = Signal()
+    action = Signal(object, str)  # the notification, the action id
     failed = Signal(object, str)  # self, why
     ended = Signal(object)  # self
 
@@ -372,9 +378,18 @@ class _NotifySendRun(QObject):
         lines = [line.strip() for line in self._output.decode("utf-8", "replace").splitlines()]
         if lines and lines[0].isdigit():
             self._take()
-        if DEFAULT_ACTION in lines[1:] and not self._clicked:
-            self._clicked = True  # one click, one window
+        if self._clicked:
+            return  # one click, one answer
+        pressed = [line for line in lines[1:] if line]
+        if DEFAULT_ACTION in pressed:
+            self._clicked = True
             self.clicked.emit()
+            return
+        actions = {name for name, _ in self.note.actions}
+        chosen = next((line for line in pressed if line in actions), None)
+        if chosen is not None:
+            self._clicked = True
+            self.action.emit(self.note, chosen)
 
     def _finished(self, code: int, _status: QProcess.ExitStatus) -> None:
         self._read()

@@ -395,3 +395,35 @@ def test_a_digest_of_good_news_shows_the_operational_icon(qtbot: QtBot, tmp_path
     assert icon.endswith("operational.svg")
     assert notify.icon_state(digest("down", "recovered")) == "outage"
     assert notify.icon_state(digest("degraded", "recovered")) == "degraded"
+
+
+def test_a_problem_offers_the_playbook_actions_and_reports_which_was_pressed(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from outagetray.core.alerts import PROBLEM_ACTIONS
+
+    note = replace(NOTE, actions=PROBLEM_ACTIONS)
+    program, record = fake_notify_send(tmp_path, "sleep 0.2; printf '19\\nincident\\n'")
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    clicks: list[bool] = []
+    notifier.clicked.connect(lambda: clicks.append(True))
+    with qtbot.waitSignal(notifier.action, timeout=5000) as pressed:
+        notifier.show(note)
+    assert pressed.args == [note, "incident"]
+    assert clicks == [], "a button is not a click on the body"
+    argv = record.read_text().splitlines()
+    assert "--action=incident=Open the incident" in argv
+    assert "--action=downdetector=Check Downdetector" in argv
+    qtbot.waitUntil(lambda: not notifier._waiting, timeout=3000)
+
+
+def test_an_action_the_notification_did_not_offer_is_ignored(qtbot: QtBot, tmp_path: Path) -> None:
+    program, _record = fake_notify_send(tmp_path, "sleep 0.2; printf '20\\nincident\\n'")
+    notifier = Notifier(None, use_plyer=lambda: True, notify_send=lambda: program)
+    pressed: list[str] = []
+    notifier.action.connect(lambda _note, name: pressed.append(name))
+    notifier.show(NOTE)  # offers no buttons
+    qtbot.waitUntil(lambda: bool(notifier.shown) and not notifier._waiting, timeout=5000)
+    assert pressed == []
