@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from outagetray.core import profile as own
 from outagetray.core.atomic import (
     FileTooLargeError,
     NotARegularFileError,
@@ -45,7 +46,7 @@ from outagetray.core.catalog import (
 )
 from outagetray.core.model import Platform
 from outagetray.core.settings_keep import SaveRefused as SaveRefused
-from outagetray.core.settings_keep import apply_changes, new_document, read_for_edit
+from outagetray.core.settings_keep import _apply_keyed, apply_changes, new_document, read_for_edit
 from outagetray.core.settings_scan import KeyLines, long_number, prescan
 from outagetray.core.settings_versions import CURRENT, VERSION_KEY, VersionProblem, migrate
 from outagetray.core.webaddress import host_problem
@@ -111,6 +112,9 @@ class Settings:
     nameservers: tuple[str, ...] = ()
     notifications: Notifications = field(default_factory=Notifications)
     start_at_login: bool = False
+    #: Who the user is and the channels they own (core/profile.py): the welcome fills them.
+    profile: own.Profile = field(default_factory=own.Profile)
+    channels: tuple[own.Channel, ...] = ()
 
     def platforms(self) -> dict[str, Platform]:
         """The catalog with the user's overrides and additions applied, keyed by id."""
@@ -277,6 +281,10 @@ def to_toml_data(settings: Settings) -> dict[str, Any]:
     data["app"] = {"start_at_login": settings.start_at_login}
     if settings.custom_platforms:
         data["platforms"] = [dict(t) for t in settings.custom_platforms]
+    if (profile := own.profile_table(settings.profile)) is not None:
+        data["profile"] = profile
+    if settings.channels:
+        data["channels"] = own.channel_tables(settings.channels)
     return data
 
 
@@ -301,7 +309,12 @@ def save(settings: Settings, path: Path | None = None, *, before: Settings | Non
     else:
         validator = _Validator("")
         old_data = to_toml_data(validator.settings(current))
-    apply_changes(document, old_data, to_toml_data(settings), mistake_paths(document))
+    new_data = to_toml_data(settings)
+    # [[channels]] entries are matched by id, like [[platforms]], so a hand-written block stays as it is.
+    old_channels, new_channels = old_data.pop("channels", []), new_data.pop("channels", [])
+    apply_changes(document, old_data, new_data, mistake_paths(document))
+    if old_channels != new_channels:
+        _apply_keyed(document, "channels", "id", old_channels, new_channels)
     write_atomic(path, document.as_string().encode("utf-8"))
     return path
 
@@ -420,7 +433,7 @@ class _Validator:
         return f"Line {line}, {name}: " if line else f"{name}: "
 
     def settings(self, data: dict[str, Any]) -> Settings:
-        sections = ("monitor", "connectivity", "network", "platforms", "notifications", "app")
+        sections = ("monitor", "connectivity", "network", "platforms", "notifications", "app", *own.SECTIONS)
         for key in data:
             if key not in sections and key != VERSION_KEY:
                 self.unknown_key((key,), sections)
@@ -456,6 +469,8 @@ class _Validator:
             nameservers=nameservers,
             notifications=notifications,
             start_at_login=start_at_login,
+            profile=own.read_profile(data.get("profile", {}), known, self, validate_url),
+            channels=own.read_channels(data.get("channels", []), known, self, validate_url),
         )
 
     def _notifications(self, section: Mapping[str, Any], known: set[str]) -> Notifications:
