@@ -82,6 +82,35 @@ def render(state: str, size: int) -> QPixmap:
     return pixmap
 
 
+@cache
+def flagged_icon(state: str) -> QIcon:
+    """A state's icon with a mark in its corner: an outage waits for the user's "I'm on it".
+
+    Drawn when first needed rather than shipped: most days no incident is open, and the
+    painter it takes is not worth loading at start.
+    """
+    from PySide6.QtGui import QColor, QPainter
+
+    base = load_icon(state)
+    icon = QIcon()
+    for size in SIZES:
+        pixmap = base.pixmap(size, size)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        dot = max(6, size * 3 // 8)
+        edge = max(1, size // 16)
+        painter.setPen(QColor(255, 255, 255))
+        painter.setBrush(QColor(255, 255, 255))
+        # A white ring, so the mark shows on dark and light panels alike.
+        painter.drawEllipse(size - dot - 1, 0, dot + 1, dot + 1)
+        painter.setBrush(QColor(21, 101, 192))
+        painter.setPen(QColor(21, 101, 192))
+        painter.drawEllipse(size - dot - 1 + edge, edge, dot + 1 - 2 * edge, dot + 1 - 2 * edge)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
 def _drawn_icon(state: str) -> QIcon:
     icon = QIcon()
     for size in SIZES:

@@ -86,6 +86,9 @@ class Tray(QObject):
     open_requested = Signal()
     settings_requested = Signal()
     pause_requested = Signal(str)  # "1h", "4h", "tomorrow", or "" to resume
+    incident_requested = Signal(int)  # an incident log id: open it in the window
+    downdetector_requested = Signal(str)  # a platform id: open its crowd reports
+    follow_requested = Signal(str, bool)  # a platform id: "tell me when it's back", on or off
 
     def __init__(self, parent: QObject | None = None, *, now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
@@ -103,6 +106,11 @@ class Tray(QObject):
         self._busy = False
         #: A mistake in the settings file, said in every tooltip until it is fixed.
         self._problem = ""
+        #: Incidents the user has not acknowledged yet, as (log id, menu text): the icon carries
+        #: a mark and the menu an entry until "I'm on it".
+        self._flagged: tuple[tuple[int, str], ...] = ()
+        self._followed: frozenset[str] = frozenset()
+        self._submenus: list[QMenu] = []
         self._render()
 
     def show(self) -> None:
@@ -122,6 +130,16 @@ class Tray(QObject):
         self._problem = text
         self._render()
 
+    def set_playbook(self, flagged: list[tuple[int, str]], followed: frozenset[str]) -> None:
+        """What the core says is waiting for the user: unacknowledged incidents, followed platforms."""
+        self._flagged = tuple(flagged)
+        self._followed = followed
+        self._render()
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self._flagged)
+
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self._render()
@@ -130,14 +148,24 @@ class Tray(QObject):
         report = self._report
         verdict = overall(report)
         state = "unknown" if verdict is None else icon_state(verdict)
+        if self._flagged:
+            state += "+flag"
         if state != self.state or self.icon.icon().isNull():
-            self.icon.setIcon(load_icon(state))
+            if self._flagged:
+                from outagetray.ui.icons import flagged_icon
+
+                self.icon.setIcon(flagged_icon(state.removesuffix("+flag")))
+            else:
+                self.icon.setIcon(load_icon(state))
         self.state = state
         tip = tooltip_text(report, self._now() if self._now is not None else None)
         if self._problem:
             tip += f"\n{self._problem}"
         if self._paused_until is not None:
             tip += f"\nAlerts paused until {self._paused_until.astimezone().strftime('%a %H:%M')}"
+        if self._flagged:
+            count = len(self._flagged)
+            tip += "\n" + ("1 outage waits for you" if count == 1 else f"{count} outages wait for you")
         if tip != self.icon.toolTip():
             self.icon.setToolTip(tip)
         self._rebuild_menu()
@@ -162,13 +190,29 @@ class Tray(QObject):
     def _rebuild_menu(self) -> None:
         """Rebuild the menu only when what it shows changed: most rounds change nothing."""
         lines = self._menu_lines()
-        signature = (tuple(lines), self._busy, self._paused_until)
+        problems = self._problem_platforms()
+        signature = (tuple(lines), self._busy, self._paused_until, self._flagged, self._followed, problems)
         if signature == self._menu_signature:
             return
         self._menu_signature = signature
         menu = self.menu
         menu.clear()
-        for text, tip in lines:
+        for old in self._submenus:
+            old.deleteLater()  # clear() keeps submenus alive: each rebuild would leak them
+        self._submenus = []
+        from outagetray.core.redact import one_line
+
+        for incident_id, text in self._flagged:
+            entry = menu.addAction(f"⚑ {one_line(text)}")
+            entry.setToolTip("Open this outage's messages and checklist")
+            entry.triggered.connect(lambda _=False, i=incident_id: self.incident_requested.emit(i))
+        if self._flagged:
+            menu.addSeparator()
+        by_id = dict(problems)
+        for (text, tip), pid in zip(lines, self._line_ids(), strict=True):
+            if pid in by_id:
+                menu.addMenu(self._platform_menu(text, pid))
+                continue
             line = menu.addAction(text)
             if tip:
                 line.setToolTip(tip)
@@ -194,6 +238,34 @@ class Tray(QObject):
         menu.addAction("Settings…", self.settings_requested.emit)
         menu.addSeparator()
         menu.addAction("Quit OutageTray", self.quit_requested.emit)
+
+    def _line_ids(self) -> list[str]:
+        """The platform id of each menu line ("" for lines about no platform), in _menu_lines' order."""
+        report = self._report
+        if report is None:
+            return [""]
+        ids = [""] if report.connectivity.state != "online" else []
+        if not report.statuses:
+            ids.append("")
+        return ids + [s.platform.id for s in report.statuses]
+
+    def _problem_platforms(self) -> tuple[tuple[str, str], ...]:
+        """(id, name) of the platforms with a problem now: their lines get the playbook's submenu."""
+        report = self._report
+        if report is None:
+            return ()
+        return tuple((s.platform.id, s.platform.name) for s in report.statuses if s.verdict.is_problem)
+
+    def _platform_menu(self, text: str, pid: str) -> QMenu:
+        submenu = QMenu(text, self.menu)
+        self._submenus.append(submenu)
+        submenu.addAction("Open OutageTray", self.open_requested.emit)
+        submenu.addAction("Check Downdetector", lambda: self.downdetector_requested.emit(pid))
+        follow = submenu.addAction("Tell me when it's back")
+        follow.setCheckable(True)
+        follow.setChecked(pid in self._followed)
+        follow.toggled.connect(lambda on: self.follow_requested.emit(pid, on))
+        return submenu
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
