@@ -157,9 +157,11 @@ def uptime(parts: Sequence[Segment]) -> float:
 #: English names, not ``strftime``: Qt sets the C locale from the environment, and a
 #: report's labels must not change language with the machine it was printed on.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MINUTE_STEPS = (5, 10, 15, 30, 60)
 _HOUR_STEPS = (1, 2, 3, 4, 6, 12, 24)
 _DAY_STEPS = (1, 2, 3, 7, 14, 28)
-#: Up to this span the axis counts hours, beyond it days.
+#: Up to these spans the axis counts minutes, then hours, beyond them days.
+_MINUTES_UP_TO = timedelta(hours=2)
 _HOURS_UP_TO = timedelta(days=3)
 
 
@@ -169,40 +171,62 @@ def day_label(moment: date) -> str:
 
 
 def ticks(start: datetime, end: datetime, tz: tzinfo, *, max_ticks: int = 12) -> list[tuple[datetime, str]]:
-    """Axis marks at whole local hours (short windows) or local midnights (long ones).
+    """Axis marks at whole local minutes or hours (short windows) or local midnights (long ones).
 
     Returned moments are UTC, so they place on the same scale as the segments; the
     labels are local wall time in ``tz``. Marks sit on the local clock's boundaries
     even in zones a quarter hour off UTC (Kathmandu) and across DST changes, and the
-    step grows so that at most ``max_ticks`` marks come back. On an hour axis a local
-    midnight is labelled with its date, so a 24-hour bar says which day is which.
+    step grows so that at most ``max_ticks`` marks come back. A local midnight is
+    labelled with its date, so a 24-hour bar says which day is which. Windows up to
+    two hours (a short incident in a report) get marks every few minutes.
     """
     if end <= start:
         return []
+    if end - start <= _MINUTES_UP_TO:
+        marks = _local_marks(start, end, tz, 5)
+        step = next((s for s in _MINUTE_STEPS if len(marks) * 5 / s <= max_ticks), 60)
+        keep = [m for m in marks if _minute_of_day(m, tz) % step == 0]
+        return [(m, _clock_label(m, tz)) for m in keep]
     if end - start <= _HOURS_UP_TO:
-        return _hour_ticks(start, end, tz, max_ticks)
+        marks = _local_marks(start, end, tz, 60)
+        step = next((s for s in _HOUR_STEPS if len(marks) / s <= max_ticks), _HOUR_STEPS[-1])
+        keep = [m for m in marks if m.astimezone(tz).hour % step == 0]
+        return [(m, _clock_label(m, tz)) for m in keep]
     return _day_ticks(start, end, tz, max_ticks)
 
 
-def _hour_ticks(start: datetime, end: datetime, tz: tzinfo, max_ticks: int) -> list[tuple[datetime, str]]:
-    # Walk UTC in quarter hours: every zone's offset is a multiple of 15 minutes, so each
-    # local whole hour is met exactly once, whatever DST does to the wall clock.
-    quarter = timedelta(minutes=15)
-    utc_start = start.astimezone(UTC)
-    moment = utc_start.replace(minute=utc_start.minute // 15 * 15, second=0, microsecond=0)
-    hours: list[datetime] = []
+def _minute_of_day(moment: datetime, tz: tzinfo) -> int:
+    local = moment.astimezone(tz)
+    return local.hour * 60 + local.minute
+
+
+def _clock_label(moment: datetime, tz: tzinfo) -> str:
+    local = moment.astimezone(tz)
+    if local.hour == 0 and local.minute == 0:
+        return day_label(local.date())
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+def _local_marks(start: datetime, end: datetime, tz: tzinfo, unit: int) -> list[datetime]:
+    """UTC moments in [start, end] where the local clock shows a whole multiple of ``unit`` minutes.
+
+    Every zone's offset today is a multiple of 5 minutes, so local 5-minute boundaries
+    are UTC ones: the walk steps a whole ``unit`` while it stays on the local grid and
+    falls back to 5 minutes when a DST change moves the grid (a half-hour shift). Linear
+    in the marks, not in the minutes, because the exports draw one axis per incident.
+    """
+    five = timedelta(minutes=5)
+    step = timedelta(minutes=unit)
+    utc = start.astimezone(UTC)
+    moment = utc.replace(second=0, microsecond=0) - timedelta(minutes=utc.minute % 5)
+    out: list[datetime] = []
     while moment <= end:
-        if moment >= start and moment.astimezone(tz).minute == 0:
-            hours.append(moment)
-        moment += quarter
-    step = next((s for s in _HOUR_STEPS if len(hours) / s <= max_ticks), _HOUR_STEPS[-1])
-    out: list[tuple[datetime, str]] = []
-    for moment in hours:
-        local = moment.astimezone(tz)
-        if local.hour % step:
-            continue
-        label = day_label(local.date()) if local.hour == 0 else f"{local.hour:02d}:00"
-        out.append((moment, label))
+        if _minute_of_day(moment, tz) % unit == 0:
+            if moment >= start:
+                out.append(moment)
+            moment += step
+        else:
+            moment += five
     return out
 
 

@@ -221,3 +221,22 @@ def test_day_ticks_for_30_days_at_local_midnight() -> None:
         assert (local.hour, local.minute) == (0, 0)
         assert label == f"{local.day} {local.strftime('%b')}"
     assert ticks(start, start, BERLIN) == []
+
+
+def test_recovery_confirmed_after_the_first_clean_round_ends_at_ended_at() -> None:
+    # The log ends an incident at the first clean round; the "back" change comes later.
+    inc = incident(8, 1, 1.25, 3, change(1.25, OK, DOWN), change(3.5, DOWN, OK))
+    assert plain(segments([inc], "facebook", at(0), at(5), now=NOW)) == [
+        (0, 1, OK, None),
+        (1, 3, DOWN, 8),
+        (3, 5, OK, None),
+    ]
+
+
+def test_minute_ticks_for_a_short_window() -> None:
+    start = datetime(2026, 3, 10, 13, 2, 30, tzinfo=UTC)
+    marks = ticks(start, start + timedelta(minutes=40), KATHMANDU)
+    labels = [label for _, label in marks]
+    assert 3 <= len(marks) <= 12
+    assert all(m.astimezone(KATHMANDU).minute % 5 == 0 for m, _ in marks)
+    assert labels[0] == "18:50"  # 13:02:30 UTC is 18:47:30 in Kathmandu
