@@ -397,8 +397,10 @@ def _legend() -> str:
     return f'<p class="legend">{"".join(items)}</p>'
 
 
-def _summary(incidents: Sequence[Incident], start: datetime, end: datetime, now: datetime) -> list[str]:
-    """Per platform: real incidents and time with problems over the range (drills left out)."""
+def _summary(
+    incidents: Sequence[Incident], start: datetime, end: datetime, now: datetime, tz: tzinfo
+) -> list[str]:
+    """Per platform: real incidents, time with problems and bars over the range (drills left out)."""
     real = [i for i in incidents if not i.drill]
     by_platform: dict[str, list[Incident]] = {}
     names: dict[str, str] = {}
@@ -410,8 +412,11 @@ def _summary(incidents: Sequence[Incident], start: datetime, end: datetime, now:
         "<table><thead><tr><th>Platform</th><th>Incidents</th>"
         "<th>Time degraded or worse</th><th>Longest incident</th></tr></thead><tbody>"
     ]
+    bars: list[tuple[str, Sequence[Segment]]] = []
     for pid, own in sorted(by_platform.items(), key=lambda item: names[item[0]].lower()):
-        problem = problem_seconds(segments(own, pid, start, end, now=now))
+        parts = segments(own, pid, start, end, now=now)
+        bars.append((names[pid], parts))
+        problem = problem_seconds(parts)
         longest = max(i.duration_s(now) for i in own)
         out.append(
             f"<tr><td>{_e(names[pid])}</td><td>{len(own)}</td>"
@@ -424,7 +429,22 @@ def _summary(incidents: Sequence[Incident], start: datetime, end: datetime, now:
     count = f"{len(real)} incident{'s' if len(real) != 1 else ''}"
     if drills:
         count += f" (and {drills} fire drill{'s' if drills != 1 else ''}, not counted)"
-    return [f"<p><strong>{_e(count)}</strong> in this period.</p>", *out]
+    out.insert(0, f"<p><strong>{_e(count)}</strong> in this period.</p>")
+    if bars:
+        out.append(f"<h3>The whole period (times in {_e(zone_name(tz))})</h3>")
+        out.append(svg_bars(bars, start, end, tz=tz))
+    return out
+
+
+def overlapping(
+    incidents: Iterable[Incident], start: datetime, end: datetime, *, now: datetime
+) -> list[Incident]:
+    """The incidents that touch [start, end], for a date-range export; open ones run to ``now``.
+
+    An outage that began before the range and ran into it belongs in the report: the
+    claim is about the time the business could not post, not about when it started.
+    """
+    return [i for i in incidents if i.started_at < end and (i.ended_at or now) > start]
 
 
 def _incident_html(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
@@ -535,7 +555,7 @@ def to_html(
         f"Made {_e(utc_text(now))} UTC by {_e(generated_by)}.</p>",
         f'<p class="about">{_e(ABOUT)}</p>',
         "<h2>Summary</h2>",
-        *_summary(ordered, start, end, now),
+        *_summary(ordered, start, end, now, tz),
         _legend(),
     ]
     for inc in ordered:

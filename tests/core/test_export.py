@@ -21,6 +21,7 @@ from outagetray.core.export import (
     CHANGE_COLUMNS,
     CSV_COLUMNS,
     duration_words,
+    overlapping,
     svg_timeline,
     to_csv,
     to_csv_changes,
@@ -300,10 +301,21 @@ def test_html_is_self_contained_and_forbids_scripts() -> None:
 def test_html_embeds_one_svg_timeline_per_incident_and_it_parses_as_xml() -> None:
     text = to_html([closed_incident(HOSTILE), open_incident()], tz=BERLIN, now=NOW)
     svgs = re.findall(r"<svg\b.*?</svg>", text, flags=re.S)
-    assert len(svgs) == 2
+    assert len(svgs) == 3  # the period (real incidents only) and each incident
     for svg in svgs:
         root = ET.fromstring(svg)
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_html_date_range_counts_only_the_time_inside_it() -> None:
+    incidents = [closed_incident(), open_incident()]
+    start, end = START + timedelta(hours=1), START + timedelta(hours=2)
+    chosen = overlapping(incidents, start, end, now=NOW)
+    assert [i.id for i in chosen] == [42]
+    page = parse(to_html(chosen, tz=BERLIN, now=NOW, start=start, end=end))
+    assert "Facebook 1 1 h 0 min 3 h 12 min" in page.words
+    assert "Period: 2026-03-10 14:02:30 UTC to 2026-03-10 15:02:30 UTC" in page.words
+    assert [i.id for i in overlapping(incidents, NOW - timedelta(minutes=1), NOW, now=NOW)] == [43]
 
 
 def test_html_of_no_incidents_says_so() -> None:
