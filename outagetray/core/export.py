@@ -167,10 +167,13 @@ def action_text(action: Action, tz: tzinfo, day_of: datetime) -> str:
     when = f"{local.hour:02d}:{local.minute:02d}"
     if local.date() != day_of.astimezone(tz).date():
         when = f"{local.strftime('%Y-%m-%d')} {when}"
+    return f"{when} {action_words(action)}"
+
+
+def action_words(action: Action) -> str:
+    """'sent notice/long (email to 40 clients)': what the user did, in plain words."""
     what = " ".join(p for p in (_VERB.get(action.kind, str(action.kind)), action.subject) if p)
-    if action.detail:
-        what = f"{what} ({action.detail})"
-    return f"{when} {what}"
+    return f"{what} ({action.detail})" if action.detail else what
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -505,12 +508,9 @@ def _incident_html(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
             "<table><thead><tr><th>Time (UTC)</th><th>Local time</th><th>Action</th></tr></thead><tbody>"
         )
         for action in inc.actions:
-            what = " ".join(p for p in (_VERB.get(action.kind, str(action.kind)), action.subject) if p)
-            if action.detail:
-                what = f"{what} ({action.detail})"
             out.append(
                 f"<tr><td>{_e(utc_text(action.at))}</td><td>{_e(local_text(action.at, tz))}</td>"
-                f'<td class="evidence">{_e(what)}</td></tr>'
+                f'<td class="evidence">{_e(action_words(action))}</td></tr>'
             )
         out.append("</tbody></table>")
     else:
