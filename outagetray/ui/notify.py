@@ -186,6 +186,9 @@ class Notifier(QObject):
 
     clicked = Signal()
     action = Signal(object, str)
+    #: The notification whose body was clicked (None when the desktop does not say which):
+    #: a "down" opens its incident, a "welcome back" its drafts.
+    opened = Signal(object)
 
     def __init__(
         self,
@@ -205,8 +208,10 @@ class Notifier(QObject):
         self._waiting: set[_NotifySendRun] = set()  # notify-send programs waiting for a click
         self._jobs: Jobs | None = None  # plyer's calls, off the UI thread
         self.shown: list[tuple[str, Notification]] = []  # (back-end, notification), for tests and logs
+        #: The last notification shown as a tray balloon: Qt's click says only "a balloon".
+        self._balloon: Notification | None = None
         if tray is not None:
-            tray.messageClicked.connect(self.clicked.emit)
+            tray.messageClicked.connect(self._balloon_clicked)
 
     def show(self, note: Notification) -> None:
         note = safe_note(note)
@@ -272,12 +277,19 @@ class Notifier(QObject):
         # signal, and never deleted twice by a parent and by Python).
         run = _NotifySendRun(note)
         run.taken.connect(self._notify_send_taken)
-        run.clicked.connect(self.clicked.emit)
+        run.clicked.connect(self._clicked)
         run.action.connect(self.action.emit)
         run.failed.connect(self._notify_send_failed)
         run.ended.connect(self._notify_send_ended)
         self._waiting.add(run)
         run.start(program, args)
+
+    def _clicked(self, note: Notification | None) -> None:
+        self.clicked.emit()
+        self.opened.emit(note)
+
+    def _balloon_clicked(self) -> None:
+        self._clicked(self._balloon)
 
     def _notify_send_taken(self, run: _NotifySendRun) -> None:
         self._record("notify-send", run.note)
@@ -314,6 +326,7 @@ class Notifier(QObject):
             # Qt passes the timeout to the desktop's notification server (0: never), and
             # its own balloon (X11 without one) starts no timer for 0, so it waits for a click.
             tray.showMessage(note.title, qt_message_body(note.body), icon, expire_ms(note))
+            self._balloon = note
             self._record("qt", note)
             return
         log.warning("could not show a notification (no notification service and no tray): %s", note.title)
@@ -337,7 +350,7 @@ class _NotifySendRun(QObject):
     """
 
     taken = Signal(object)  # self
-    clicked = Signal()
+    clicked = Signal(object)  # the notification
     action = Signal(object, str)  # the notification, the action id
     failed = Signal(object, str)  # self, why
     ended = Signal(object)  # self
@@ -383,7 +396,7 @@ class _NotifySendRun(QObject):
         pressed = [line for line in lines[1:] if line]
         if DEFAULT_ACTION in pressed:
             self._clicked = True
-            self.clicked.emit()
+            self.clicked.emit(self.note)
             return
         actions = {name for name, _ in self.note.actions}
         chosen = next((line for line in pressed if line in actions), None)

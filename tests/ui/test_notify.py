@@ -110,8 +110,9 @@ def test_notify_send_shows_it_and_a_click_opens_the_window(qtbot: QtBot, tmp_pat
     notifier.show(NOTE)
     # Still waiting after 2 s with no error: the desktop took it.
     qtbot.waitUntil(lambda: bool(notifier.shown), timeout=2400)
-    with qtbot.waitSignal(notifier.clicked, timeout=5000):
+    with qtbot.waitSignal(notifier.opened, timeout=5000) as opened:
         pass
+    assert opened.args == [NOTE], "the app learns which pop-up was clicked, to open its incident"
     assert notifier.shown == [("notify-send", NOTE)]
     argv = record.read_text().splitlines()
     assert "--app-name=OutageTray" in argv
