@@ -26,7 +26,9 @@ DEFAULT_WATCH = ("facebook", "instagram", "whatsapp", "x")
 PLATFORM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 PROBE_TYPES = ("dns_probe", "http_probe")
 KINDS = ("social", "messaging", "video", "email", "blog", "shop", "community", "other")
-_KEYS = ("id", "name", "owner", "kind", "homepage", "note", "sources", "probes")
+_KEYS = ("id", "name", "owner", "kind", "homepage", "note", "downdetector", "sources", "probes")
+#: A Downdetector slug as the site writes them: "facebook", "facebook-messenger".
+DOWNDETECTOR_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 
 #: What people call some platforms, for hints and the command line's --platform.
@@ -180,6 +182,16 @@ def platform_from_table(table: dict[str, Any], base: Platform | None = None) -> 
             if not isinstance(value, str) or (key in ("name", "owner") and not value.strip()):
                 raise PlatformError(key, f"{key} must be a text")
             fields[key] = value.strip()
+    if "downdetector" in table:
+        slug = table["downdetector"]
+        # Empty is allowed: it turns a built-in page off, and the search page is used.
+        if not isinstance(slug, str) or (slug.strip() and not DOWNDETECTOR_SLUG.match(slug.strip())):
+            raise PlatformError(
+                "downdetector",
+                'downdetector must be the name in the page\'s address, e.g. "facebook" for '
+                "https://downdetector.com/status/facebook/",
+            )
+        fields["downdetector"] = slug.strip()
     if "kind" in table:
         if table["kind"] not in KINDS:
             raise PlatformError("kind", f"kind must be one of {', '.join(KINDS)}")

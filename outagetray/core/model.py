@@ -172,3 +172,7 @@ class Platform:
     sources: tuple[SourceSpec, ...] = ()
     probes: tuple[SourceSpec, ...] = ()
     note: str = ""
+    #: Its page on Downdetector, as the slug in ``https://downdetector.com/status/<slug>/``
+    #: (the same slug on every country's site). Empty when Downdetector has no page for
+    #: it: core/downdetector.py then links to a search for the name instead.
+    downdetector: str = ""
