@@ -14,9 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from outagetray.core.judge import PlatformStatus
 from outagetray.core.model import Platform, Verdict
+
+if TYPE_CHECKING:
+    # Only named in hints: the judge (and the connection checks under it) costs ~80 ms to
+    # import, which the checklist and the reach figures should not pay.
+    from outagetray.core.judge import PlatformStatus
 
 NAMED_KINDS = ("email", "blog", "shop")
 
