@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from outagetray.assets import read_text
 from outagetray.core.atomic import NotARegularFileError, read_small, write_atomic
@@ -60,6 +60,8 @@ _FORM_OF = {
     for form, kinds in (
         ("short", "x bluesky threads mastodon"),
         ("long", "facebook_page linkedin telegram discord slack matrix apprise"),
+        # Places the user posts to by hand (profile.PRESENCE_TYPES): captions and posts of a paragraph.
+        ("long", "instagram whatsapp youtube tiktok"),
         ("email", "email"),
         ("blog", "blog wordpress ghost website"),
     )
@@ -114,6 +116,17 @@ class ChannelLink:
     platform: str = ""
 
 
+class Linkable(Protocol):
+    """Anything that names a place and where it is: a :class:`ChannelLink`, a profile's Channel."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything a draft can say about one incident, already chosen for the audience."""
@@ -148,7 +161,7 @@ def facts_for(
     *,
     brand: str,
     now: datetime,
-    channels: Iterable[ChannelLink] = (),
+    channels: Iterable[Linkable] = (),
     down_platforms: Collection[str] = (),
     failing_owners: Collection[str] = (),
     owner_of: Callable[[str], str] = lambda _pid: "",
@@ -177,7 +190,8 @@ def facts_for(
                 owner = ""
             if channel.platform in down or (owner and owner in owners):
                 continue
-        pair = (channel.name.strip(), channel.url.strip())
+        url = channel.url.strip()
+        pair = (channel.name.strip() or url, url)  # a channel without a name is shown by its address
         if pair[0] and pair not in alternatives:
             alternatives.append(pair)
     return Facts(
