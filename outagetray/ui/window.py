@@ -1,6 +1,10 @@
-"""The main window: each platform's verdict, since when, why, and where to reach people now.
+"""The main window, the cockpit: Now (each platform's verdict, since when, why, where to reach
+people), the open Incident (drafts, checklist, evidence), History and Reach.
 
-It is the home the drafts, checklist and history will join as further tabs. All
+Only the Now tab is built with the window. The other tabs' widgets, and their modules
+under outagetray/ui/cockpit/, are built the first time the tab is shown: a tray whose
+window is opened for a glance pays for none of it. The window receives values (rounds,
+incidents, settings) and never reads the disk or the network itself. All
 text from the network is shown as plain text (never rich text), so a status page
 cannot inject markup or links into the app, and passes through core/redact.py, so
 no control character or bidi override reorders it and no source address shows
@@ -9,18 +13,21 @@ its password.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QPoint, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -34,11 +41,25 @@ from PySide6.QtWidgets import (
 
 from outagetray.core.connectivity import Connectivity
 from outagetray.core.judge import PlatformStatus
+from outagetray.core.model import Platform
 from outagetray.core.monitor import RoundReport
 from outagetray.core.reach import channels_line
+from outagetray.core.records import Incident
 from outagetray.core.redact import one_line, shown
 from outagetray.ui.tray import status_words
 from outagetray.ui.when import since_text
+
+if TYPE_CHECKING:
+    from outagetray.core.playbook import Playbook
+    from outagetray.core.playbook_history import ExportTarget
+    from outagetray.core.settings import Settings
+    from outagetray.ui.cockpit.history_view import HistoryView
+    from outagetray.ui.cockpit.incident_view import IncidentView
+    from outagetray.ui.cockpit.reach_view import ReachView
+    from outagetray.ui.cockpit.setup_banner import SetupBanner
+
+#: The tabs, in order. Only "Now" is built with the window; the others when first shown.
+TABS = ("Now", "Incident", "History", "Reach")
 
 COLUMNS = ("Platform", "Status", "Since", "What OutageTray knows")
 
@@ -114,11 +135,45 @@ class StatusWindow(QWidget):
     check_requested = Signal()
     settings_requested = Signal()
     geometry_changed = Signal(str)  # base64 of saveGeometry(), for the app to keep off the UI thread
+    #: The user did something about an incident: (incident id, ActionKind value, subject).
+    #: The subject names a draft ("notice.short@x", see core/playbook.py) or a checklist item id.
+    action_taken = Signal(int, str, str)
+    #: ("csv" or "html", core.playbook.ExportTarget): the file name is already chosen.
+    export_requested = Signal(str, object)
+    setup_requested = Signal()
+    #: (platform id, on): "tell me when it's back".
+    follow_requested = Signal(str, bool)
+    template_saved = Signal(object)  # a core.drafts.Template to write through DraftLibrary
+    template_reset = Signal(str)  # the template id to put back to its default
 
-    def __init__(self, parent: QWidget | None = None, *, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+        tz: tzinfo | None = None,
+    ) -> None:
         super().__init__(parent)
         #: The clock "since" is read against (today shows only the time); tests inject one.
         self._now = now
+        #: The zone local times are shown in: the computer's (None) unless a test fixes one.
+        self._tz = tz
+        # What the app handed over for the cockpit tabs, kept until (and after) they are built.
+        self._open: tuple[Incident, ...] = ()
+        self._recent: tuple[Incident, ...] = ()
+        self._incident_id: int | None = None
+        self._playbook: Playbook | None = None
+        self._playbook_parts: tuple[Settings, Any, Any] | None = None
+        self._settings: Settings | None = None
+        self._history_span = "24 hours"
+        self._following: set[str] = set()
+        self.incident_view: IncidentView | None = None
+        self.history_view: HistoryView | None = None
+        self.reach_view: ReachView | None = None
+        self.setup_banner: SetupBanner | None = None
+        #: Asks where to save an export: (title, suggested file name, filter) -> path or None.
+        #: Tests replace it; the app keeps the file dialog.
+        self.ask_save_path: Callable[[str, str, str], Path | None] = self._ask_save_path
         self.setWindowTitle("OutageTray")
         self.resize(760, 460)
         # Ctrl+W (Cmd+W on macOS): the window goes back to the tray; the app keeps watching.
@@ -140,6 +195,9 @@ class StatusWindow(QWidget):
         self.open_file.clicked.connect(self._open_settings_file)
         self.open_file.hide()
         self._settings_file: Path | None = None
+        self.log_notice = plain_label()
+        self.log_notice.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
+        self.log_notice.hide()
         self.connection = plain_label("Checking your connection…")
         self.paused = plain_label()
         self.paused.hide()
@@ -153,6 +211,8 @@ class StatusWindow(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._show_details)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
 
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -160,6 +220,19 @@ class StatusWindow(QWidget):
         self.open_page = QPushButton("Open status page")
         self.open_page.setEnabled(False)
         self.open_page.clicked.connect(self._open_status_page)
+        self.follow = QPushButton("Tell me when it's back")
+        self.follow.setCheckable(True)
+        self.follow.setEnabled(False)
+        self.follow.setToolTip("A notification as soon as this platform works again.")
+        self.follow.clicked.connect(self._follow_clicked)
+        #: The open incident, on the Now tab: one click to its playbook.
+        self.open_incident = plain_label()
+        self.open_incident.hide()
+        self.open_playbook = QPushButton("Open the playbook")
+        self.open_playbook.clicked.connect(
+            lambda: self.show_incident(self._open[0].id) if self._open else None
+        )
+        self.open_playbook.hide()
 
         self.check_button = QPushButton("Check now")
         self.check_button.clicked.connect(self.check_requested.emit)
@@ -170,7 +243,11 @@ class StatusWindow(QWidget):
         detail_layout = QVBoxLayout(detail_box)
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.details, 1)
-        detail_layout.addWidget(self.open_page, 0, Qt.AlignmentFlag.AlignRight)
+        detail_buttons = QHBoxLayout()
+        detail_buttons.addStretch(1)
+        detail_buttons.addWidget(self.follow)
+        detail_buttons.addWidget(self.open_page)
+        detail_layout.addLayout(detail_buttons)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(detail_box)
@@ -178,13 +255,26 @@ class StatusWindow(QWidget):
         splitter.setStretchFactor(1, 2)
 
         status_tab = QWidget()
-        status_layout = QVBoxLayout(status_tab)
+        self._now_layout = QVBoxLayout(status_tab)
+        status_layout = self._now_layout
+        incident_line = QHBoxLayout()
+        incident_line.addWidget(self.open_incident, 1)
+        incident_line.addWidget(self.open_playbook)
         status_layout.addWidget(self.connection)
         status_layout.addWidget(self.paused)
+        status_layout.addLayout(incident_line)
         status_layout.addWidget(self.channels)
         status_layout.addWidget(splitter, 1)
         self.tabs = QTabWidget()
-        self.tabs.addTab(status_tab, "Status")
+        self.tabs.addTab(status_tab, TABS[0])
+        # Empty pages for now: each is filled the first time it is shown (see _build_tab).
+        self._pages: dict[str, QWidget] = {}
+        for name in TABS[1:]:
+            page = QWidget()
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+            self._pages[name] = page
+            self.tabs.addTab(page, name)
+        self.tabs.currentChanged.connect(self._tab_shown)
 
         buttons = QHBoxLayout()
         buttons.addWidget(settings_button)
@@ -193,6 +283,7 @@ class StatusWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
         layout.addWidget(self.open_file, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.log_notice)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
 
@@ -272,6 +363,225 @@ class StatusWindow(QWidget):
                 self.table.resizeColumnToContents(column)
         self._show_details()
 
+    # -- the cockpit: what the app tells the window about incidents and the profile ----------------
+
+    def show_incidents(self, open_: Sequence[Incident], recent: Sequence[Incident]) -> None:
+        """The open incidents and the last 30 days' (newest first), from the log's reader thread."""
+        self._open = tuple(open_)
+        self._recent = tuple(recent)
+        self._draw_open_line()
+        self._refresh("Incident", "History")
+
+    def show_incident(self, incident_id: int) -> None:
+        """Switch to the Incident tab on this incident (a notification's "Open" lands here)."""
+        self._incident_id = incident_id
+        self._refresh("Incident")
+        self.tabs.setCurrentIndex(TABS.index("Incident"))
+
+    def set_playbook(self, settings: Settings, library: Any, checklist: Any) -> None:
+        """The profile, channels, draft library and checklist the Incident and Reach tabs use."""
+        self._settings = settings
+        self._playbook_parts = (settings, library, checklist)
+        self._playbook = None  # built again when a tab needs it (importing the drafts only then)
+        self._offer_setup()
+        self._refresh("Incident", "History", "Reach")
+
+    def set_log_notice(self, text: str) -> None:
+        """A sentence about the incident log itself (another OutageTray records; a damaged file)."""
+        self.log_notice.setText(shown(text))
+        self.log_notice.setVisible(bool(text))
+
+    def current_incident(self) -> Incident | None:
+        """The one the Incident tab shows: the one asked for, else the newest open one."""
+        if self._incident_id is not None:
+            for incident in (*self._open, *self._recent):
+                if incident.id == self._incident_id:
+                    return incident
+        return self._open[0] if self._open else None
+
+    def _context(self) -> Playbook | None:
+        if self._playbook is None and self._playbook_parts is not None:
+            from outagetray.core.playbook import playbook_from
+
+            self._playbook = playbook_from(*self._playbook_parts)
+        return self._playbook
+
+    def _clock(self) -> datetime:
+        return self._now() if self._now is not None else datetime.now(UTC)
+
+    def _draw_open_line(self) -> None:
+        from outagetray.core.playbook_history import open_line
+
+        text = open_line(self._open, self._clock(), self._tz, self._platforms())
+        _set_text(self.open_incident, text)
+        self.open_incident.setVisible(bool(text))
+        self.open_playbook.setVisible(bool(text))
+
+    def _platforms(self) -> dict[str, Platform]:
+        """Names for ids: the watched platforms of the last round, else the settings' catalog."""
+        known = {s.platform.id: s.platform for s in self._statuses}
+        if not known and self._settings is not None:
+            known = self._settings.platforms()
+        return known
+
+    def _watched(self) -> list[Platform]:
+        if self._statuses:
+            return [s.platform for s in self._statuses]
+        return self._settings.watched() if self._settings is not None else []
+
+    def _offer_setup(self) -> None:
+        from outagetray.core.profile import PROMISE, profile_done
+
+        done = self._settings is None or profile_done(self._settings.profile)
+        if done and self.setup_banner is None:
+            return
+        if self.setup_banner is None:
+            from outagetray.ui.cockpit.setup_banner import SetupBanner
+
+            self.setup_banner = SetupBanner(PROMISE)
+            self.setup_banner.setup_requested.connect(self.setup_requested.emit)
+            self._now_layout.insertWidget(0, self.setup_banner)
+        self.setup_banner.offer(not done)
+
+    def _tab_shown(self, index: int) -> None:
+        name = TABS[index] if 0 <= index < len(TABS) else ""
+        if name in self._pages:
+            self._build(name)
+            self._refresh(name)
+
+    def _build(self, name: str) -> None:
+        """Build a cockpit tab's widgets the first time it is shown (importing its module then)."""
+        page = self._pages[name]
+        layout = page.layout()
+        if layout is None or layout.count():
+            return
+        if name == "Incident":
+            from outagetray.ui.cockpit.incident_view import IncidentView
+
+            view = IncidentView()
+            view.action.connect(self._incident_action)
+            view.link_requested.connect(self._open_link)
+            view.export_clicked.connect(lambda fmt: self._export(fmt, incident=True))
+            view.template_saved.connect(self.template_saved.emit)
+            view.template_reset.connect(self.template_reset.emit)
+            view.setup_requested.connect(self.setup_requested.emit)
+            self.incident_view = view
+            layout.addWidget(view)
+        elif name == "History":
+            from outagetray.ui.cockpit.history_view import HistoryView
+
+            history = HistoryView()
+            history.span_changed.connect(self._history_span_changed)
+            history.incident_activated.connect(self.show_incident)
+            history.export_clicked.connect(lambda fmt: self._export(fmt, incident=False))
+            self.history_view = history
+            layout.addWidget(history)
+        elif name == "Reach":
+            from outagetray.ui.cockpit.reach_view import ReachView
+
+            reach = ReachView()
+            reach.setup_requested.connect(self.setup_requested.emit)
+            self.reach_view = reach
+            layout.addWidget(reach)
+
+    def _refresh(self, *names: str) -> None:
+        """Redraw the named tabs that are built and showing; the others are drawn when shown."""
+        current = TABS[self.tabs.currentIndex()] if self.tabs.currentIndex() >= 0 else ""
+        if current not in names:
+            return
+        now = self._clock()
+        if current == "Incident" and self.incident_view is not None:
+            from outagetray.core.playbook import incident_page
+
+            context = self._context()
+            incident = self.current_incident()
+            page = None
+            if incident is not None:
+                page = incident_page(incident, context, self._statuses, now=now, tz=self._tz)
+            library = context.library if context is not None else None
+            self.incident_view.template_source = library.get if library is not None else None
+            self.incident_view.show_page(page)
+        elif current == "History" and self.history_view is not None:
+            from outagetray.core.playbook_history import history_page
+
+            incidents = {i.id: i for i in (*self._recent, *self._open)}
+            self.history_view.show_page(
+                history_page(
+                    list(incidents.values()), self._watched(), self._history_span, now=now, tz=self._tz
+                )
+            )
+        elif current == "Reach" and self.reach_view is not None:
+            from outagetray.core.playbook import reach_page
+
+            self.reach_view.show_page(reach_page(self._context()))
+
+    def _history_span_changed(self, span: str) -> None:
+        self._history_span = span
+        self._refresh("History")
+
+    def _incident_action(self, kind: str, subject: str) -> None:
+        incident = self.current_incident()
+        if incident is not None:
+            self.action_taken.emit(incident.id, kind, subject)
+
+    def _export(self, fmt: str, *, incident: bool) -> None:
+        """Ask where to save, then hand the request to the app (it writes off the UI thread)."""
+        from outagetray.core.playbook_history import ExportTarget, export_file_name
+
+        chosen = self.current_incident() if incident else None
+        if incident and chosen is None:
+            return
+        page = self.history_view.page if self.history_view is not None else None
+        start = None if chosen is not None or page is None else page.start
+        end = None if chosen is not None or page is None else page.end
+        name = export_file_name(fmt, chosen.id if chosen is not None else None, start, end, tz=self._tz)
+        kind = "Spreadsheet (*.csv)" if fmt == "csv" else "Web page report (*.html)"
+        title = "Save the outage as" if chosen is not None else "Save the outages as"
+        path = self.ask_save_path(title, name, kind)
+        if path is not None:
+            target: ExportTarget = ExportTarget(path, chosen.id if chosen is not None else None, start, end)
+            self.export_requested.emit(fmt, target)
+
+    def _ask_save_path(self, title: str, name: str, kind: str) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, title, str(Path(folder) / name) if folder else name, kind
+        )
+        return Path(chosen) if chosen else None
+
+    def _open_link(self, url: str) -> None:
+        """A link from the cockpit (a composer, a checklist item, Downdetector) in the browser."""
+        if url.startswith(("https://", "http://", "mailto:")) and not QDesktopServices.openUrl(QUrl(url)):
+            self._offer_link(url, "the page")
+
+    def _table_menu(self, position: QPoint) -> None:
+        item = self.table.itemAt(position)
+        status = None
+        if item is not None:
+            pid = item.data(Qt.ItemDataRole.UserRole)
+            status = next((s for s in self._statuses if s.platform.id == pid), None)
+        if status is None or not status.verdict.is_problem:
+            return
+        menu = QMenu(self)
+        follow = menu.addAction("Tell me when it's back")
+        follow.setCheckable(True)
+        follow.setChecked(status.platform.id in self._following)
+        follow.toggled.connect(lambda on: self._set_following(status.platform.id, on))
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def _follow_clicked(self, on: bool) -> None:
+        status = self._selected()
+        if status is not None:
+            self._set_following(status.platform.id, on)
+
+    def _set_following(self, pid: str, on: bool) -> None:
+        if on:
+            self._following.add(pid)
+        else:
+            self._following.discard(pid)
+        self.follow_requested.emit(pid, on)
+        self._show_details()
+
     # -- internals ------------------------------------------------------------------------------
 
     def _selected_id(self) -> str | None:
@@ -291,6 +601,9 @@ class StatusWindow(QWidget):
         if self.details.toPlainText() != text:
             self.details.setPlainText(text)
         self.open_page.setEnabled(bool(status and status_page_url(status)))
+        problem = status is not None and status.verdict.is_problem
+        self.follow.setEnabled(problem)
+        self.follow.setChecked(problem and status is not None and status.platform.id in self._following)
 
     def _open_status_page(self) -> None:
         status = self._selected()
@@ -313,7 +626,7 @@ class StatusWindow(QWidget):
             str(path),
         )
 
-    def _offer_link(self, url: str) -> None:
+    def _offer_link(self, url: str, what: str = "the status page") -> None:
         """No browser could be started: say so, and offer the link to paste elsewhere.
 
         Without this the button did nothing at all, and the user could not tell
@@ -321,8 +634,7 @@ class StatusWindow(QWidget):
         """
         self._offer_copy(
             "OutageTray could not open your web browser.\n\n"
-            "You can copy the link to the status page and paste it into a browser yourself:\n"
-            + one_line(shown(url)),
+            f"You can copy the link to {what} and paste it into a browser yourself:\n" + one_line(shown(url)),
             "Copy link",
             url,
         )
