@@ -282,8 +282,8 @@ _MISSING = {
     "duration": "How long this outage lasted is not known, so {duration} is still in the text.",
 }
 _LEFT_OUT = {
-    "alternatives": "None of your other channels is up right now, "
-    "so the line pointing people to them was left out.",
+    "alternatives": "There is no other channel to point people to right now (none is set up, "
+    "or all of them are affected), so that line was left out.",
     "blog_url": "Your blog address is not set, so the line with {blog_url} was left out.",
     "signature": "There is no signature or brand name to sign with, so the signature line was left out.",
 }
@@ -395,10 +395,15 @@ def load_defaults() -> tuple[tuple[Template, ...], tuple[str, ...]]:
 
 
 def default_path() -> Path:
-    """Where the user's drafts file lives: beside the settings, under the user's config folder."""
-    from platformdirs import user_config_path
+    """Where the user's drafts file lives: beside the settings file, in the user's config folder.
 
-    return user_config_path("OutageTray", appauthor=False) / "drafts.toml"
+    Taken from the settings' own path so the two can never drift apart (a roaming folder
+    on Windows, for one). An app started with another settings file should hand in
+    ``that_path.with_name("drafts.toml")``.
+    """
+    from outagetray.core.settings import default_path as settings_path
+
+    return settings_path().with_name("drafts.toml")
 
 
 class DraftSaveError(Exception):

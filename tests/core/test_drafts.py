@@ -263,7 +263,7 @@ def test_a_line_whose_optional_fact_is_empty_is_left_out_and_reported() -> None:
     rendered = render(template(body), facts(alternatives=(), blog_url=""))
     assert rendered.body == "Trouble on Facebook.\n\nThanks.\nMaria from the Acme team"
     assert len(rendered.problems) == 2
-    assert any("None of your other channels is up" in p for p in rendered.problems)
+    assert any("no other channel to point people to" in p for p in rendered.problems)
     assert any("blog address is not set" in p for p in rendered.problems)
     assert rendered.unknown == ()
 
