@@ -19,6 +19,7 @@ config file is not written just because they pressed "Skip for now".
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +196,28 @@ def draft_facts(profile: Profile, channels: Iterable[Channel]) -> dict[str, str]
         "email_list": email.name if email is not None else "",
         "website": website.url if website is not None else "",
     }
+
+
+def web_address(text: str) -> str:
+    """An address as people type it ("acme.com") made whole ("https://acme.com"); "" stays "".
+
+    The welcome asks small businesses for their site, and few of them type the https://.
+    """
+    address = text.strip()
+    if address and "://" not in address and not address.startswith(("http:", "https:")):
+        address = "https://" + address
+    return address
+
+
+def channel_id(wanted: str, taken: Collection[str]) -> str:
+    """An id for a new channel: ``wanted`` made slug-like, with -2, -3, ... when already taken."""
+    base = re.sub(r"[^a-z0-9_-]+", "-", wanted.lower()).strip("-_")[:36] or "channel"
+    if not base[0].isalnum():
+        base = "c" + base
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
 
 
 # -- the skip marker ----------------------------------------------------------------------

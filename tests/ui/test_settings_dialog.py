@@ -662,3 +662,48 @@ def test_a_save_that_leaves_a_mistake_the_window_cannot_mend_says_where_and_stay
     assert "Traceback" not in message
     assert "interval_seconds = 300" in lines
     assert dialog.isVisible() and dialog.save_button.isEnabled()
+
+
+# -- Your business (the welcome, reopened) ---------------------------------------------------
+
+
+def test_your_business_reopens_the_welcome_and_save_writes_its_answers(qtbot: QtBot, config: Path) -> None:
+    from outagetray.core.profile import Reach
+
+    config.parent.mkdir(parents=True)
+    config.write_text("# mine\n[monitor]\nwatch = ['x']  # just X\n", encoding="utf-8")
+    dialog = SettingsDialog(load(config).settings, config)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.business_label.text().startswith("Tell OutageTray about your business")
+    dialog.set_watched("reddit", True)  # an edit made before the welcome is kept
+    dialog.business_button.click()
+    welcome = dialog.welcome
+    assert welcome is not None and welcome.isVisible()
+    welcome.brand_edit.setText("Acme")
+    welcome.audience_checks["instagram"].setChecked(True)
+    welcome.follower_spins["instagram"].setValue(800)
+    for _ in range(3):
+        welcome.next_button.click()
+    welcome.next_button.click()  # Finish: nothing is written yet
+    assert dialog.welcome is None and "[profile]" not in config.read_text()
+    assert dialog.business_label.text() == "Your business: Acme. Press Save to keep your answers."
+    ticked = [dialog.platform_list.item(i) for i in range(dialog.platform_list.count())]
+    assert [i.data(Qt.ItemDataRole.UserRole) for i in ticked if i.checkState() == Qt.CheckState.Checked] == [
+        "instagram",
+        "x",
+        "reddit",
+    ]  # catalog order
+    saved = save_and_reload(qtbot, dialog, config)
+    assert saved.profile.brand == "Acme" and saved.profile.audience == (Reach("instagram", 800),)
+    assert saved.watch == ("x", "reddit", "instagram")
+    assert "# just X" in config.read_text()
+
+
+def test_a_welcome_skipped_from_settings_changes_nothing(qtbot: QtBot, config: Path) -> None:
+    dialog = make_dialog(qtbot, config)
+    welcome = dialog.open_welcome()
+    welcome.brand_edit.setText("Acme")
+    welcome.skip_button.click()
+    assert dialog.welcome is None
+    assert dialog.collect() == Settings()

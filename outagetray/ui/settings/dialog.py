@@ -30,12 +30,21 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from outagetray.core.http import HttpClient
 from outagetray.core.logfile import log_folder
 from outagetray.core.model import SourceSpec
 from outagetray.core.probes import DnsConfig
+from outagetray.core.profile import profile_done
 from outagetray.core.settings import SaveRefused, Settings
 from outagetray.core.settings_store import SaveOutcome, SettingsStore
 from outagetray.core.trial import try_source
@@ -47,6 +56,7 @@ from outagetray.ui.settings.monitoring_tab import MonitoringTab
 from outagetray.ui.settings.notifications_tab import NotificationsTab
 from outagetray.ui.settings.platform_editor import PlatformEditor
 from outagetray.ui.settings.platforms_tab import PlatformsTab
+from outagetray.ui.welcome import WelcomeDialog
 
 
 class SettingsDialog(QDialog):
@@ -89,6 +99,9 @@ class SettingsDialog(QDialog):
         self._client: HttpClient | None = None
         self._dns = DnsConfig(settings.nameservers)
         self._draft = Draft.of(settings)
+        #: Who the user is and their channels, as the welcome ("Your business…") left them; saved on Save.
+        self._profile, self._channels = settings.profile, settings.channels
+        self.welcome: WelcomeDialog | None = None
         self._saving = False
         self._trials = Jobs(4, "outagetray-trial", self)
         self._saver = Jobs(1, "outagetray-save", self)
@@ -114,7 +127,14 @@ class SettingsDialog(QDialog):
         assert save_button is not None and cancel_button is not None
         self.save_button: QPushButton = save_button
         self.cancel_button: QPushButton = cancel_button
+        self.business_label = label()
+        self.business_button = QPushButton("Your &business…")
+        self.business_button.setToolTip("The welcome's questions again: brand, audience, channels, signature")
+        business = QHBoxLayout()
+        business.addWidget(self.business_label, 1)
+        business.addWidget(self.business_button)
         layout = QVBoxLayout(self)
+        layout.addLayout(business)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.save_error)
@@ -124,11 +144,13 @@ class SettingsDialog(QDialog):
         self.custom_tab.platforms_changed.connect(self.platforms_tab.fill)
         self.monitoring_tab.edited.connect(self.validate)
         self.notifications_tab.edited.connect(self.validate)
+        self.business_button.clicked.connect(self.open_welcome)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.finished.connect(self._shut_down)
         self.platforms_tab.fill()
         self.custom_tab.fill()
+        self._show_business()
         self.validate()
 
     def _expose_tab_widgets(self) -> None:
@@ -203,6 +225,43 @@ class SettingsDialog(QDialog):
         client, dns = self._client, self._dns
         self._trials.submit(lambda: try_source(spec, client, dns), owner, on_done)
 
+    # -- your business (the welcome, again) ---------------------------------------------------
+
+    def open_welcome(self) -> WelcomeDialog:
+        """The welcome on what the window shows now; its answers come back here and are saved on Save."""
+        if self.welcome is not None:
+            self.welcome.raise_()
+            return self.welcome
+        welcome = WelcomeDialog(self.collect(), self)
+        welcome.finished_with.connect(self._welcome_done)
+        welcome.finished.connect(self._welcome_closed)
+        self.welcome = welcome
+        welcome.open()
+        return welcome
+
+    def _welcome_closed(self, _code: int) -> None:
+        if self.welcome is not None:
+            self.welcome.deleteLater()
+        self.welcome = None
+
+    def _welcome_done(self, new: object) -> None:
+        if not isinstance(new, Settings):
+            return
+        self._profile, self._channels = new.profile, new.channels
+        self._draft.watch[:] = list(new.watch)
+        self.platforms_tab.fill()  # shows the new watch list, and refills the mute list
+        self._show_business(changed=True)
+
+    def _show_business(self, *, changed: bool = False) -> None:
+        profile = self._profile
+        if not profile_done(profile):
+            text = "Tell OutageTray about your business: drafts in your name, and a watch list that fits."
+        else:
+            text = f"Your business: {profile.brand}."
+        if changed:
+            text += " Press Save to keep your answers."
+        self.business_label.setText(text)
+
     # -- validation and saving ------------------------------------------------------------
 
     def problems(self) -> dict[str, str]:
@@ -228,6 +287,8 @@ class SettingsDialog(QDialog):
             custom_platforms=tuple(copy.deepcopy(draft.custom)),
             notifications=self.notifications_tab.notifications(known),
             start_at_login=self.start_at_login.isChecked(),
+            profile=self._profile,
+            channels=self._channels,
         )
 
     @property
