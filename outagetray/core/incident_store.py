@@ -238,6 +238,8 @@ class LogStore:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if not _is_damage(exc):
+                raise IncidentLogError(f"OutageTray could not read its outage log at {path}: {exc}") from exc
             raise IncidentLogError(
                 f"OutageTray's outage log at {path} is damaged and cannot be read. The next time "
                 "OutageTray records an outage it keeps the damaged file aside and starts a new one."
