@@ -224,7 +224,7 @@ def _weight(char: str) -> int:
 
 
 def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def parse_tweet(text: str, *, emoji_parsing: bool = True) -> ParsedTweet:
