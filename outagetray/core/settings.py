@@ -46,7 +46,7 @@ from outagetray.core.catalog import (
 )
 from outagetray.core.model import Platform
 from outagetray.core.settings_keep import SaveRefused as SaveRefused
-from outagetray.core.settings_keep import _apply_keyed, apply_changes, new_document, read_for_edit
+from outagetray.core.settings_keep import apply_changes, new_document, read_for_edit
 from outagetray.core.settings_scan import KeyLines, long_number, prescan
 from outagetray.core.settings_versions import CURRENT, VERSION_KEY, VersionProblem, migrate
 from outagetray.core.webaddress import host_problem
@@ -309,12 +309,7 @@ def save(settings: Settings, path: Path | None = None, *, before: Settings | Non
     else:
         validator = _Validator("")
         old_data = to_toml_data(validator.settings(current))
-    new_data = to_toml_data(settings)
-    # [[channels]] entries are matched by id, like [[platforms]], so a hand-written block stays as it is.
-    old_channels, new_channels = old_data.pop("channels", []), new_data.pop("channels", [])
-    apply_changes(document, old_data, new_data, mistake_paths(document))
-    if old_channels != new_channels:
-        _apply_keyed(document, "channels", "id", old_channels, new_channels)
+    apply_changes(document, old_data, to_toml_data(settings), mistake_paths(document))
     write_atomic(path, document.as_string().encode("utf-8"))
     return path
 

@@ -38,7 +38,7 @@ from outagetray.core.settings_versions import VersionProblem, migrate, version_o
 log = logging.getLogger(__name__)
 
 #: Top-level arrays of tables whose entries are matched by this key rather than by position.
-_KEYED_ARRAYS = {"platforms": "id"}
+_KEYED_ARRAYS = {"platforms": "id", "channels": "id"}
 #: A fresh file (no file yet) starts with this line.
 HEADER = "# OutageTray settings. Edit while the app is closed, or use its Settings window."
 
@@ -109,6 +109,7 @@ WINDOW_KEYS: tuple[tuple[str, ...], ...] = (
     ("monitor", "interval_seconds"),
     ("notifications",),
     ("app", "start_at_login"),
+    ("profile",),
 )
 
 
