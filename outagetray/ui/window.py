@@ -467,6 +467,7 @@ class StatusWindow(QWidget):
             view.setup_requested.connect(self.setup_requested.emit)
             self.incident_view = view
             layout.addWidget(view)
+            view.show()  # at once: a layout shows a child of a shown page only later
         elif name == "History":
             from outagetray.ui.cockpit.history_view import HistoryView
 
@@ -476,6 +477,7 @@ class StatusWindow(QWidget):
             history.export_clicked.connect(lambda fmt: self._export(fmt, incident=False))
             self.history_view = history
             layout.addWidget(history)
+            history.show()  # at once: a layout shows a child of a shown page only later
         elif name == "Reach":
             from outagetray.ui.cockpit.reach_view import ReachView
 
@@ -483,6 +485,7 @@ class StatusWindow(QWidget):
             reach.setup_requested.connect(self.setup_requested.emit)
             self.reach_view = reach
             layout.addWidget(reach)
+            reach.show()  # at once: a layout shows a child of a shown page only later
 
     def _refresh(self, *names: str) -> None:
         """Redraw the named tabs that are built and showing; the others are drawn when shown."""

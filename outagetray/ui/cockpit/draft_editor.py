@@ -217,6 +217,7 @@ class DraftsPanel(QWidget):
             card.edit_template.connect(self.edit_template.emit)
             card.edited.connect(self._remember)
             self._cards_layout.insertWidget(self._cards_layout.count() - 1, card)
+            card.show()  # now, not when the layout gets to it: a shown panel shows its cards at once
             self.cards.append(card)
         self.empty.setVisible(not entries)
 
