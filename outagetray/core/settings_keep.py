@@ -181,8 +181,34 @@ def _apply_table(
             # A section the file does not have yet: only what changed goes in, not every default.
             table[key] = _item({}, top=top)
             _apply_table(table[key], old, new, top=False)
+        elif key not in table:
+            _add_key(table, key, _item(new, top=top))
         else:
             table[key] = _item(new, top=top)
+
+
+def _add_key(table: MutableMapping[str, Any], key: str, value: Any) -> None:
+    """Add a key above the comments and blank lines that close a section.
+
+    tomlkit counts a comment written above the next section's header as the end of this
+    one, so a plain append would put the new key under the user's note about the next
+    section. Where tomlkit's body cannot be read (not a real table), it is appended.
+    """
+    from tomlkit.items import Comment, Whitespace
+
+    container = getattr(table, "value", table)
+    body = getattr(container, "body", None)
+    insert_at = getattr(container, "_insert_at", None)
+    if not isinstance(body, list) or insert_at is None:
+        table[key] = value
+        return
+    index = len(body)
+    while index > 0 and body[index - 1][0] is None and isinstance(body[index - 1][1], Comment | Whitespace):
+        index -= 1
+    if index == 0 or index == len(body):
+        table[key] = value
+        return
+    insert_at(index, key, value)
 
 
 def _remove(table: MutableMapping[str, Any], key: str, old: Any, *, top: bool) -> None:

@@ -252,7 +252,6 @@ def test_audience_changes_are_saved_as_an_inline_list(tmp_path: Path) -> None:
     assert s.load(path).settings.profile.audience == audience
 
 
-@pytest.mark.xfail(strict=True, reason="settings_keep appends a new key after the next block's comment")
 def test_a_new_profile_key_goes_above_the_comment_of_the_next_block(tmp_path: Path) -> None:
     path = write(tmp_path, COMMENTED.replace('signature = "Jo at Acme"\n', ""))
     before = s.load(path).settings
