@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import queue
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from outagetray.core.incident_store import Clock, IncidentLogError, default_path
+from outagetray.core.incident_store import Clock, IncidentLogError, default_path, is_damage
 
 if TYPE_CHECKING:
     from outagetray.core.incidents import IncidentLog
@@ -168,6 +169,7 @@ class Recorder:
         self._log: IncidentLog | None = None
         #: A sentence for the user (who records instead, a damaged log kept aside), or "".
         self.notice = ""
+        self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="incident-recorder", daemon=True)
 
     @classmethod
@@ -183,6 +185,14 @@ class Recorder:
         recorder = cls(path, program=program, clock=clock, on_notice=on_notice)
         recorder._thread.start()
         return recorder
+
+    def wait_ready(self, timeout: float = 5.0) -> str:
+        """Wait until the lock was tried and the file opened; return ``notice`` (for a command line).
+
+        The tray app need not wait: ``on_notice`` tells it (on the recorder's thread).
+        """
+        self._ready.wait(timeout)
+        return self.notice
 
     @property
     def recording(self) -> bool:
@@ -230,7 +240,12 @@ class Recorder:
     # -- on the recorder's thread -------------------------------------------------------------
 
     def _run(self) -> None:
-        self._take_over()
+        try:
+            self._take_over()
+        except Exception:
+            log.exception("the incident recorder could not start recording")
+        finally:
+            self._ready.set()
         try:
             while True:
                 item = self._jobs.get()
@@ -243,6 +258,8 @@ class Recorder:
                     future.set_result(fn(self._current()))
                 except Exception as exc:  # noqa: BLE001 - the caller learns of it through the Future
                     future.set_exception(exc)
+                    if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
+                        self._reopen()
         finally:
             if self._log is not None:
                 self._log.close()
@@ -278,6 +295,25 @@ class Recorder:
             self._log.close()  # the read-only view used while another process recorded
         self._log, self._lock = opened, lock
         self._tell(opened.notice)
+
+    def _reopen(self) -> None:
+        """The file turned out damaged while in use: open it again, which keeps it aside and starts anew."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._lock is None or not self._lock.held:
+            return  # only the recorder moves the file; a reader opens it again on its next job
+        try:
+            self._log = self._open(read_only=False)
+        except (IncidentLogError, OSError) as exc:
+            log.warning("could not open the incident log again: %s", exc)
+            self._lock.release()
+            self._lock = None
+            self._tell(
+                str(exc) if isinstance(exc, IncidentLogError) else f"OutageTray cannot record outages: {exc}"
+            )
+            return
+        self._tell(self._log.notice)
 
     def _open(self, *, read_only: bool) -> IncidentLog:
         from outagetray.core.incidents import IncidentLog

@@ -386,6 +386,7 @@ def test_a_reader_beside_the_recorder_sees_committed_incidents(tmp_path: Path) -
 
 def test_the_recorder_writes_on_its_own_thread(tmp_path: Path) -> None:
     recorder = Recorder.start(tmp_path / "incidents.sqlite3", program="tray app")
+    assert recorder.wait_ready() == ""
     change = Change(minute(0), FACEBOOK, Verdict.OPERATIONAL, Verdict.DEGRADED, "slow", True, 1, (), 1)
     assert recorder.record_async([change]).result(5) == [1]
     assert recorder.recording and recorder.notice == ""
@@ -426,6 +427,7 @@ def test_only_one_process_records_and_the_other_says_who_does(tmp_path: Path) ->
             f"The tray app (pid {holder.pid}) is already recording outages; this one only watches."
         )
         watcher = Recorder.start(tmp_path / "incidents.sqlite3", program="outagetray watch")
+        assert watcher.wait_ready() == who_holds(tmp_path)
         change = Change(minute(0), FACEBOOK, Verdict.OPERATIONAL, Verdict.DEGRADED, "slow", True, 1, (), 1)
         assert watcher.record_async([change]).result(5) == []
         assert not watcher.recording and f"pid {holder.pid}" in watcher.notice
@@ -441,3 +443,25 @@ def test_only_one_process_records_and_the_other_says_who_does(tmp_path: Path) ->
     assert lock is not None
     assert who_holds(tmp_path).startswith(f"The tray app (pid {__import__('os').getpid()})")
     lock.release()
+
+
+def test_a_log_found_damaged_while_recording_is_kept_aside_and_recording_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.sqlite3"
+    heard: list[str] = []
+    recorder = Recorder.start(path, on_notice=heard.append)
+    first = Change(minute(0), FACEBOOK, Verdict.OPERATIONAL, Verdict.DEGRADED, "slow", True, 1, (), 1)
+    assert recorder.record_async([first]).result(5) == [1]
+
+    def damage(log: IncidentLog) -> None:
+        # SQLite notices damage only when it reads the broken pages; here it is told at once.
+        log.close()
+        path.write_bytes(b"garbage!" * 4096)
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    with pytest.raises(sqlite3.DatabaseError):
+        recorder.submit(damage).result(5)
+    second = Change(minute(1), FACEBOOK, Verdict.OPERATIONAL, Verdict.DEGRADED, "slow", True, 2, (), 2)
+    assert recorder.record_async([second]).result(5) == [1]  # a new log: numbering starts again
+    assert recorder.recording and "kept aside" in recorder.notice and heard == [recorder.notice]
+    recorder.stop()
+    assert len(list(tmp_path.glob("incidents.sqlite3.corrupt-*"))) == 1
