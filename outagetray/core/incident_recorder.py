@@ -41,7 +41,7 @@ LOCK_NAME = "incidents.lock"
 _LOCK_OFFSET = 1 << 20
 #: A lock file larger than this is not ours.
 _MAX_LOCK_TEXT = 512
-_PROGRAMS = {"tray app": "The tray app", "outagetray watch": "`outagetray watch`"}
+_PROGRAMS = {"tray app": "The tray app", "outagetray watch": "The command outagetray watch"}
 
 
 class RecordingLock:

@@ -103,12 +103,21 @@ class IncidentLog(LogStore):
         platform = change.platform
         row = (
             conn.execute(
-                "SELECT incident_id FROM judge_incidents WHERE judge_incident = ? AND drill = ?",
+                "SELECT j.incident_id, i.ended_at IS NOT NULL FROM judge_incidents j"
+                " JOIN incidents i ON i.id = j.incident_id WHERE j.judge_incident = ? AND j.drill = ?",
                 (change.incident, int(drill)),
             ).fetchone()
             if change.incident
             else None
         )
+        if row is not None and row[1] and change.new.is_problem and change.event == change.incident:
+            # The change that opens an outage, under a number an ended incident already has:
+            # a judge that counts from 1 again (a fire drill's) reused it. A new outage.
+            conn.execute(
+                "DELETE FROM judge_incidents WHERE judge_incident = ? AND drill = ?",
+                (change.incident, int(drill)),
+            )
+            row = None
         if row is None:
             if change.new in _FINE:
                 # A platform fine again whose outage this log knows under no number: after a

@@ -8,6 +8,7 @@ its incident numbers, correlated events and offline unknowns.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 import subprocess
 import sys
@@ -46,13 +47,14 @@ def minute(n: int) -> datetime:
 class Logged(Driver):
     """The judge's Driver, each round's changes and statuses filed in a log as the app does."""
 
-    def __init__(self, log: IncidentLog, *platforms: Platform) -> None:
+    def __init__(self, log: IncidentLog, *platforms: Platform, drill: bool = False) -> None:
         super().__init__(*platforms)
         self.log = log
+        self.drill = drill
 
     def round(self, *args: object, **kwargs: object) -> list[Change]:
         changes = super().round(*args, **kwargs)  # type: ignore[arg-type]
-        self.log.record(changes, self.judge.statuses())
+        self.log.record(changes, self.judge.statuses(), drill=self.drill)
         return changes
 
     def meta(self, failing: tuple[Platform, ...], fine: tuple[Platform, ...] = ()) -> list[Change]:
@@ -441,7 +443,7 @@ def test_only_one_process_records_and_the_other_says_who_does(tmp_path: Path) ->
     watcher.stop()
     lock = acquire_recording_lock(tmp_path, "tray app")  # stop() let it go
     assert lock is not None
-    assert who_holds(tmp_path).startswith(f"The tray app (pid {__import__('os').getpid()})")
+    assert who_holds(tmp_path).startswith(f"The tray app (pid {os.getpid()})")
     lock.release()
 
 
@@ -465,3 +467,31 @@ def test_a_log_found_damaged_while_recording_is_kept_aside_and_recording_goes_on
     assert recorder.recording and "kept aside" in recorder.notice and heard == [recorder.notice]
     recorder.stop()
     assert len(list(tmp_path.glob("incidents.sqlite3.corrupt-*"))) == 1
+
+
+def test_a_judge_counting_from_one_again_opens_a_new_incident_not_an_old_one(log: IncidentLog) -> None:
+    """Fire drills run a judge of their own whose numbers start at 1 each time."""
+    for _ in range(2):
+        d = Logged(log, FACEBOOK, INSTAGRAM, drill=True)  # a new judge: numbers from 1 again
+        for _ in range(3):
+            d.meta((FACEBOOK, INSTAGRAM))
+        d.meta((), (FACEBOOK, INSTAGRAM))
+        d.meta((), (FACEBOOK, INSTAGRAM))
+    first, second = log.incidents(drill=True)
+    assert first.id != second.id and len(first.changes) == len(second.changes) == 4
+    assert not first.is_open and not second.is_open and log.incidents() == []
+
+
+def test_the_sentence_names_the_command_line_too(tmp_path: Path) -> None:
+    lock = acquire_recording_lock(tmp_path, "outagetray watch")
+    assert lock is not None
+    pid = os.getpid()
+    assert (
+        who_holds(tmp_path)
+        == f"The command outagetray watch (pid {pid}) is already recording outages; this one only watches."
+    )
+    lock.release()
+    assert (
+        who_holds(tmp_path)
+        == "Another copy of OutageTray is already recording outages; this one only watches."
+    )
