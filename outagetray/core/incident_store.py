@@ -227,7 +227,7 @@ class LogStore:
 
     @classmethod
     def _open_reader(cls, path: Path, clock: Clock) -> Self:
-        reason = "This window only reads the outage log."
+        reason = "This copy of OutageTray only reads the outage log; another one records outages."
         if not path.exists():
             return cls.empty(clock=clock, read_only=reason)
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)

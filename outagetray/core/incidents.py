@@ -110,9 +110,12 @@ class IncidentLog(LogStore):
             if change.incident
             else None
         )
-        if row is not None and row[1] and change.new.is_problem and change.event == change.incident:
-            # The change that opens an outage, under a number an ended incident already has:
-            # a judge that counts from 1 again (a fire drill's) reused it. A new outage.
+        if (
+            row is not None
+            and change.new.is_problem
+            and change.event == change.incident
+            and self._reused(row, change)
+        ):
             conn.execute(
                 "DELETE FROM judge_incidents WHERE judge_incident = ? AND drill = ?",
                 (change.incident, int(drill)),
@@ -138,6 +141,23 @@ class IncidentLog(LogStore):
         elif change.new in _FINE:
             self._end_platform(incident, platform.id, self._end_of(change))
         return incident
+
+    def _reused(self, row: tuple[int, int], change: Change) -> bool:
+        """Whether an opening change's number, already mapped, belongs to an earlier outage.
+
+        A judge opens an outage once: the opening changes of one number are the platforms
+        of one correlated event, all in one round. Finding the number on an ended incident,
+        or on one without an opening change of that round, means a judge that counted from
+        1 again (a fire drill's, a command run without the saved counter) reused it.
+        """
+        incident, ended = row
+        if ended:
+            return True
+        sibling = self._conn.execute(
+            "SELECT 1 FROM changes WHERE incident_id = ? AND event = ? AND at = ? LIMIT 1",
+            (incident, change.event, utc_text(change.at)),
+        ).fetchone()
+        return sibling is None
 
     def _open_incident_for(self, change: Change, onset: datetime | None, drill: bool) -> int:
         """The open incident of the change's owner (correlated), or a new one."""

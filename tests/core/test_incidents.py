@@ -495,3 +495,16 @@ def test_the_sentence_names_the_command_line_too(tmp_path: Path) -> None:
         who_holds(tmp_path)
         == "Another copy of OutageTray is already recording outages; this one only watches."
     )
+
+
+def test_a_reused_number_of_an_outage_still_open_does_not_file_another_owner_under_it(
+    log: IncidentLog,
+) -> None:
+    ok, down = Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE
+    log.record([Change(minute(0), FACEBOOK, ok, down, "down", True, 4, (), 4)])
+    # A second judge (a watch started without the saved counter) hands out 4 again, for Discord.
+    log.record([Change(minute(5), DISCORD, ok, down, "down", True, 4, (), 4)])
+    meta, discord = sorted(log.open_incidents(), key=lambda i: i.id)
+    assert (meta.platforms, discord.platforms) == (("facebook",), ("discord",))
+    log.record([Change(minute(9), DISCORD, down, ok, "back", True, 5, (), 4)])
+    assert log.open_for("discord") is None and log.open_for("facebook") is not None
