@@ -9,6 +9,17 @@
   takes over at its next round.
 - Writes happen on the recorder's own thread, never on the UI thread: the Qt shell hands
   it work and gets a ``Future`` back. The SQLite connection lives on that thread only.
+
+How a program uses it::
+
+    recorder = Recorder.start(program="tray app", on_notice=...)   # or "outagetray watch"
+    recorder.record_async(report.changes, report.statuses)         # each RoundReport
+    recorder.acknowledge_async(incident_id, now); recorder.tick_async(incident_id, item, True, now)
+    recorder.submit(lambda log: log.incidents(limit=50))            # reads, off the UI thread
+    recorder.stop()                                                 # at quit: drains, closes, unlocks
+
+``on_notice`` is called on the recorder's thread (a Qt shell passes it through its bridge);
+a command line can print ``recorder.wait_ready()`` instead.
 """
 
 from __future__ import annotations
@@ -170,6 +181,7 @@ class Recorder:
         #: A sentence for the user (who records instead, a damaged log kept aside), or "".
         self.notice = ""
         self._ready = threading.Event()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="incident-recorder", daemon=True)
 
     @classmethod
@@ -201,6 +213,9 @@ class Recorder:
     def submit(self, fn: Callable[[IncidentLog], T]) -> Future[T]:
         """Run ``fn(log)`` on the recorder's thread; its result or error arrives in the Future."""
         future: Future[T] = Future()
+        if self._stopping.is_set():
+            future.set_exception(IncidentLogError("The outage log is closed: OutageTray is shutting down."))
+            return future
         self._jobs.put((fn, future))
         return future
 
@@ -233,6 +248,7 @@ class Recorder:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the jobs already handed over, close the log and let the lock go."""
+        self._stopping.set()
         if self._thread.is_alive():
             self._jobs.put(_STOP)
             self._thread.join(timeout)

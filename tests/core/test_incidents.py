@@ -400,6 +400,8 @@ def test_the_recorder_writes_on_its_own_thread(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="no outage number 42"):
         failing.result(5)
     recorder.stop()
+    with pytest.raises(Exception, match="shutting down"):
+        recorder.record_async([change]).result(1)
     log = IncidentLog.open(tmp_path / "incidents.sqlite3")
     [incident] = log.incidents()
     assert incident.acknowledged and incident.ticked() == {"post"}
