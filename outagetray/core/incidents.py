@@ -66,6 +66,17 @@ def sources_of(change: Change) -> tuple[str, ...]:
     return tuple(dict.fromkeys(mask_url(spec.url) for spec in specs if spec.url))
 
 
+def _onset(change: Change) -> datetime | None:
+    """The first round that showed the change's new state, when the change carries it.
+
+    Read from ``Change.onset`` (asked of the judge: for a problem its first failing round,
+    for a recovery the first clean round of the stretch that confirmed it); None until the
+    judge provides it, or when it is later than the change itself.
+    """
+    onset = getattr(change, "onset", None)
+    return onset if isinstance(onset, datetime) and onset <= change.at else None
+
+
 class IncidentLog(LogStore):
     """The incident log: ``LogStore`` plus filing the judge's changes (see the module docstring)."""
 
@@ -92,7 +103,8 @@ class IncidentLog(LogStore):
         touched: list[int] = []
         with self._write():
             for change in mine:
-                incident = self._file(change, onsets.get(change.platform.id), drill)
+                onset = onsets.get(change.platform.id) or _onset(change)
+                incident = self._file(change, onset, drill)
                 if incident is not None and incident not in touched:
                     touched.append(incident)
         return touched
@@ -238,13 +250,10 @@ class IncidentLog(LogStore):
         """When the recovery began: the first clean round, where the change says so.
 
         The judge confirms "back" only after some clean rounds; the round that first saw
-        the platform fine is the end a claim needs. ``onset`` (the first round that showed
-        the new state) is read when the judge provides it; until then the change's time.
+        the platform fine is the end a claim needs. Until the judge provides it (see
+        ``_onset``) the change's own time stands in.
         """
-        onset = getattr(change, "onset", None)
-        if isinstance(onset, datetime) and onset <= change.at:
-            return onset
-        return change.at
+        return _onset(change) or change.at
 
     def _end_platform(self, incident: int, platform_id: str, end: datetime) -> None:
         conn = self._conn

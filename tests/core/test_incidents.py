@@ -216,8 +216,10 @@ def test_the_end_is_the_first_clean_round_when_the_change_says_when_it_began(log
     log.record([down])
     log.record([dataclasses.replace(back, onset=minute(8))])
     [incident] = log.incidents()
-    assert incident.started_at == minute(3)  # no status given: the change's own time
+    assert incident.started_at == minute(3)  # no status, no onset: the change's own time
     assert incident.ended_at == minute(8)
+    log.record([dataclasses.replace(down, event=20, incident=20, onset=minute(15), at=minute(17))])
+    assert log.incidents()[0].started_at == minute(15)
 
 
 def test_what_the_user_did_is_kept_and_ticks_survive_a_reopen(tmp_path: Path) -> None:
