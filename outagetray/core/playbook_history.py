@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import overload
 
 from outagetray.core.model import Platform, Verdict
 from outagetray.core.records import Incident
@@ -173,18 +174,28 @@ def open_line(
 
 @dataclass(frozen=True)
 class Stretch:
-    """One painted piece of a timeline bar, as a share of the bar, with its words for a tooltip."""
+    """One painted piece of a timeline bar, as a share of the bar; ``segment`` holds its times."""
 
     start: float  # 0.0 .. 1.0 from the left
     end: float
-    verdict: Verdict
-    incident: int | None
-    text: str
+    segment: Segment
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.segment.verdict
+
+    @property
+    def incident(self) -> int | None:
+        return self.segment.incident
 
 
 @dataclass(frozen=True)
 class HistoryRow:
-    """One watched platform's bar: what to paint and what to say about it."""
+    """One watched platform's bar: what to paint and what to say about it.
+
+    A stretch's words are made when asked (a tooltip, a screen reader): a month of a
+    flapping platform holds thousands of stretches, and nobody reads them all.
+    """
 
     platform: str
     name: str
@@ -192,6 +203,25 @@ class HistoryRow:
     #: "99.2% fine; 2 problems, 3 h 10 min in all": the row's label and its accessible text.
     summary: str
     uptime: float
+    now: datetime
+    tz: tzinfo | None = None
+
+    def describe(self, stretch: Stretch) -> str:
+        """ "Facebook: major outage, Wed 2 Dec 14:00 to 16:00 (2 h)"."""
+        part = stretch.segment
+        state = "working" if part.verdict is Verdict.OPERATIONAL else part.verdict.label
+        if part.verdict is Verdict.UNKNOWN:
+            state = "not known"
+        when = span_text(part.start, part.end, self.tz, now=self.now)
+        return f"{self.name}: {state}, {when} ({duration_text(part.seconds)})"
+
+    def problem_lines(self, limit: int = 12) -> list[str]:
+        """The latest problems in words, newest first, with how many more there were."""
+        problems = [s for s in reversed(self.stretches) if s.verdict.is_problem]
+        lines = [self.describe(s) for s in problems[:limit]]
+        if len(problems) > limit:
+            lines.append(f"and {len(problems) - limit:,} earlier problems")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -205,6 +235,41 @@ class IncidentRow:
     is_open: bool
 
 
+class IncidentRows(Sequence[IncidentRow]):
+    """The History list's rows, each made when first read: the list view reads only those on screen."""
+
+    def __init__(
+        self,
+        incidents: Sequence[Incident],
+        now: datetime,
+        tz: tzinfo | None,
+        platforms: Mapping[str, Platform],
+    ) -> None:
+        self._incidents = incidents
+        self._made: dict[int, IncidentRow] = {}
+        self._now, self._tz, self._platforms = now, tz, platforms
+
+    def __len__(self) -> int:
+        return len(self._incidents)
+
+    @overload
+    def __getitem__(self, index: int) -> IncidentRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[IncidentRow]: ...
+
+    def __getitem__(self, index: int | slice) -> IncidentRow | Sequence[IncidentRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        row = self._made.get(index)
+        if row is None:
+            row = incident_row(self._incidents[index], self._now, self._tz, self._platforms)
+            self._made[index] = row
+        return row
+
+
 @dataclass(frozen=True)
 class HistoryPage:
     span: str
@@ -213,7 +278,7 @@ class HistoryPage:
     rows: tuple[HistoryRow, ...]
     #: Axis marks as shares of the bar, with their local labels.
     ticks: tuple[tuple[float, str], ...]
-    incidents: tuple[IncidentRow, ...]
+    incidents: Sequence[IncidentRow]
     #: What the export buttons cover: "the last 30 days (Mon 2 Nov to Wed 2 Dec)".
     range_text: str
 
@@ -221,14 +286,6 @@ class HistoryPage:
 def _share(moment: datetime, start: datetime, end: datetime) -> float:
     total = (end - start).total_seconds()
     return 0.0 if total <= 0 else min(1.0, max(0.0, (moment - start).total_seconds() / total))
-
-
-def _stretch_text(part: Segment, name: str, tz: tzinfo | None, now: datetime) -> str:
-    state = "working" if part.verdict is Verdict.OPERATIONAL else part.verdict.label
-    if part.verdict is Verdict.UNKNOWN:
-        state = "not known"
-    when = span_text(part.start, part.end, tz, now=now)
-    return f"{name}: {state}, {when} ({duration_text(part.seconds)})"
 
 
 def history_row(
@@ -241,16 +298,12 @@ def history_row(
     tz: tzinfo | None,
 ) -> HistoryRow:
     parts = segments(incidents, platform.id, start, end, now=now)
-    stretches = tuple(
-        Stretch(
-            _share(p.start, start, end),
-            _share(p.end, start, end),
-            p.verdict,
-            p.incident,
-            _stretch_text(p, platform.name, tz, now),
-        )
-        for p in parts
-    )
+    origin, total = start.timestamp(), (end - start).total_seconds() or 1.0
+
+    def place(moment: datetime) -> float:
+        return min(1.0, max(0.0, (moment.timestamp() - origin) / total))
+
+    stretches = tuple(Stretch(place(p.start), place(p.end), p) for p in parts)
     share = uptime(parts)
     problems = [p for p in parts if p.verdict.is_problem]
     count = len({p.incident for p in problems})
@@ -261,7 +314,7 @@ def history_row(
     else:
         trouble = "no problems"
     percent = f"{share * 100:.1f}".rstrip("0").rstrip(".")
-    return HistoryRow(platform.id, platform.name, stretches, f"{percent}% fine; {trouble}", share)
+    return HistoryRow(platform.id, platform.name, stretches, f"{percent}% fine; {trouble}", share, now, tz)
 
 
 def incident_row(
@@ -288,14 +341,14 @@ def history_page(
     """The History tab for one span ("24 hours" or "30 days") ending now."""
     end = now
     start = now - SPANS[span]
-    rows = tuple(history_row(incidents, p, start, end, now=now, tz=tz) for p in watched)
+    # Only incidents that touch the span: a log of years must not be walked once per platform.
+    inside = [i for i in incidents if (i.ended_at or now) >= start and i.started_at <= end]
+    rows = tuple(history_row(inside, p, start, end, now=now, tz=tz) for p in watched)
     zone = tz if tz is not None else now.astimezone().tzinfo or UTC
     marks = tuple((_share(m, start, end), label) for m, label in ticks(start, end, zone))
     by_platform = {p.id: p for p in watched}
-    listed = sorted(
-        (i for i in incidents if (i.ended_at or now) >= start), key=lambda i: i.started_at, reverse=True
-    )
-    rows_ = tuple(incident_row(i, now, tz, by_platform) for i in listed)
+    listed = sorted(inside, key=lambda i: i.started_at, reverse=True)
+    rows_ = IncidentRows(listed, now, tz, by_platform)
     range_text = f"the last {span} ({local_time(start, tz, now=now)} to {local_time(end, tz, now=now)})"
     return HistoryPage(span, start, end, rows, marks, rows_, range_text)
 

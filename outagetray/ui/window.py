@@ -362,6 +362,8 @@ class StatusWindow(QWidget):
             for column in range(3):
                 self.table.resizeColumnToContents(column)
         self._show_details()
+        # Which channels are up changes the drafts' "find us here" line; the bars name the watched.
+        self._refresh("Incident", "History")
 
     # -- the cockpit: what the app tells the window about incidents and the profile ----------------
 

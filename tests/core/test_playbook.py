@@ -231,7 +231,9 @@ def test_history_rows_place_the_outage_and_say_it(library: DraftLibrary) -> None
     ok, down = facebook.stretches
     assert ok.verdict is Verdict.OPERATIONAL and down.verdict is DOWN
     assert down.start == pytest.approx(22 / 24) and down.end == 1.0
-    assert down.text == "Facebook: major outage, Wed 2 Dec 14:00 to 16:00 (2 h)"
+    assert facebook.describe(down) == "Facebook: major outage, Wed 2 Dec 14:00 to 16:00 (2 h)"
+    assert facebook.describe(ok) == "Facebook: working, Tue 1 Dec 16:00 to Wed 2 Dec 14:00 (22 h)"
+    assert facebook.problem_lines() == [facebook.describe(down)]
     assert facebook.summary == "91.7% fine; 1 problem, 2 h in all"
     x = next(r for r in page.rows if r.platform == "x")
     assert x.summary == "100% fine; no problems"

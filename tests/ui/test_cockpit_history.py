@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
@@ -79,13 +80,11 @@ def test_each_bar_says_its_times_in_words(window: StatusWindow) -> None:
 
 def test_the_30_day_toggle_redraws_with_the_older_outage(window: StatusWindow) -> None:
     view = history(window)
-    assert [view.list.topLevelItem(i).text(0) for i in range(view.list.topLevelItemCount())] == [
-        "Wed 2 Dec 14:00"
-    ]
+    assert [row.started for row in view.incidents.rows] == ["Wed 2 Dec 14:00"]
     view.span_buttons["30 days"].click()
     assert view.page is not None and view.page.span == "30 days"
-    assert view.list.topLevelItemCount() == 2
-    assert view.list.topLevelItem(1).text(2) == "1 day"
+    assert view.incidents.rowCount() == 2
+    assert view.incidents.index(1, 2).data() == "1 day"
     # Five days ago of thirty: a day-long outage about 5/6 of the way along.
     assert close(color_at(view.bars["facebook"], 1 - 4.5 / 30), COLORS[Verdict.MAJOR_OUTAGE])
     assert "the last 30 days" in view.range.text()
@@ -110,8 +109,9 @@ def test_a_short_outage_on_the_long_bar_stays_visible(qtbot: QtBot) -> None:
 def test_double_clicking_a_past_incident_opens_it(window: StatusWindow, qtbot: QtBot) -> None:
     view = history(window)
     view.span_buttons["30 days"].click()
-    item = view.list.topLevelItem(1)
-    view.list.itemActivated.emit(item, 0)
+    where = view.list.visualRect(view.incidents.index(1, 1)).center()
+    qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.mouseDClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=where)
     assert window.tabs.currentIndex() == TABS.index("Incident")
     assert window.incident_view is not None and window.incident_view.page is not None
     assert window.incident_view.page.incident_id == 3

@@ -9,7 +9,20 @@ accessible description, so a screen reader hears the times a sighted user sees.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, Signal
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,14 +33,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QToolTip,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from outagetray.core.model import Verdict
-from outagetray.core.playbook_history import SPANS, HistoryPage, HistoryRow, Stretch
+from outagetray.core.playbook_history import SPANS, HistoryPage, HistoryRow, IncidentRow, Stretch
 from outagetray.core.redact import one_line, shown
 
 #: Colours by verdict: green fine, blue planned work, amber to red for worse trouble, grey unknown.
@@ -56,6 +68,8 @@ class TimelineBar(QWidget):
     def __init__(self, row: HistoryRow | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._row: HistoryRow | None = None
+        #: The merged columns of the last paint, by bar width.
+        self._runs: dict[int, list[tuple[int, int, Verdict]]] = {}
         self.setMinimumHeight(18)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
@@ -67,10 +81,11 @@ class TimelineBar(QWidget):
 
     def set_row(self, row: HistoryRow) -> None:
         self._row = row
+        self._runs = {}
         name = one_line(shown(row.name))
         self.setAccessibleName(f"{name} timeline")
         lines = [one_line(shown(row.summary))]
-        lines += [one_line(shown(s.text)) for s in row.stretches if s.verdict is not Verdict.OPERATIONAL]
+        lines += [one_line(shown(line)) for line in row.problem_lines()]
         self.setAccessibleDescription("\n".join(lines))
         self.setToolTip(f"{name}: {lines[0]}")
         self.update()
@@ -96,18 +111,48 @@ class TimelineBar(QWidget):
             right = min(width, left + MIN_PROBLEM_WIDTH)
         return left, right
 
+    def runs(self, width: int) -> list[tuple[int, int, Verdict]]:
+        """(first column, end column, verdict) to paint: each pixel column shows its worst verdict.
+
+        A month of a flapping platform can hold thousands of stretches; painting them one
+        by one would cost the UI thread for pixels nobody can tell apart. Columns are
+        merged first, so a paint is at most one rectangle per column, and a short outage
+        still wins the columns it touches over the green around it.
+        """
+        if self._row is None or width <= 0:
+            return []
+        cached = self._runs.get(width)
+        if cached is not None:
+            return cached
+        best: list[Verdict | None] = [None] * width
+        for stretch in self._row.stretches:
+            left, right = stretch.start * width, stretch.end * width
+            if stretch.verdict.is_problem and right - left < MIN_PROBLEM_WIDTH:
+                right = min(float(width), left + MIN_PROBLEM_WIDTH)
+            first, end = int(left), min(width, max(int(left) + 1, math.ceil(right)))
+            rank = stretch.verdict.severity
+            for column in range(first, end):
+                current = best[column]
+                if current is None or rank > current.severity:
+                    best[column] = stretch.verdict
+        out: list[tuple[int, int, Verdict]] = []
+        for column, verdict in enumerate(best):
+            if verdict is None:
+                continue
+            if out and out[-1][2] is verdict and out[-1][1] == column:
+                out[-1] = (out[-1][0], column + 1, verdict)
+            else:
+                out.append((column, column + 1, verdict))
+        self._runs = {width: out}
+        return out
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         try:
-            height = float(self.height())
+            height = self.height()
             painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
-            if self._row is None:
-                return
-            # Problems last, so a short one is painted over the green around it.
-            order = sorted(self._row.stretches, key=lambda s: s.verdict.is_problem)
-            for stretch in order:
-                left, right = self._span(stretch)
-                painter.fillRect(QRectF(left, 0.0, max(right - left, 0.0), height), COLORS[stretch.verdict])
+            for first, end, verdict in self.runs(self.width()):
+                painter.fillRect(QRect(first, 0, end - first, height), COLORS[verdict])
         finally:
             painter.end()
 
@@ -115,7 +160,8 @@ class TimelineBar(QWidget):
         """A tooltip names the stretch under the pointer, with its times."""
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             stretch = self.stretch_at(event.pos().x())
-            text = one_line(shown(stretch.text)) if stretch is not None else self.toolTip()
+            row = self._row
+            text = one_line(shown(row.describe(stretch))) if stretch and row else self.toolTip()
             QToolTip.showText(event.globalPos(), text, self)
             return True
         return super().event(event)
@@ -152,6 +198,47 @@ class TimelineAxis(QWidget):
                 last_right = left + width
         finally:
             painter.end()
+
+
+class IncidentList(QAbstractTableModel):
+    """The past incidents as a model: a month of a flapping platform can hold thousands, and a
+    model hands the view only the rows on screen, where an item per cell would build them all."""
+
+    HEADERS = ("Started", "What happened", "How long")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: Sequence[IncidentRow] = ()
+
+    def set_rows(self, rows: Sequence[IncidentRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return (row.started, one_line(shown(row.title)), row.duration)[index.column()]
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
 
 
 class HistoryView(QWidget):
@@ -194,12 +281,14 @@ class HistoryView(QWidget):
         self.empty = _plain("No platforms are watched yet. Choose them in Settings.")
         self.empty.hide()
 
-        self.list = QTreeWidget()
-        self.list.setHeaderLabels(["Started", "What happened", "How long"])
+        self.incidents = IncidentList()
+        self.list = QTreeView()
+        self.list.setModel(self.incidents)
         self.list.setRootIsDecorated(False)
+        self.list.setUniformRowHeights(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # Double-click or Enter (itemActivated is both, once).
-        self.list.itemActivated.connect(self._activated)
+        self.list.activated.connect(self._activated)
         self.none_yet = _plain("No outages in this time. OutageTray records each one here.")
 
         self.range = _plain()
@@ -240,17 +329,10 @@ class HistoryView(QWidget):
         self._show_rows(page.rows)
         self.axis.set_ticks(page.ticks)
         self.range.setText(f"Exports cover {page.range_text}.")
-        self.list.clear()
-        items = []
-        for row in page.incidents:
-            duration = row.duration
-            item = QTreeWidgetItem([row.started, one_line(shown(row.title)), duration])
-            item.setData(0, Qt.ItemDataRole.UserRole, row.id)
-            items.append(item)
-        self.list.addTopLevelItems(items)
+        self.incidents.set_rows(page.incidents)
         for column in (0, 2):
             self.list.resizeColumnToContents(column)
-        self.none_yet.setVisible(not items)
+        self.none_yet.setVisible(not page.incidents)
 
     def _show_rows(self, rows: tuple[HistoryRow, ...]) -> None:
         wanted = [r.platform for r in rows]
@@ -277,7 +359,7 @@ class HistoryView(QWidget):
             self.summaries[row.platform].setText(one_line(shown(row.summary)))
         self.empty.setVisible(not rows)
 
-    def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
-        value = item.data(0, Qt.ItemDataRole.UserRole)
+    def _activated(self, index: QModelIndex) -> None:
+        value = self.incidents.data(index, Qt.ItemDataRole.UserRole)
         if isinstance(value, int):
             self.incident_activated.emit(value)
