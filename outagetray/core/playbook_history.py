@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import overload
 
+from outagetray.core.catalog import builtin_platforms
 from outagetray.core.model import Platform, Verdict
 from outagetray.core.records import Incident
 from outagetray.core.timeline import Segment, segments, ticks, uptime
@@ -77,7 +78,10 @@ def platform_names(incident: Incident, platforms: Mapping[str, Platform] | None 
     if incident.names and len(incident.names) == len(incident.platforms):
         return incident.names
     known = platforms or {}
-    return tuple(known[p].name if p in known else p for p in incident.platforms)
+    catalog = builtin_platforms()  # read once per process; names a platform the caller did not
+    return tuple(
+        known[p].name if p in known else catalog[p].name if p in catalog else p for p in incident.platforms
+    )
 
 
 def join_names(names: Sequence[str]) -> str:

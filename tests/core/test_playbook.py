@@ -264,6 +264,8 @@ def test_reach_shows_shares_by_owner_and_the_advice(library: DraftLibrary) -> No
 
 def test_the_now_line_and_export_names() -> None:
     assert open_line([], NOW, BERLIN) == ""
+    # Before any round or settings arrived, the catalog still names the platforms.
+    assert open_line([meta_incident()], NOW, BERLIN).startswith("Facebook and Instagram: major outage")
     line = open_line([meta_incident(), meta_incident(id=8)], NOW, BERLIN, builtin_platforms())
     assert line == "Facebook and Instagram: major outage, since Wed 2 Dec 14:00. And 1 more going on."
     assert export_file_name("csv", 7, None, None, tz=BERLIN) == "outage-7.csv"

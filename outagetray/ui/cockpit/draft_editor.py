@@ -68,6 +68,8 @@ class DraftCard(QFrame):
         self.body.setPlainText(entry.text if text is None else text)
         self.body.setAccessibleName(f"Draft for {one_line(shown(entry.label))}")
         self.body.setMinimumHeight(90)
+        # Tall enough for a short post or an email's first lines; the card scrolls for the rest.
+        self.body.setMaximumHeight(self.body.fontMetrics().lineSpacing() * 10 + 16)
         self.count = _plain(wrap=False)
         self.notes = _plain()
         self.notes.setStyleSheet("QLabel { color: #8a5300; }")

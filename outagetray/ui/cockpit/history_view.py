@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -286,6 +287,8 @@ class HistoryView(QWidget):
         self.list.setModel(self.incidents)
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
+        self.list.header().setStretchLastSection(False)
+        self.list.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # Double-click or Enter (itemActivated is both, once).
         self.list.activated.connect(self._activated)
