@@ -67,14 +67,11 @@ def sources_of(change: Change) -> tuple[str, ...]:
 
 
 def _onset(change: Change) -> datetime | None:
-    """The first round that showed the change's new state, when the change carries it.
-
-    Read from ``Change.onset`` (asked of the judge: for a problem its first failing round,
-    for a recovery the first clean round of the stretch that confirmed it); None until the
-    judge provides it, or when it is later than the change itself.
-    """
-    onset = getattr(change, "onset", None)
-    return onset if isinstance(onset, datetime) and onset <= change.at else None
+    """The first round that showed the change's new state (``Change.began``: for a problem its
+    first failing round, for a recovery the first clean round of the stretch that confirmed
+    it); None when the change does not say, or says a time later than itself."""
+    began = change.began
+    return began if began is not None and began <= change.at else None
 
 
 class IncidentLog(LogStore):

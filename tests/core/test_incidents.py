@@ -96,8 +96,8 @@ def test_platforms_of_one_owner_failing_together_are_one_incident_from_onset_to_
     d.meta((), (FACEBOOK, INSTAGRAM))  # 16:09 Instagram back too
     done = log.incident(incident.id)
     assert done is not None and not done.is_open
-    assert done.ended_at == minute(7)  # the change's time until the judge says when the clean stretch began
-    assert done.duration_s(minute(60)) == 6 * 60
+    assert done.ended_at == minute(6)  # Instagram's first clean round (16:08), confirmed at 16:09
+    assert done.duration_s(minute(60)) == 5 * 60
     assert [(c.platform, c.new) for c in done.changes][-2:] == [
         ("facebook", Verdict.OPERATIONAL),
         ("instagram", Verdict.OPERATIONAL),
@@ -205,20 +205,15 @@ def test_unknown_and_fine_changes_outside_any_outage_are_not_logged(log: Inciden
 
 
 def test_the_end_is_the_first_clean_round_when_the_change_says_when_it_began(log: IncidentLog) -> None:
-    """Ready for the field the judge is asked for: ``onset`` on a recovery is its first clean round."""
-
-    @dataclasses.dataclass(frozen=True)
-    class WithOnset(Change):
-        onset: datetime | None = None
-
-    down = WithOnset(minute(3), FACEBOOK, Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, "down", True, 7, (), 7)
-    back = WithOnset(minute(9), FACEBOOK, Verdict.MAJOR_OUTAGE, Verdict.OPERATIONAL, "back", True, 8, (), 7)
+    """``Change.began`` on a recovery is its first clean round: the claim's end, not the confirmation."""
+    down = Change(minute(3), FACEBOOK, Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, "down", True, 7, (), 7)
+    back = Change(minute(9), FACEBOOK, Verdict.MAJOR_OUTAGE, Verdict.OPERATIONAL, "back", True, 8, (), 7)
     log.record([down])
-    log.record([dataclasses.replace(back, onset=minute(8))])
+    log.record([dataclasses.replace(back, began=minute(8))])
     [incident] = log.incidents()
     assert incident.started_at == minute(3)  # no status, no onset: the change's own time
     assert incident.ended_at == minute(8)
-    log.record([dataclasses.replace(down, event=20, incident=20, onset=minute(15), at=minute(17))])
+    log.record([dataclasses.replace(down, event=20, incident=20, began=minute(15), at=minute(17))])
     assert log.incidents()[0].started_at == minute(15)
 
 
