@@ -13,17 +13,16 @@ its password.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QByteArray, QPoint, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,25 +40,22 @@ from PySide6.QtWidgets import (
 
 from outagetray.core.connectivity import Connectivity
 from outagetray.core.judge import PlatformStatus
-from outagetray.core.model import Platform
 from outagetray.core.monitor import RoundReport
 from outagetray.core.reach import channels_line
 from outagetray.core.records import Incident
 from outagetray.core.redact import one_line, shown
+from outagetray.ui.cockpit.tabs import TABS, CockpitTabs
 from outagetray.ui.tray import status_words
 from outagetray.ui.when import since_text
 
 if TYPE_CHECKING:
-    from outagetray.core.playbook import Playbook
-    from outagetray.core.playbook_history import ExportTarget
+    from outagetray.core.checklist import Checklist
+    from outagetray.core.drafts import DraftLibrary
     from outagetray.core.settings import Settings
     from outagetray.ui.cockpit.history_view import HistoryView
     from outagetray.ui.cockpit.incident_view import IncidentView
     from outagetray.ui.cockpit.reach_view import ReachView
     from outagetray.ui.cockpit.setup_banner import SetupBanner
-
-#: The tabs, in order. Only "Now" is built with the window; the others when first shown.
-TABS = ("Now", "Incident", "History", "Reach")
 
 COLUMNS = ("Platform", "Status", "Since", "What OutageTray knows")
 
@@ -158,22 +154,11 @@ class StatusWindow(QWidget):
         self._now = now
         #: The zone local times are shown in: the computer's (None) unless a test fixes one.
         self._tz = tz
-        # What the app handed over for the cockpit tabs, kept until (and after) they are built.
         self._open: tuple[Incident, ...] = ()
-        self._recent: tuple[Incident, ...] = ()
-        self._incident_id: int | None = None
-        self._playbook: Playbook | None = None
-        self._playbook_parts: tuple[Settings, Any, Any] | None = None
         self._settings: Settings | None = None
-        self._history_span = "24 hours"
+        #: Platforms the user asked to hear about when they are back ("tell me when it's back").
         self._following: set[str] = set()
-        self.incident_view: IncidentView | None = None
-        self.history_view: HistoryView | None = None
-        self.reach_view: ReachView | None = None
         self.setup_banner: SetupBanner | None = None
-        #: Asks where to save an export: (title, suggested file name, filter) -> path or None.
-        #: Tests replace it; the app keeps the file dialog.
-        self.ask_save_path: Callable[[str, str, str], Path | None] = self._ask_save_path
         self.setWindowTitle("OutageTray")
         self.resize(760, 460)
         # Ctrl+W (Cmd+W on macOS): the window goes back to the tray; the app keeps watching.
@@ -229,9 +214,7 @@ class StatusWindow(QWidget):
         self.open_incident = plain_label()
         self.open_incident.hide()
         self.open_playbook = QPushButton("Open the playbook")
-        self.open_playbook.clicked.connect(
-            lambda: self.show_incident(self._open[0].id) if self._open else None
-        )
+        self.open_playbook.clicked.connect(self._open_playbook)
         self.open_playbook.hide()
 
         self.check_button = QPushButton("Check now")
@@ -267,14 +250,16 @@ class StatusWindow(QWidget):
         status_layout.addWidget(splitter, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(status_tab, TABS[0])
-        # Empty pages for now: each is filled the first time it is shown (see _build_tab).
-        self._pages: dict[str, QWidget] = {}
-        for name in TABS[1:]:
-            page = QWidget()
-            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
-            self._pages[name] = page
-            self.tabs.addTab(page, name)
-        self.tabs.currentChanged.connect(self._tab_shown)
+        #: The other tabs: empty pages until each is first shown (ui/cockpit/tabs.py).
+        self.cockpit = CockpitTabs(
+            self.tabs, statuses=lambda: self._statuses, clock=self._clock, tz=tz, dialog_parent=self
+        )
+        self.cockpit.action_taken.connect(self.action_taken.emit)
+        self.cockpit.export_requested.connect(self.export_requested.emit)
+        self.cockpit.setup_requested.connect(self.setup_requested.emit)
+        self.cockpit.template_saved.connect(self.template_saved.emit)
+        self.cockpit.template_reset.connect(self.template_reset.emit)
+        self.cockpit.link_requested.connect(self._open_link)
 
         buttons = QHBoxLayout()
         buttons.addWidget(settings_button)
@@ -363,73 +348,80 @@ class StatusWindow(QWidget):
                 self.table.resizeColumnToContents(column)
         self._show_details()
         # Which channels are up changes the drafts' "find us here" line; the bars name the watched.
-        self._refresh("Incident", "History")
+        self.cockpit.refresh("Incident", "History")
 
     # -- the cockpit: what the app tells the window about incidents and the profile ----------------
 
     def show_incidents(self, open_: Sequence[Incident], recent: Sequence[Incident]) -> None:
         """The open incidents and the last 30 days' (newest first), from the log's reader thread."""
         self._open = tuple(open_)
-        self._recent = tuple(recent)
         self._draw_open_line()
-        self._refresh("Incident", "History")
+        self.cockpit.show_incidents(open_, recent)
 
     def show_incident(self, incident_id: int) -> None:
         """Switch to the Incident tab on this incident (a notification's "Open" lands here)."""
-        self._incident_id = incident_id
-        self._refresh("Incident")
-        self.tabs.setCurrentIndex(TABS.index("Incident"))
+        self.cockpit.show_incident(incident_id)
 
-    def set_playbook(self, settings: Settings, library: Any, checklist: Any) -> None:
-        """The profile, channels, draft library and checklist the Incident and Reach tabs use."""
+    def set_playbook(
+        self, settings: Settings, library: DraftLibrary | None, checklist: Checklist | None
+    ) -> None:
+        """The profile, channels, draft library and checklist the Incident and Reach tabs use.
+
+        Call it again after a template edit was written: the library is read afresh.
+        """
         self._settings = settings
-        self._playbook_parts = (settings, library, checklist)
-        self._playbook = None  # built again when a tab needs it (importing the drafts only then)
         self._offer_setup()
-        self._refresh("Incident", "History", "Reach")
+        self.cockpit.set_playbook(settings, library, checklist)
+
+    def set_following(self, platform_ids: Iterable[str]) -> None:
+        """The platforms the app will announce when back (the tray can ask for it too)."""
+        self._following = set(platform_ids)
+        self._show_details()
 
     def set_log_notice(self, text: str) -> None:
         """A sentence about the incident log itself (another OutageTray records; a damaged file)."""
         self.log_notice.setText(shown(text))
         self.log_notice.setVisible(bool(text))
 
-    def current_incident(self) -> Incident | None:
-        """The one the Incident tab shows: the one asked for, else the newest open one."""
-        if self._incident_id is not None:
-            for incident in (*self._open, *self._recent):
-                if incident.id == self._incident_id:
-                    return incident
-        return self._open[0] if self._open else None
-
-    def _context(self) -> Playbook | None:
-        if self._playbook is None and self._playbook_parts is not None:
-            from outagetray.core.playbook import playbook_from
-
-            self._playbook = playbook_from(*self._playbook_parts)
-        return self._playbook
-
     def _clock(self) -> datetime:
         return self._now() if self._now is not None else datetime.now(UTC)
+
+    # The cockpit's views, once built (tests and the app read them here).
+    @property
+    def incident_view(self) -> IncidentView | None:
+        return self.cockpit.incident_view
+
+    @property
+    def history_view(self) -> HistoryView | None:
+        return self.cockpit.history_view
+
+    @property
+    def reach_view(self) -> ReachView | None:
+        return self.cockpit.reach_view
+
+    @property
+    def ask_save_path(self) -> Callable[[str, str, str], Path | None]:
+        """Asks where to save an export: (title, suggested name, filter) -> path, None if cancelled."""
+        return self.cockpit.ask_save_path
+
+    @ask_save_path.setter
+    def ask_save_path(self, ask: Callable[[str, str, str], Path | None]) -> None:
+        self.cockpit.ask_save_path = ask
+
+    def current_incident(self) -> Incident | None:
+        return self.cockpit.current_incident()
+
+    def _open_playbook(self) -> None:
+        if self._open:
+            self.show_incident(self._open[0].id)
 
     def _draw_open_line(self) -> None:
         from outagetray.core.playbook_history import open_line
 
-        text = open_line(self._open, self._clock(), self._tz, self._platforms())
+        text = open_line(self._open, self._clock(), self._tz, self.cockpit.platforms())
         _set_text(self.open_incident, text)
         self.open_incident.setVisible(bool(text))
         self.open_playbook.setVisible(bool(text))
-
-    def _platforms(self) -> dict[str, Platform]:
-        """Names for ids: the watched platforms of the last round, else the settings' catalog."""
-        known = {s.platform.id: s.platform for s in self._statuses}
-        if not known and self._settings is not None:
-            known = self._settings.platforms()
-        return known
-
-    def _watched(self) -> list[Platform]:
-        if self._statuses:
-            return [s.platform for s in self._statuses]
-        return self._settings.watched() if self._settings is not None else []
 
     def _offer_setup(self) -> None:
         from outagetray.core.profile import PROMISE, profile_done
@@ -445,115 +437,6 @@ class StatusWindow(QWidget):
             self._now_layout.insertWidget(0, self.setup_banner)
         self.setup_banner.offer(not done)
 
-    def _tab_shown(self, index: int) -> None:
-        name = TABS[index] if 0 <= index < len(TABS) else ""
-        if name in self._pages:
-            self._build(name)
-            self._refresh(name)
-
-    def _build(self, name: str) -> None:
-        """Build a cockpit tab's widgets the first time it is shown (importing its module then)."""
-        page = self._pages[name]
-        layout = page.layout()
-        if layout is None or layout.count():
-            return
-        if name == "Incident":
-            from outagetray.ui.cockpit.incident_view import IncidentView
-
-            view = IncidentView()
-            view.action.connect(self._incident_action)
-            view.link_requested.connect(self._open_link)
-            view.export_clicked.connect(lambda fmt: self._export(fmt, incident=True))
-            view.template_saved.connect(self.template_saved.emit)
-            view.template_reset.connect(self.template_reset.emit)
-            view.setup_requested.connect(self.setup_requested.emit)
-            self.incident_view = view
-            layout.addWidget(view)
-            view.show()  # at once: a layout shows a child of a shown page only later
-        elif name == "History":
-            from outagetray.ui.cockpit.history_view import HistoryView
-
-            history = HistoryView()
-            history.span_changed.connect(self._history_span_changed)
-            history.incident_activated.connect(self.show_incident)
-            history.export_clicked.connect(lambda fmt: self._export(fmt, incident=False))
-            self.history_view = history
-            layout.addWidget(history)
-            history.show()  # at once: a layout shows a child of a shown page only later
-        elif name == "Reach":
-            from outagetray.ui.cockpit.reach_view import ReachView
-
-            reach = ReachView()
-            reach.setup_requested.connect(self.setup_requested.emit)
-            self.reach_view = reach
-            layout.addWidget(reach)
-            reach.show()  # at once: a layout shows a child of a shown page only later
-
-    def _refresh(self, *names: str) -> None:
-        """Redraw the named tabs that are built and showing; the others are drawn when shown."""
-        current = TABS[self.tabs.currentIndex()] if self.tabs.currentIndex() >= 0 else ""
-        if current not in names:
-            return
-        now = self._clock()
-        if current == "Incident" and self.incident_view is not None:
-            from outagetray.core.playbook import incident_page
-
-            context = self._context()
-            incident = self.current_incident()
-            page = None
-            if incident is not None:
-                page = incident_page(incident, context, self._statuses, now=now, tz=self._tz)
-            library = context.library if context is not None else None
-            self.incident_view.template_source = library.get if library is not None else None
-            self.incident_view.show_page(page)
-        elif current == "History" and self.history_view is not None:
-            from outagetray.core.playbook_history import history_page
-
-            incidents = {i.id: i for i in (*self._recent, *self._open)}
-            self.history_view.show_page(
-                history_page(
-                    list(incidents.values()), self._watched(), self._history_span, now=now, tz=self._tz
-                )
-            )
-        elif current == "Reach" and self.reach_view is not None:
-            from outagetray.core.playbook import reach_page
-
-            self.reach_view.show_page(reach_page(self._context()))
-
-    def _history_span_changed(self, span: str) -> None:
-        self._history_span = span
-        self._refresh("History")
-
-    def _incident_action(self, kind: str, subject: str) -> None:
-        incident = self.current_incident()
-        if incident is not None:
-            self.action_taken.emit(incident.id, kind, subject)
-
-    def _export(self, fmt: str, *, incident: bool) -> None:
-        """Ask where to save, then hand the request to the app (it writes off the UI thread)."""
-        from outagetray.core.playbook_history import ExportTarget, export_file_name
-
-        chosen = self.current_incident() if incident else None
-        if incident and chosen is None:
-            return
-        page = self.history_view.page if self.history_view is not None else None
-        start = None if chosen is not None or page is None else page.start
-        end = None if chosen is not None or page is None else page.end
-        name = export_file_name(fmt, chosen.id if chosen is not None else None, start, end, tz=self._tz)
-        kind = "Spreadsheet (*.csv)" if fmt == "csv" else "Web page report (*.html)"
-        title = "Save the outage as" if chosen is not None else "Save the outages as"
-        path = self.ask_save_path(title, name, kind)
-        if path is not None:
-            target: ExportTarget = ExportTarget(path, chosen.id if chosen is not None else None, start, end)
-            self.export_requested.emit(fmt, target)
-
-    def _ask_save_path(self, title: str, name: str, kind: str) -> Path | None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        chosen, _ = QFileDialog.getSaveFileName(
-            self, title, str(Path(folder) / name) if folder else name, kind
-        )
-        return Path(chosen) if chosen else None
-
     def _open_link(self, url: str) -> None:
         """A link from the cockpit (a composer, a checklist item, Downdetector) in the browser."""
         if url.startswith(("https://", "http://", "mailto:")) and not QDesktopServices.openUrl(QUrl(url)):
@@ -568,6 +451,7 @@ class StatusWindow(QWidget):
         if status is None or not status.verdict.is_problem:
             return
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click, gone when closed
         follow = menu.addAction("Tell me when it's back")
         follow.setCheckable(True)
         follow.setChecked(status.platform.id in self._following)

@@ -183,3 +183,27 @@ def test_the_log_notice_is_shown_as_plain_text(window: StatusWindow) -> None:
     assert window.log_notice.text() == "Another OutageTray is recording outages <b>here</b>"
     window.set_log_notice("")
     assert not window.log_notice.isVisible()
+
+
+def test_tell_me_when_its_back_from_the_tables_menu(window: StatusWindow, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    window.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE), status("x", Verdict.OPERATIONAL)))
+    window._table_menu(window.table.visualItemRect(window.table.item(1, 0)).center())
+    assert window.findChildren(QMenu) == []  # nothing to come back from: no menu
+    window._table_menu(window.table.visualItemRect(window.table.item(0, 0)).center())
+    [menu] = window.findChildren(QMenu)
+    [follow] = menu.actions()
+    assert follow.text() == "Tell me when it's back" and not follow.isChecked()
+    with qtbot.waitSignal(window.follow_requested) as asked:
+        follow.trigger()
+    assert asked.args == ["facebook", True]
+    menu.close()
+
+
+def test_the_app_can_say_what_is_followed(window: StatusWindow) -> None:
+    window.show_report(report(status("facebook", Verdict.MAJOR_OUTAGE)))
+    window.table.selectRow(0)
+    assert not window.follow.isChecked()
+    window.set_following(["facebook"])
+    assert window.follow.isChecked()

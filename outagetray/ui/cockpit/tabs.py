@@ -1,0 +1,235 @@
+"""The window's cockpit tabs (Incident, History, Reach): what they were handed, and building them.
+
+The window owns one :class:`CockpitTabs` and forwards to it what the app hands over
+(incidents, the playbook's settings) and what the user asks for here comes back as this
+object's signals, which the window re-emits as its own. Each tab's widgets, and the
+module that makes them, are built the first time the tab is shown; until then only the
+values are kept, so a window opened for a glance at the Now tab pays for none of this.
+
+This module itself is imported with the window: it holds no widget of its own and
+imports the views, the drafts and the playbook only inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
+
+from outagetray.core.judge import PlatformStatus
+from outagetray.core.model import Platform
+from outagetray.core.records import Incident
+
+if TYPE_CHECKING:
+    from outagetray.core.checklist import Checklist
+    from outagetray.core.drafts import DraftLibrary
+    from outagetray.core.playbook import Playbook
+    from outagetray.core.settings import Settings
+    from outagetray.ui.cockpit.history_view import HistoryView
+    from outagetray.ui.cockpit.incident_view import IncidentView
+    from outagetray.ui.cockpit.reach_view import ReachView
+
+#: The window's tabs, in order. Only "Now" is the window's own; the others are built here.
+TABS = ("Now", "Incident", "History", "Reach")
+
+
+class CockpitTabs(QObject):
+    action_taken = Signal(int, str, str)
+    export_requested = Signal(str, object)
+    setup_requested = Signal()
+    template_saved = Signal(object)
+    template_reset = Signal(str)
+    link_requested = Signal(str)
+
+    def __init__(
+        self,
+        tabs: QTabWidget,
+        *,
+        statuses: Callable[[], Sequence[PlatformStatus]],
+        clock: Callable[[], datetime],
+        tz: tzinfo | None,
+        dialog_parent: QWidget,
+    ) -> None:
+        super().__init__(tabs)
+        self.tabs = tabs
+        self._statuses = statuses
+        self._clock = clock
+        self._tz = tz
+        self._dialog_parent = dialog_parent
+        self.open: tuple[Incident, ...] = ()
+        self.recent: tuple[Incident, ...] = ()
+        self.incident_id: int | None = None
+        self.settings: Settings | None = None
+        self._parts: tuple[Settings, DraftLibrary | None, Checklist | None] | None = None
+        self._playbook: Playbook | None = None
+        self.history_span = "24 hours"
+        self.incident_view: IncidentView | None = None
+        self.history_view: HistoryView | None = None
+        self.reach_view: ReachView | None = None
+        #: Asks where to save an export: (title, suggested file name, filter) -> path or None.
+        self.ask_save_path: Callable[[str, str, str], Path | None] = self._ask_save_path
+        self.pages: dict[str, QWidget] = {}
+        for name in TABS[1:]:
+            page = QWidget()
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+            self.pages[name] = page
+            tabs.addTab(page, name)
+        tabs.currentChanged.connect(self._shown)
+
+    # -- what the window hands over ----------------------------------------------------------
+
+    def show_incidents(self, open_: Sequence[Incident], recent: Sequence[Incident]) -> None:
+        self.open = tuple(open_)
+        self.recent = tuple(recent)
+        self.refresh("Incident", "History")
+
+    def show_incident(self, incident_id: int) -> None:
+        self.incident_id = incident_id
+        self.refresh("Incident")
+        self.tabs.setCurrentIndex(TABS.index("Incident"))
+
+    def set_playbook(
+        self, settings: Settings, library: DraftLibrary | None, checklist: Checklist | None
+    ) -> None:
+        self.settings = settings
+        self._parts = (settings, library, checklist)
+        self._playbook = None  # made again when a tab needs it (importing the drafts only then)
+        self.refresh("Incident", "History", "Reach")
+
+    def current_incident(self) -> Incident | None:
+        """The one the Incident tab shows: the one asked for, else the newest open one."""
+        if self.incident_id is not None:
+            for incident in (*self.open, *self.recent):
+                if incident.id == self.incident_id:
+                    return incident
+        return self.open[0] if self.open else None
+
+    def platforms(self) -> dict[str, Platform]:
+        """Names for ids: the watched platforms of the last round, else the settings' catalog."""
+        known = {s.platform.id: s.platform for s in self._statuses()}
+        if not known and self.settings is not None:
+            known = self.settings.platforms()
+        return known
+
+    # -- building and drawing ----------------------------------------------------------------
+
+    def _context(self) -> Playbook | None:
+        if self._playbook is None and self._parts is not None:
+            from outagetray.core.playbook import playbook_from
+
+            self._playbook = playbook_from(*self._parts)
+        return self._playbook
+
+    def _watched(self) -> list[Platform]:
+        statuses = self._statuses()
+        if statuses:
+            return [s.platform for s in statuses]
+        return self.settings.watched() if self.settings is not None else []
+
+    def _shown(self, index: int) -> None:
+        name = TABS[index] if 0 <= index < len(TABS) else ""
+        if name in self.pages:
+            self._build(name)
+            self.refresh(name)
+
+    def _build(self, name: str) -> None:
+        """Build a tab's widgets the first time it is shown (importing its module then)."""
+        layout = self.pages[name].layout()
+        if layout is None or layout.count():
+            return
+        view: QWidget
+        if name == "Incident":
+            from outagetray.ui.cockpit.incident_view import IncidentView
+
+            incident = IncidentView()
+            incident.action.connect(self._incident_action)
+            incident.link_requested.connect(self.link_requested.emit)
+            incident.export_clicked.connect(lambda fmt: self._export(fmt, incident=True))
+            incident.template_saved.connect(self.template_saved.emit)
+            incident.template_reset.connect(self.template_reset.emit)
+            incident.setup_requested.connect(self.setup_requested.emit)
+            self.incident_view = view = incident
+        elif name == "History":
+            from outagetray.ui.cockpit.history_view import HistoryView
+
+            history = HistoryView()
+            history.span_changed.connect(self._span_changed)
+            history.incident_activated.connect(self.show_incident)
+            history.export_clicked.connect(lambda fmt: self._export(fmt, incident=False))
+            self.history_view = view = history
+        else:
+            from outagetray.ui.cockpit.reach_view import ReachView
+
+            reach = ReachView()
+            reach.setup_requested.connect(self.setup_requested.emit)
+            self.reach_view = view = reach
+        layout.addWidget(view)
+        view.show()  # at once: a layout shows a child of a shown page only later
+
+    def refresh(self, *names: str) -> None:
+        """Redraw the named tabs that are built and showing; the others are drawn when shown."""
+        index = self.tabs.currentIndex()
+        current = TABS[index] if 0 <= index < len(TABS) else ""
+        if current not in names:
+            return
+        now = self._clock()
+        if current == "Incident" and self.incident_view is not None:
+            from outagetray.core.playbook import incident_page
+
+            context = self._context()
+            incident = self.current_incident()
+            page = None
+            if incident is not None:
+                page = incident_page(incident, context, self._statuses(), now=now, tz=self._tz)
+            library = context.library if context is not None else None
+            self.incident_view.template_source = library.get if library is not None else None
+            self.incident_view.show_page(page)
+        elif current == "History" and self.history_view is not None:
+            from outagetray.core.playbook_history import history_page
+
+            incidents = list({i.id: i for i in (*self.recent, *self.open)}.values())
+            page_ = history_page(incidents, self._watched(), self.history_span, now=now, tz=self._tz)
+            self.history_view.show_page(page_)
+        elif current == "Reach" and self.reach_view is not None:
+            from outagetray.core.playbook import reach_page
+
+            self.reach_view.show_page(reach_page(self._context()))
+
+    # -- what the user asked for ---------------------------------------------------------------
+
+    def _span_changed(self, span: str) -> None:
+        self.history_span = span
+        self.refresh("History")
+
+    def _incident_action(self, kind: str, subject: str) -> None:
+        incident = self.current_incident()
+        if incident is not None:
+            self.action_taken.emit(incident.id, kind, subject)
+
+    def _export(self, fmt: str, *, incident: bool) -> None:
+        """Ask where to save, then hand the request on (the app writes off the UI thread)."""
+        from outagetray.core.playbook_history import ExportTarget, export_file_name
+
+        chosen = self.current_incident() if incident else None
+        if incident and chosen is None:
+            return
+        page = self.history_view.page if self.history_view is not None else None
+        start = None if chosen is not None or page is None else page.start
+        end = None if chosen is not None or page is None else page.end
+        number = chosen.id if chosen is not None else None
+        name = export_file_name(fmt, number, start, end, tz=self._tz)
+        kind = "Spreadsheet (*.csv)" if fmt == "csv" else "Web page report (*.html)"
+        title = "Save the outage as" if chosen is not None else "Save the outages as"
+        path = self.ask_save_path(title, name, kind)
+        if path is not None:
+            self.export_requested.emit(fmt, ExportTarget(path, number, start, end))
+
+    def _ask_save_path(self, title: str, name: str, kind: str) -> Path | None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        suggested = str(Path(folder) / name) if folder else name
+        chosen, _ = QFileDialog.getSaveFileName(self._dialog_parent, title, suggested, kind)
+        return Path(chosen) if chosen else None
