@@ -235,7 +235,10 @@ def _watch(config: Path | None, platform_ids: list[str], interval: float | None)
     import signal
     import threading
 
-    from outagetray.core.monitor import Event, Monitor, MonitorConfig
+    from outagetray.core.eventids import EventIds
+    from outagetray.core.eventids import default_path as events_path
+    from outagetray.core.incident_recorder import Recorder
+    from outagetray.core.monitor import Event, Monitor, MonitorConfig, RoundReport
     from outagetray.core.probes import DnsConfig
     from outagetray.core.redact import safe_data
     from outagetray.core.watchlog import change_line
@@ -246,6 +249,14 @@ def _watch(config: Path | None, platform_ids: list[str], interval: float | None)
         return int(exit_.code or 0)
     out = _stdout()
     lock = threading.Lock()
+    # The incident log is the tray app's and watch's alike; only one of them writes it (a
+    # lock), and the one that does not says so once. Event numbers come from the same
+    # counter file as the app's, so the log's incidents never share a number.
+    recorder = Recorder.start(program="outagetray watch", on_notice=lambda text: _say(f"outagetray: {text}"))
+    recorder.wait_ready()  # its notice (on stderr) comes before the first line of output
+
+    def record(report: RoundReport) -> None:
+        recorder.record_async(report.changes, report.statuses)
 
     def emit(changes: list[Event]) -> None:
         with lock:
@@ -263,6 +274,8 @@ def _watch(config: Path | None, platform_ids: list[str], interval: float | None)
             recover_rounds=settings.recover_rounds,
         ),
         emit,
+        on_round=record,
+        events=EventIds(events_path()),
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -273,6 +286,7 @@ def _watch(config: Path | None, platform_ids: list[str], interval: float | None)
             pass
     finally:
         monitor.stop()
+        recorder.stop()
     return 0
 
 

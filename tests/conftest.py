@@ -220,3 +220,21 @@ def web(_plain_server: HTTPServer) -> Iterator[HTTPServer]:
     _plain_server.clear()
     yield _plain_server
     _plain_server.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own settings, data, state and cache folders (and the programs it starts too).
+
+    The app and ``outagetray watch`` keep an incident log, event numbers and state under
+    platformdirs' folders: a test must neither read the developer's own nor leave files in
+    them, and one test's log must not be another's.
+    """
+    home = tmp_path_factory.mktemp("user")
+    for name, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
+        monkeypatch.setenv(name, str(home / sub))

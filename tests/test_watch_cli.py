@@ -153,3 +153,51 @@ def test_watch_refuses_a_bad_interval(tmp_path: Path) -> None:
     done = subprocess.run([exe, "watch", "--interval", "0.1"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "from 1 to 86400 seconds" in done.stderr
+
+
+def test_watch_records_the_outage_in_the_incident_log_and_a_second_watch_only_watches(
+    httpserver: HTTPServer, controls: ControlServer, tmp_path: Path
+) -> None:
+    """Issue 15: `outagetray watch` records like the tray app, and only one process records."""
+    state = {"body": summary("none", "operational")}
+    httpserver.expect_request("/s.json").respond_with_handler(
+        lambda request: Response(json.dumps(state["body"]), content_type="application/json")
+    )
+    config = write_config(
+        tmp_path,
+        controls,
+        f'[[platforms]]\nid = "discord"\nprobes = []\n'
+        f'sources = [{{ type = "statuspage", url = "{httpserver.url_for("/s.json")}" }}]\n',
+    )
+    first = start_watch(config, "--platform", "discord")
+    second: subprocess.Popen[str] | None = None
+    try:
+        lines = Lines(first)
+        lines.until(lambda line: line.get("platform") == "discord")
+        second = start_watch(config, "--platform", "discord")
+        Lines(second).until(lambda line: line.get("platform") == "discord")
+        state["body"] = summary("critical", "major_outage")
+        down = lines.until(lambda line: line.get("platform") == "discord")[0]
+        assert down["to"] == "major_outage"
+        exe = shutil.which("outagetray", path=os.path.dirname(sys.executable))
+        assert exe
+
+        def listed() -> list[dict[str, Any]]:
+            out = subprocess.run([exe, "incidents", "--json"], capture_output=True, text=True, timeout=20)
+            assert out.returncode == 0, out.stderr
+            return list(json.loads(out.stdout))
+
+        deadline = time.monotonic() + 10
+        while not (incidents := listed()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [(i["platforms"], i["worst"], i["ended_at"]) for i in incidents] == [
+            (["discord"], "major_outage", None)
+        ]
+    finally:
+        for process in (first, second):
+            if process is not None:
+                process.send_signal(signal.SIGINT)
+                assert process.wait(timeout=5) == 0
+    errors = second.stderr.read() if second is not None and second.stderr else ""
+    assert "already recording outages" in errors and "outagetray watch" in errors
+    assert "Traceback" not in errors

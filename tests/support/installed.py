@@ -37,6 +37,8 @@ def home_env(
         "HOME": str(folder),
         "XDG_CONFIG_HOME": str(folder / ".config"),
         "XDG_STATE_HOME": str(folder / ".local/state"),
+        "XDG_DATA_HOME": str(folder / ".local/share"),
+        "XDG_CACHE_HOME": str(folder / ".cache"),
         "XDG_RUNTIME_DIR": str(runtime),
     }
     if qpa:
