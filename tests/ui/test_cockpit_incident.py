@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -232,6 +232,24 @@ def test_network_text_stays_plain(qtbot: QtBot, tmp_path: Path, monkeypatch: pyt
     assert cockpit.view.title.text() == "<i>Face</i> and Instagram: major outage"
     assert "<b>bold</b> red" in cockpit.view.evidence_text()
     assert "\x1b" not in cockpit.view.evidence_text()
+    assert cockpit.view.title.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_a_source_address_with_markup_is_shown_literally_in_its_tooltip(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QPushButton
+
+    url = "https://status.example/<img src=x>"
+    incident = meta_incident()
+    change = replace(incident.changes[0], sources=(url,))
+    cockpit = Cockpit(qtbot, tmp_path, monkeypatch, incident=replace(incident, changes=(change,)))
+    [button] = [b for b in cockpit.view._evidence_box.findChildren(QPushButton) if b.text() == url]
+    assert button.toolTip() == "<p style='white-space:pre-wrap'>https://status.example/&lt;img src=x&gt;</p>"
+    button.click()
+    assert cockpit.opened == [QUrl(url).toString(QUrl.ComponentFormattingOption.FullyEncoded)]
 
 
 def test_no_incident_says_what_the_page_is_for(qtbot: QtBot) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -21,18 +20,7 @@ from PySide6.QtWidgets import (
 
 from outagetray.core.playbook import ChecklistGroup
 from outagetray.core.redact import one_line, shown
-
-
-def link_button(words: str, url: str) -> QPushButton:
-    """A link as a flat button: plain words, the address in its tooltip, opened in one click."""
-    button = QPushButton(one_line(shown(words)))
-    button.setFlat(True)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    button.setToolTip(one_line(shown(url)))
-    button.setStyleSheet(
-        "QPushButton { color: palette(link); text-align: left; text-decoration: underline; }"
-    )
-    return button
+from outagetray.ui.cockpit.widgets import link_button
 
 
 class ChecklistView(QWidget):

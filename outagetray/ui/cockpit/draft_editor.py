@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -34,15 +33,9 @@ from PySide6.QtWidgets import (
 from outagetray.core.drafts import PLACEHOLDERS, Template
 from outagetray.core.playbook import PHASE_LABELS, DraftEntry, count_line
 from outagetray.core.redact import one_line, shown
+from outagetray.ui.cockpit.widgets import plain_label
 
 OVER_STYLE = "QLabel { color: #c50f1f; font-weight: bold; }"
-
-
-def _plain(text: str = "", *, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    return label
 
 
 class DraftCard(QFrame):
@@ -57,7 +50,7 @@ class DraftCard(QFrame):
         super().__init__(parent)
         self.entry = entry
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.heading = _plain(one_line(shown(entry.label)))
+        self.heading = plain_label(one_line(shown(entry.label)))
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
@@ -70,11 +63,11 @@ class DraftCard(QFrame):
         self.body.setMinimumHeight(90)
         # Tall enough for a short post or an email's first lines; the card scrolls for the rest.
         self.body.setMaximumHeight(self.body.fontMetrics().lineSpacing() * 10 + 16)
-        self.count = _plain(wrap=False)
-        self.notes = _plain()
+        self.count = plain_label(wrap=False)
+        self.notes = plain_label()
         self.notes.setStyleSheet("QLabel { color: #8a5300; }")
         #: What the last button did ("Copied."), so the user sees the click land.
-        self.feedback = _plain()
+        self.feedback = plain_label()
         self.copy = QPushButton("Copy")
         self.copy.setToolTip("Put this text on the clipboard, to paste it wherever you post.")
         self.compose = QPushButton("Open composer")
@@ -175,7 +168,7 @@ class DraftsPanel(QWidget):
             row.addWidget(button)
             self.phase_buttons[phase] = button
         row.addStretch(1)
-        self.empty = _plain("Drafts are being prepared.")
+        self.empty = plain_label("Drafts are being prepared.")
         self.empty.hide()
         self._cards_box = QWidget()
         self._cards_layout = QVBoxLayout(self._cards_box)
@@ -249,7 +242,7 @@ class TemplateDialog(QDialog):
         self.body = QPlainTextEdit()
         self.body.setPlainText(template.body)
         names = " ".join("{" + p + "}" for p in PLACEHOLDERS)
-        help_text = _plain(
+        help_text = plain_label(
             "This wording is used for every outage from now on. OutageTray fills in these blanks: "
             f"{names}. A line with {{alternatives}}, {{blog_url}} or {{signature}} is left out when "
             "there is nothing to put there."

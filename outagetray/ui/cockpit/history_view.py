@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from outagetray.core.model import Verdict
 from outagetray.core.playbook_history import SPANS, HistoryPage, HistoryRow, IncidentRow, Stretch
 from outagetray.core.redact import one_line, shown
+from outagetray.ui.cockpit.widgets import plain_label, plain_tip
 
 #: Colours by verdict: green fine, blue planned work, amber to red for worse trouble, grey unknown.
 COLORS = {
@@ -55,12 +56,6 @@ COLORS = {
 #: A stretch narrower than this many pixels is still drawn this wide: a ten-minute
 #: outage on a 30-day bar must not vanish.
 MIN_PROBLEM_WIDTH = 2.0
-
-
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
 
 
 class TimelineBar(QWidget):
@@ -88,7 +83,7 @@ class TimelineBar(QWidget):
         lines = [one_line(shown(row.summary))]
         lines += [one_line(shown(line)) for line in row.problem_lines()]
         self.setAccessibleDescription("\n".join(lines))
-        self.setToolTip(f"{name}: {lines[0]}")
+        self.setToolTip(plain_tip(f"{name}: {lines[0]}"))
         self.update()
 
     def row(self) -> HistoryRow | None:
@@ -163,7 +158,7 @@ class TimelineBar(QWidget):
             stretch = self.stretch_at(event.pos().x())
             row = self._row
             text = one_line(shown(row.describe(stretch))) if stretch and row else self.toolTip()
-            QToolTip.showText(event.globalPos(), text, self)
+            QToolTip.showText(event.globalPos(), plain_tip(text), self)
             return True
         return super().event(event)
 
@@ -263,7 +258,7 @@ class HistoryView(QWidget):
         group = QButtonGroup(self)
         group.setExclusive(True)
         spans = QHBoxLayout()
-        spans.addWidget(_plain("Show the last"))
+        spans.addWidget(plain_label("Show the last", wrap=False))
         for span in SPANS:
             button = QPushButton(span)
             button.setCheckable(True)
@@ -279,7 +274,7 @@ class HistoryView(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setColumnStretch(1, 1)
         self.axis = TimelineAxis()
-        self.empty = _plain("No platforms are watched yet. Choose them in Settings.")
+        self.empty = plain_label("No platforms are watched yet. Choose them in Settings.")
         self.empty.hide()
 
         self.incidents = IncidentList()
@@ -292,9 +287,9 @@ class HistoryView(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # Double-click or Enter (itemActivated is both, once).
         self.list.activated.connect(self._activated)
-        self.none_yet = _plain("No outages in this time. OutageTray records each one here.")
+        self.none_yet = plain_label("No outages in this time. OutageTray records each one here.")
 
-        self.range = _plain()
+        self.range = plain_label()
         self.range.setWordWrap(True)
         self.export_csv = QPushButton("Export spreadsheet (CSV)…")
         self.export_csv.setToolTip("Save these outages as a file a spreadsheet program opens.")
@@ -313,7 +308,7 @@ class HistoryView(QWidget):
         layout.addLayout(spans)
         layout.addWidget(self._grid_box)
         layout.addWidget(self.empty)
-        layout.addWidget(_plain("Past outages (double-click one to open it):"))
+        layout.addWidget(plain_label("Past outages (double-click one to open it):"))
         layout.addWidget(self.list, 1)
         layout.addWidget(self.none_yet)
         layout.addLayout(exports)
@@ -349,8 +344,8 @@ class HistoryView(QWidget):
             self.summaries.clear()
             for index, row in enumerate(rows):
                 bar = TimelineBar()
-                summary = _plain()
-                self._grid.addWidget(_plain(one_line(shown(row.name))), index, 0)
+                summary = plain_label(wrap=False)
+                self._grid.addWidget(plain_label(one_line(shown(row.name)), wrap=False), index, 0)
                 self._grid.addWidget(bar, index, 1)
                 self._grid.addWidget(summary, index, 2)
                 self.bars[row.platform] = bar

@@ -31,21 +31,15 @@ from outagetray.core.drafts import Template
 from outagetray.core.playbook import IncidentPage
 from outagetray.core.records import ActionKind
 from outagetray.core.redact import one_line, shown
-from outagetray.ui.cockpit.checklist_view import ChecklistView, link_button
+from outagetray.ui.cockpit.checklist_view import ChecklistView
 from outagetray.ui.cockpit.draft_editor import DraftsPanel, TemplateDialog
+from outagetray.ui.cockpit.widgets import link_button, plain_label
 
 EMPTY = (
     "No outage right now.\n\n"
     "When a platform you watch really fails, this page has everything for it: messages ready "
     "for your audience, a checklist of what to do, and a record of what happened."
 )
-
-
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
 
 
 class IncidentView(QWidget):
@@ -64,20 +58,20 @@ class IncidentView(QWidget):
         #: The open "Edit template" dialog, for tests.
         self.template_dialog: TemplateDialog | None = None
 
-        self.empty = _plain(EMPTY)
-        self.title = _plain()
+        self.empty = plain_label(EMPTY)
+        self.title = plain_label()
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.title.setFont(font)
-        self.status = _plain()
+        self.status = plain_label()
         self.acknowledge = QPushButton("I'm on it")
         self.acknowledge.setToolTip("Tell OutageTray you are handling this, so the tray stops flagging it.")
         self.acknowledge.clicked.connect(self._acknowledge)
-        self.setup_hint = _plain()
+        self.setup_hint = plain_label()
         self.setup_button = QPushButton("Set up")
         self.setup_button.clicked.connect(self.setup_requested.emit)
-        self.alternatives = _plain()
+        self.alternatives = plain_label()
         self._downdetector = QHBoxLayout()
 
         self.drafts = DraftsPanel()
@@ -113,7 +107,7 @@ class IncidentView(QWidget):
         setup.addWidget(self.setup_hint, 1)
         setup.addWidget(self.setup_button)
         detector = QHBoxLayout()
-        detector.addWidget(_plain("What other people report:"))
+        detector.addWidget(plain_label("What other people report:"))
         detector.addLayout(self._downdetector)
         detector.addStretch(1)
         exports = QHBoxLayout()
@@ -178,12 +172,12 @@ class IncidentView(QWidget):
         facts = QWidget()
         form = QFormLayout(facts)
         for fact in page.facts:
-            form.addRow(fact.label, _plain(one_line(shown(fact.text))))
+            form.addRow(plain_label(fact.label, wrap=False), plain_label(one_line(shown(fact.text))))
         self._evidence.addWidget(facts)
         if page.changes:
-            self._evidence.addWidget(_plain("Each change OutageTray saw:"))
+            self._evidence.addWidget(plain_label("Each change OutageTray saw:"))
         for change in page.changes:
-            line = _plain(one_line(shown(f"{change.when}: {change.text}. {change.evidence}")))
+            line = plain_label(one_line(shown(f"{change.when}: {change.text}. {change.evidence}")))
             self._evidence.addWidget(line)
             for url in change.sources:
                 button = link_button(url, url)

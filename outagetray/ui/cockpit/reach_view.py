@@ -8,17 +8,11 @@ no audience figures yet, the tab says what it would show and offers the setup.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from outagetray.core.playbook import ReachPage
 from outagetray.core.redact import one_line, shown
-
-
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
+from outagetray.ui.cockpit.widgets import plain_label, plain_tip
 
 
 class ReachView(QWidget):
@@ -28,13 +22,13 @@ class ReachView(QWidget):
         super().__init__(parent)
         self.page: ReachPage | None = None
         self.bars: list[QProgressBar] = []
-        self.intro = _plain(
+        self.intro = plain_label(
             "Who holds your audience: when a company fails, all of its platforms fail together."
         )
         self._grid_box = QWidget()
         self._grid = QGridLayout(self._grid_box)
         self._grid.setColumnStretch(1, 1)
-        self.advice = _plain()
+        self.advice = plain_label()
         self.setup = QPushButton("Set up your profile")
         self.setup.clicked.connect(self.setup_requested.emit)
         layout = QVBoxLayout(self)
@@ -59,10 +53,10 @@ class ReachView(QWidget):
             bar.setTextVisible(False)
             bar.setAccessibleName(one_line(shown(bar_value.owner)))
             bar.setAccessibleDescription(one_line(shown(bar_value.text)))
-            bar.setToolTip(one_line(shown(bar_value.text)))
-            self._grid.addWidget(_plain(one_line(shown(bar_value.owner))), row, 0)
+            bar.setToolTip(plain_tip(one_line(shown(bar_value.text))))
+            self._grid.addWidget(plain_label(one_line(shown(bar_value.owner))), row, 0)
             self._grid.addWidget(bar, row, 1)
-            self._grid.addWidget(_plain(one_line(shown(bar_value.text))), row, 2)
+            self._grid.addWidget(plain_label(one_line(shown(bar_value.text))), row, 2)
             self.bars.append(bar)
         self._grid_box.setVisible(bool(page.bars))
         self.advice.setText(shown(page.advice))
