@@ -381,15 +381,7 @@ def incident_page(
     else:
         status = f"Over: it lasted {duration_text(incident.duration_s(now))}"
     groups, done = checklist_for(incident, playbook)
-    context = Playbook(
-        playbook.profile,
-        playbook.channels,
-        platforms,
-        playbook.watch,
-        playbook.library,
-        playbook.checklist,
-        playbook.country,
-    )
+    context = replace(playbook, platforms=platforms)
     return IncidentPage(
         incident_id=incident.id,
         title=incident_title(incident, platforms),

@@ -132,9 +132,10 @@ class StatusWindow(QWidget):
     settings_requested = Signal()
     geometry_changed = Signal(str)  # base64 of saveGeometry(), for the app to keep off the UI thread
     #: The user did something about an incident: (incident id, ActionKind value, subject).
-    #: The subject names a draft ("notice.short@x", see core/playbook.py) or a checklist item id.
+    #: The subject names a draft ("<template id>@<channel id>", e.g. "notice.short.friendly@x", see
+    #: core/playbook.py DraftEntry.key), a checklist item id, or "" for "I'm on it".
     action_taken = Signal(int, str, str)
-    #: ("csv" or "html", core.playbook.ExportTarget): the file name is already chosen.
+    #: ("csv" or "html", core.playbook_history.ExportTarget): the file name is already chosen.
     export_requested = Signal(str, object)
     setup_requested = Signal()
     #: (platform id, on): "tell me when it's back".
