@@ -149,7 +149,11 @@ def test_the_phase_selector_shows_that_phases_drafts(cockpit: Cockpit) -> None:
     drafts.phase_buttons["welcome_back"].click()
     assert [c.entry.phase for c in drafts.cards] == ["welcome_back"] * 3
     assert [c.entry.label for c in drafts.cards] == ["@bob", "Newsletter", "Bob on Instagram"]
-    assert drafts.cards[1].subject.isVisibleTo(cockpit.window)  # the email's subject line
+    email = drafts.cards[1]
+    assert email.subject.isVisibleTo(cockpit.window)  # the email's subject line
+    email.copy_subject.click()
+    assert QGuiApplication.clipboard().text() == email.entry.title
+    assert cockpit.actions[-1] == (7, "draft_copied", email.entry.key)
 
 
 def test_without_channels_there_is_a_draft_per_form(
