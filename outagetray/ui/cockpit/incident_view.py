@@ -38,7 +38,8 @@ from outagetray.ui.cockpit.widgets import link_button, plain_label
 EMPTY = (
     "No outage right now.\n\n"
     "When a platform you watch really fails, this page has everything for it: messages ready "
-    "for your audience, a checklist of what to do, and a record of what happened."
+    "for your audience, a checklist of what to do, and a record of what happened.\n\n"
+    "Past outages are in the History tab: double-click one to open it here."
 )
 
 
@@ -125,7 +126,8 @@ class IncidentView(QWidget):
         body.addWidget(self.sections, 1)
         body.addLayout(exports)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.empty)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.empty, 1)
         layout.addWidget(self.body, 1)
         self.show_page(None)
 
