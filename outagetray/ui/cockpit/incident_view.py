@@ -133,7 +133,7 @@ class IncidentView(QWidget):
 
     def show_page(self, page: IncidentPage | None) -> None:
         """Show an incident, or say there is none; the same incident again updates in place."""
-        self.page = page
+        previous, self.page = self.page, page
         self.empty.setVisible(page is None)
         self.body.setVisible(page is not None)
         if page is None:
@@ -148,11 +148,14 @@ class IncidentView(QWidget):
         self.setup_button.setVisible(bool(page.setup_hint))
         self.alternatives.setText(one_line(shown(page.alternatives)))
         self.alternatives.setVisible(bool(page.alternatives))
-        self._show_links(page.downdetector)
+        # Each round redraws the page: rebuild the link and evidence widgets only when they changed.
+        if previous is None or previous.downdetector != page.downdetector:
+            self._show_links(page.downdetector)
         self.drafts.set_drafts(page.incident_id, page.drafts, page.phase)
         self.checklist.show_groups(page.checklist, page.progress)
         self.sections.setTabText(1, f"Checklist ({page.progress})" if page.progress else "Checklist")
-        self._show_evidence(page)
+        if previous is None or (previous.facts, previous.changes) != (page.facts, page.changes):
+            self._show_evidence(page)
 
     def _show_links(self, links: tuple[tuple[str, str], ...]) -> None:
         while self._downdetector.count():
