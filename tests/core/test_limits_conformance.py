@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outagetray.core.limits import twitter_weighted_length
-from outagetray.core.twittertext import extract_urls, parse_tweet
+from outagetray.core.twittertext import _patterns, _url_matches, extract_urls, parse_tweet
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "twitter-text"
 
@@ -82,3 +84,55 @@ def test_url_extraction(section: str, case: dict[str, Any]) -> None:
         ] == expected
     else:
         assert [u.url for u in found] == expected
+
+
+LINKY = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "b",
+            "-",
+            "_",
+            ".",
+            "/",
+            ":",
+            " ",
+            "@",
+            "(",
+            ")",
+            "?",
+            "=",
+            "#",
+            "\u00fc",
+            "\u5b57",
+            "com",
+            "co",
+            "xn--p1ai",
+            "\u5609\u91cc",
+            "https://",
+            "gemini://",
+            "t.co/",
+            "\u202a",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=LINKY, mastodon=st.booleans())
+def test_skipping_hopeless_positions_finds_the_same_matches(text: str, mastodon: bool) -> None:
+    """_url_matches only skips where no URL can start: the same spans as the plain finditer."""
+    plain = [m.span() for m in _patterns(mastodon)[0].finditer(text)]
+    assert [m.span() for m in _url_matches(text, mastodon)] == plain
+
+
+@pytest.mark.parametrize(
+    "text", ["a." * 20_000, "a-" * 20_000 + ".com", "x.co/" * 5_000, "a" * 100_000 + "."]
+)
+def test_long_runs_without_a_domain_are_quick(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    parse_tweet(text)
+    assert time.perf_counter() - started < 2.0
