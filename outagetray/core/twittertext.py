@@ -263,12 +263,15 @@ def _emoji_pattern() -> regex.Pattern[str]:
 
     twemoji matches known sequences; this matches their shape (keycaps, flags, tag sequences,
     pictographs with presentation selector, skin tone and ZWJ joins), so a new emoji counts as
-    one even before any list knows it. Bare © and ® are text in twemoji, so they need U+FE0F.
+    one even before any list knows it. Bare © and ® are text in twemoji, so they need U+FE0F;
+    U+FE0E (text presentation) is not part of an emoji there, so it weighs 2 on its own. The
+    one known difference: a ZWJ join of two emoji that no list has (say 🐱 ZWJ 🐶) is one
+    unit here, where twemoji would count its parts (2 + 1 + 2).
     """
     import regex  # imported late: it costs start-up time
 
     element = (
-        r"(?:[\u00a9\u00ae]\ufe0f|(?![\u00a9\u00ae])\p{Extended_Pictographic}[\ufe0e\ufe0f]?"
+        r"(?:[\u00a9\u00ae]\ufe0f|(?![\u00a9\u00ae])\p{Extended_Pictographic}\ufe0f?"
         r"|\p{Emoji_Presentation})\p{Emoji_Modifier}?"
     )
     return regex.compile(

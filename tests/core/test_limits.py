@@ -53,6 +53,7 @@ LONG_URL = "https://example.com/" + "a" * 300
         ("1\ufe0f\u20e3", 2),  # keycap
         ("\u00a9", 1),  # bare ©: text, not emoji
         ("\u00a9\ufe0f", 2),
+        ("\u263a\ufe0e", 4),  # text presentation: twemoji leaves U+FE0E out, so it weighs 2 of its own
         (LONG_URL, 23),
         ("see example.com", 4 + 23),  # no scheme: still a link
         ("https://" + "a" * 64 + ".com", 8 + 64 + 4),  # a label over 63: not a link
