@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from PySide6.QtWidgets import QDialog
 
+    from outagetray.app_playbook import Playbook
     from outagetray.core.alerts import AlertPolicy
     from outagetray.core.http import HttpClient
     from outagetray.core.monitor import Clock, Monitor, MonitorConfig, RoundReport
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from outagetray.core.state import AppState
     from outagetray.ui.gc_guard import MainThreadCollector
     from outagetray.ui.tray import Tray
+    from outagetray.ui.welcome import FirstRun
     from outagetray.ui.window import StatusWindow
 
 log = logging.getLogger("outagetray")
@@ -81,6 +83,9 @@ class App:
         self.loaded = loaded
         self.monitor: Monitor | None = None
         self.policy: AlertPolicy | None = None
+        #: The incident log, drafts, checklist and follow-ups: built with the monitor.
+        self.playbook: Playbook | None = None
+        self.first_run: FirstRun | None = None
         self.last_report: RoundReport | None = None
         self._settings_dialog: QDialog | None = None
         self._autostart_checked = False
@@ -122,7 +127,7 @@ class App:
         self.tray.settings_requested.connect(self.open_settings)
         self.tray.pause_requested.connect(self.pause)
         self.tray.quit_requested.connect(self.quit)
-        self.notifier.clicked.connect(self.open_window)
+        self.notifier.opened.connect(self.open_window)  # until the playbook takes over (start_playbook)
 
     @property
     def settings(self) -> Settings:
@@ -142,9 +147,12 @@ class App:
             window.geometry_changed.connect(self.remember_geometry)
             window.geometry_changed.connect(self._collect)  # sent as the window closes
             window.set_paused(self._paused_text)
+            window.setup_requested.connect(self.open_welcome)
             if self.last_report is not None:
                 window.show_report(self.last_report)
             self._window = window
+            if self.playbook is not None:
+                self.playbook.window_built(window)
         return self._window
 
     # -- start and stop -------------------------------------------------------------------------
@@ -182,10 +190,49 @@ class App:
             ledger=self.policy.ledger,
         )
         self.monitor.start()
+        self.start_playbook()
         self._watch_network()
         if settings.start_at_login and not self._autostart_checked:
             self._autostart_checked = True
             self._writer.submit(self._apply_autostart, True)
+
+    def start_playbook(self) -> None:
+        """The incident log (its recorder thread), drafts, checklist, follow-ups and the first-run welcome."""
+        from datetime import timedelta
+
+        from outagetray.app_playbook import Playbook
+        from outagetray.ui.welcome import FirstRun
+
+        if self.playbook is not None:
+            return
+        self.playbook = Playbook(
+            store=self.store,
+            tray=self.tray,
+            window=lambda: self.window,
+            window_built=lambda: self._window,
+            open_window=self.open_window,
+            now=self.clock.now if self.clock is not None else None,
+            after=timedelta(minutes=self.settings.notifications.welcome_back_minutes),
+        )
+        if self._window is not None:
+            self.playbook.window_built(self._window)
+        playbook = self.playbook
+        self.notifier.opened.disconnect(self.open_window)
+        self.notifier.opened.connect(playbook.notification_opened)
+        self.notifier.action.connect(playbook.notification_action)
+        self.tray.incident_requested.connect(playbook.open_incident)
+        self.tray.downdetector_requested.connect(playbook.open_downdetector)
+        self.tray.follow_requested.connect(playbook.follow)
+        self.first_run = FirstRun(self.store)
+        self.first_run.saved.connect(self.apply_settings)
+        self.first_run.failed.connect(lambda text: self.window.show_notice(text))
+        if not self.loaded.problems:
+            # With a broken file the profile only looks empty, and a save would be refused.
+            self.first_run.start(first_start_only=True)
+
+    def open_welcome(self) -> None:
+        if self.first_run is not None:
+            self.first_run.open()
 
     def http_client(self) -> HttpClient:
         """The app's one HTTP client, on the app's clock: the monitor and the Settings window's
@@ -214,6 +261,10 @@ class App:
 
         if self.monitor is not None:
             self.monitor.stop()
+        if self.playbook is not None:
+            self.playbook.shutdown()
+        if self.first_run is not None:
+            self.first_run.shutdown()
         self.notifier.shutdown()
         if self._window is not None:
             self._window.close()  # remembers its geometry while the writer still runs
@@ -242,7 +293,14 @@ class App:
             self._window.show_report(report)
         if self.policy is not None:
             now = datetime.now(UTC)
-            for note in self.policy.decide(report.changes, now) + self.policy.catch_up(now, report.statuses):
+            notes = self.policy.decide(report.changes, now) + self.policy.catch_up(now, report.statuses)
+            if self.playbook is not None:
+                prefs = self.settings.notifications
+                back = [p for note in notes if "recovered" in (note.kind, *note.news) for p in note.platforms]
+                later = self.playbook.on_round(report, back, prefs.muted)
+                if prefs.enabled and self.policy.paused_until is None:
+                    notes += later
+            for note in notes:
                 self.notifier.show(note)
             if self.policy.paused_until is None and self.state.paused_until:
                 self._set_pause_state(None)
@@ -308,6 +366,8 @@ class App:
                 self._window.show_notice("")
         if self.policy is not None:
             self.policy.update(new.notifications)
+        if self.playbook is not None:
+            self.playbook.settings_changed(new)
         # Start at login writes files: off the UI thread, with a message if it fails.
         self._writer.submit(self._apply_autostart, new.start_at_login)
         if self.monitor is None:

@@ -101,14 +101,7 @@ def _command_modules() -> list[ModuleType]:
 
     from outagetray.commands import NAMES
 
-    found = []
-    for name in NAMES:
-        try:
-            found.append(import_module(f"outagetray.commands.{name}"))
-        except ModuleNotFoundError as missing:  # TEMPORARY while helpers build them; removed before landing
-            if missing.name != f"outagetray.commands.{name}":
-                raise
-    return found
+    return [import_module(f"outagetray.commands.{name}") for name in NAMES]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

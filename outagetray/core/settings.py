@@ -95,6 +95,8 @@ class Notifications:
     sound: bool = False
     #: A platform announced less than this long ago is not announced again for the same kind of change.
     cooldown_minutes: int = 30
+    #: How long a platform must work again before a welcome-back post is suggested.
+    welcome_back_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,7 @@ def to_toml_data(settings: Settings) -> dict[str, Any]:
         "muted": list(notes.muted),
         "sound": notes.sound,
         "cooldown_minutes": notes.cooldown_minutes,
+        "welcome_back_minutes": notes.welcome_back_minutes,
     }
     if notes.quiet_start and notes.quiet_end:
         notifications["quiet_hours"] = {"start": notes.quiet_start, "end": notes.quiet_end}
@@ -471,7 +474,14 @@ class _Validator:
     def _notifications(self, section: Mapping[str, Any], known: set[str]) -> Notifications:
         defaults = Notifications()
         path = ("notifications",)
-        notification_keys = ("enabled", "muted", "quiet_hours", "sound", "cooldown_minutes")
+        notification_keys = (
+            "enabled",
+            "muted",
+            "quiet_hours",
+            "sound",
+            "cooldown_minutes",
+            "welcome_back_minutes",
+        )
         for key in section:
             if key not in notification_keys:
                 self.unknown_key((*path, key), notification_keys)
@@ -488,10 +498,13 @@ class _Validator:
                 guess = guess_id(pid, known)
                 hint = f'; did you mean "{guess}"?' if guess else ""
                 self.problem((*path, "muted"), f'"{pid}" is not a platform OutageTray knows{hint}')
-        cooldown = section.get("cooldown_minutes", defaults.cooldown_minutes)
-        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or not 0 <= cooldown <= 1440:
-            self.problem((*path, "cooldown_minutes"), "must be a whole number of minutes from 0 to 1440")
-            cooldown = defaults.cooldown_minutes
+        minutes = {}
+        for key in ("cooldown_minutes", "welcome_back_minutes"):
+            value = section.get(key, getattr(defaults, key))
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1440:
+                self.problem((*path, key), "must be a whole number of minutes from 0 to 1440")
+                value = getattr(defaults, key)
+            minutes[key] = value
         start = end = None
         if "quiet_hours" in section:
             quiet = section["quiet_hours"]
@@ -513,7 +526,7 @@ class _Validator:
             quiet_start=start,
             quiet_end=end,
             sound=sound if isinstance(sound, bool) else False,
-            cooldown_minutes=cooldown,
+            **minutes,
         )
 
     def _table(self, data: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -211,7 +211,7 @@ class Tray(QObject):
         by_id = dict(problems)
         for (text, tip), pid in zip(lines, self._line_ids(), strict=True):
             if pid in by_id:
-                menu.addMenu(self._platform_menu(text, pid))
+                menu.addMenu(self._platform_menu(text, pid, tip))
                 continue
             line = menu.addAction(text)
             if tip:
@@ -256,8 +256,9 @@ class Tray(QObject):
             return ()
         return tuple((s.platform.id, s.platform.name) for s in report.statuses if s.verdict.is_problem)
 
-    def _platform_menu(self, text: str, pid: str) -> QMenu:
+    def _platform_menu(self, text: str, pid: str, tip: str) -> QMenu:
         submenu = QMenu(text, self.menu)
+        submenu.menuAction().setToolTip(tip)  # the evidence, as on a working platform's line
         self._submenus.append(submenu)
         submenu.addAction("Open OutageTray", self.open_requested.emit)
         submenu.addAction("Check Downdetector", lambda: self.downdetector_requested.emit(pid))

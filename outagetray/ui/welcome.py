@@ -589,9 +589,19 @@ class FirstRun(QObject):
             self._marker = skip_marker_path()
         return self._marker
 
-    def start(self) -> None:
-        """At app start: open the welcome unless the profile is done or the welcome was skipped before."""
-        self._jobs.submit(lambda: welcome_skipped(self.marker()), self, self._checked)
+    def start(self, *, first_start_only: bool = False) -> None:
+        """Open the welcome unless the profile is done or it was skipped before.
+
+        With ``first_start_only`` (the app) it opens by itself only when there is no settings
+        file yet: someone who already set OutageTray up gets the window's offer instead of a
+        dialog popping up after an upgrade.
+        """
+        store = self.store
+
+        def skipped() -> bool:
+            return welcome_skipped(self.marker()) or (first_start_only and store.path.exists())
+
+        self._jobs.submit(skipped, self, self._checked)
 
     def _checked(self, skipped: object) -> None:
         if needs_welcome(self.store.current, skipped=skipped is not False):

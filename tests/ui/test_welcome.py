@@ -251,3 +251,19 @@ def test_a_refused_save_is_told_in_plain_words(qtbot: QtBot, store: SettingsStor
         dialog.next_button.click()
     assert failed.args[0].startswith("Your answers were not saved: your settings file has a mistake")
     assert store.path.read_text() == "[monitor\n"
+
+
+def test_the_app_opens_the_welcome_by_itself_only_at_a_first_start(
+    qtbot: QtBot, store: SettingsStore, tmp_path: Path
+) -> None:
+    """An upgrade must not pop a dialog up: an existing file means the window's offer does it."""
+    run = first_run(qtbot, store, tmp_path / "marker")
+    run.start(first_start_only=True)
+    qtbot.wait(200)
+    assert store.path.exists() and run.dialog is None
+    store.path.unlink()
+    fresh = first_run(qtbot, store, tmp_path / "marker")
+    fresh.start(first_start_only=True)
+    qtbot.waitUntil(lambda: fresh.dialog is not None and fresh.dialog.isVisible())
+    assert fresh.dialog is not None
+    fresh.dialog.reject()

@@ -1,0 +1,73 @@
+"""The app's playbook wiring (issue 15), with the real App, monitor, recorder and window:
+an outage is recorded, flagged in the tray until "I'm on it", and its pop-up opens it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from pytestqt.qtbot import QtBot
+from werkzeug import Response
+
+from outagetray.app import App
+from outagetray.core.playbook_history import ExportTarget
+from outagetray.core.records import ActionKind
+from tests.support.controls import ControlServer, platform_toml
+
+
+def summary(indicator: str, status: str) -> dict[str, Any]:
+    return {
+        "page": {"id": "p", "name": "Discord", "url": "https://discordstatus.com"},
+        "status": {"indicator": indicator, "description": indicator},
+        "components": [{"id": "api", "name": "API", "status": status, "group": False}],
+        "incidents": [],
+        "scheduled_maintenances": [],
+    }
+
+
+def test_an_outage_is_logged_flagged_opened_from_its_pop_up_and_acknowledged(
+    qtbot: QtBot, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    state = {"body": summary("none", "operational")}
+    httpserver.expect_request("/discord.json").respond_with_handler(
+        lambda request: Response(json.dumps(state["body"]), content_type="application/json")
+    )
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[monitor]\nwatch = ["discord"]\n\n[connectivity]\ncontrols = {controls.toml()}\n\n'
+            + platform_toml("discord", "statuspage", httpserver.url_for("/discord.json"))
+        )
+        app = App(config, state_path=tmp_path / "state.json", interval=1)
+        try:
+            app.start_monitor()
+            playbook = app.playbook
+            assert playbook is not None
+            qtbot.waitUntil(lambda: app.last_report is not None, timeout=10_000)
+            assert not app.tray.flagged
+            state["body"] = summary("critical", "major_outage")
+            qtbot.waitUntil(lambda: bool(playbook.open), timeout=15_000)
+            [incident] = playbook.open
+            assert incident.platforms == ("discord",) and incident.worst == "major_outage"
+            qtbot.waitUntil(lambda: app.tray.flagged, timeout=5_000)
+            assert any(a.text().startswith("⚑ Discord") for a in app.tray.menu.actions())
+
+            down = next(note for _, note in app.notifier.shown if note.kind == "down")
+            assert ("incident", "Open the incident") in down.actions
+            app.notifier.opened.emit(down)  # the user clicks the pop-up
+            window = app.window
+            assert window.isVisible()
+            assert window.current_incident() is not None and window.current_incident().id == incident.id
+
+            window.action_taken.emit(incident.id, ActionKind.ACKNOWLEDGED.value, "")
+            qtbot.waitUntil(lambda: not app.tray.flagged, timeout=5_000)
+            assert playbook.open[0].acknowledged
+
+            report = tmp_path / "report.html"
+            window.export_requested.emit("html", ExportTarget(report, incident=incident.id))
+            qtbot.waitUntil(report.exists, timeout=5_000)
+            assert "Discord" in report.read_text(encoding="utf-8")
+        finally:
+            app.quit()
