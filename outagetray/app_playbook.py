@@ -319,7 +319,7 @@ class Playbook(QObject):
 
     def open_incident(self, incident_id: int, phase: str | None = None) -> None:
         self._open_window()
-        self._window().show_incident(incident_id)  # the phase is chosen by the window (for now)
+        self._window().show_incident(incident_id, phase)
 
     def notification_opened(self, note: object) -> None:
         """A click on a pop-up: a problem opens its incident, a welcome-back its drafts."""

@@ -359,9 +359,10 @@ class StatusWindow(QWidget):
         self._draw_open_line()
         self.cockpit.show_incidents(open_, recent)
 
-    def show_incident(self, incident_id: int) -> None:
-        """Switch to the Incident tab on this incident (a notification's "Open" lands here)."""
-        self.cockpit.show_incident(incident_id)
+    def show_incident(self, incident_id: int, phase: str | None = None) -> None:
+        """Switch to the Incident tab on this incident (a notification's "Open" lands here),
+        its drafts on ``phase`` when given (the welcome-back pop-up opens "welcome_back")."""
+        self.cockpit.show_incident(incident_id, phase)
 
     def set_playbook(
         self, settings: Settings, library: DraftLibrary | None, checklist: Checklist | None

@@ -38,6 +38,7 @@ def test_an_outage_is_logged_flagged_opened_from_its_pop_up_and_acknowledged(
         config = tmp_path / "config.toml"
         config.write_text(
             f'[monitor]\nwatch = ["discord"]\n\n[connectivity]\ncontrols = {controls.toml()}\n\n'
+            "[notifications]\nwelcome_back_minutes = 0\n\n"
             + platform_toml("discord", "statuspage", httpserver.url_for("/discord.json"))
         )
         app = App(config, state_path=tmp_path / "state.json", interval=1)
@@ -69,5 +70,16 @@ def test_an_outage_is_logged_flagged_opened_from_its_pop_up_and_acknowledged(
             window.export_requested.emit("html", ExportTarget(report, incident=incident.id))
             qtbot.waitUntil(report.exists, timeout=5_000)
             assert "Discord" in report.read_text(encoding="utf-8")
+
+            window.incident_view.drafts.show_phase("opportunity")  # the user looked around meanwhile
+            state["body"] = summary("none", "operational")
+            qtbot.waitUntil(
+                lambda: any(note.kind == "welcome_back" for _, note in app.notifier.shown), timeout=15_000
+            )
+            welcome = next(note for _, note in app.notifier.shown if note.kind == "welcome_back")
+            assert welcome.platforms == ("discord",)
+            app.notifier.opened.emit(welcome)
+            assert window.current_incident() is not None and window.current_incident().id == incident.id
+            assert window.incident_view.drafts.phase == "welcome_back"
         finally:
             app.quit()

@@ -87,10 +87,12 @@ class CockpitTabs(QObject):
         self.recent = tuple(recent)
         self.refresh("Incident", "History")
 
-    def show_incident(self, incident_id: int) -> None:
+    def show_incident(self, incident_id: int, phase: str | None = None) -> None:
         self.incident_id = incident_id
+        self.tabs.setCurrentIndex(TABS.index("Incident"))  # builds the tab the first time
         self.refresh("Incident")
-        self.tabs.setCurrentIndex(TABS.index("Incident"))
+        if phase is not None and self.incident_view is not None:
+            self.incident_view.drafts.show_phase(phase)
 
     def set_playbook(
         self, settings: Settings, library: DraftLibrary | None, checklist: Checklist | None
