@@ -183,8 +183,47 @@ def _apply_table(
             _apply_table(table[key], old, new, top=False)
         elif key not in table:
             _add_key(table, key, _item(new, top=top))
+        elif isinstance(new, list) and _update_array(table[key], new):
+            pass  # changed in place: the comments between its lines stay
         else:
             table[key] = _item(new, top=top)
+
+
+def _update_array(current: Any, new: list[Any]) -> bool:
+    """Make the file's list ``current`` equal ``new`` element by element; False if it cannot.
+
+    A list written over several lines may carry the user's comments between its elements;
+    writing it whole would lose them. Elements that stay are left alone, a changed inline
+    table has only its changed keys rewritten, removed ones go from the end, new ones are
+    appended.
+    """
+    from tomlkit.items import Array, InlineTable
+
+    if not isinstance(current, Array):
+        return False
+    for index, wanted in enumerate(new[: len(current)]):
+        have = current[index]
+        if _unwrapped(have) == wanted:
+            continue
+        if isinstance(have, InlineTable) and isinstance(wanted, dict):
+            for inner in [k for k in have if k not in wanted]:
+                del have[inner]
+            for inner, value in wanted.items():
+                if inner not in have or _unwrapped(have[inner]) != value:
+                    have[inner] = _item(value, top=False)
+        else:
+            current[index] = _item(wanted, top=False)
+    while len(current) > len(new):
+        del current[len(current) - 1]
+    for wanted in new[len(current) :]:
+        current.append(_item(wanted, top=False))
+    return True
+
+
+def _unwrapped(value: Any) -> Any:
+    """A tomlkit value as plain Python (dicts, lists, str, int...), for comparing."""
+    unwrap = getattr(value, "unwrap", None)
+    return unwrap() if callable(unwrap) else value
 
 
 def _add_key(table: MutableMapping[str, Any], key: str, value: Any) -> None:

@@ -337,10 +337,9 @@ def test_a_comment_after_the_audience_line_stays_when_the_audience_changes(tmp_p
     before = s.load(path).settings
     after = replace(before, profile=replace(before.profile, audience=(Reach("x", 2),)))
     s.save(after, path, before=before)
-    assert path.read_text().endswith("followers = 2}]  # rough\n")
+    assert path.read_text().endswith('{ platform = "x", followers = 2 }]  # rough\n')  # the spacing too
 
 
-@pytest.mark.xfail(strict=True, reason="settings_keep writes a changed list whole, on one line")
 def test_comments_inside_a_multi_line_audience_stay(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -350,3 +349,27 @@ def test_comments_inside_a_multi_line_audience_stay(tmp_path: Path) -> None:
     after = replace(before, profile=replace(before.profile, audience=(Reach("x", 2),)))
     s.save(after, path, before=before)
     assert "# old account" in path.read_text()
+
+
+def test_a_longer_audience_list_keeps_its_comments_and_layout(tmp_path: Path) -> None:
+    text = (
+        '[profile]\nbrand = "Acme"\naudience = [\n'
+        "  # the big one\n"
+        '  { platform = "instagram", followers = 12000 },\n'
+        '  { platform = "facebook", followers = 3000 },  # the old page\n'
+        "]\n"
+    )
+    path = write(tmp_path, text)
+    before = s.load(path).settings
+    audience = (Reach("instagram", 12000), Reach("facebook", 5000), Reach("x", 40))
+    s.save(replace(before, profile=replace(before.profile, audience=audience)), path, before=before)
+    saved = path.read_text()
+    assert "# the big one" in saved and "# the old page" in saved
+    assert '{ platform = "instagram", followers = 12000 },' in saved  # untouched element, untouched line
+    assert s.load(path).settings.profile.audience == audience
+    shorter = (Reach("instagram", 12000),)
+    s.save(
+        replace(before, profile=replace(before.profile, audience=shorter)), path, before=s.load(path).settings
+    )
+    assert s.load(path).settings.profile.audience == shorter
+    assert "# the big one" in path.read_text()
