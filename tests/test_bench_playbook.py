@@ -63,6 +63,9 @@ def test_every_measurement_runs_on_the_log(built: tuple[Path, playbook.BuiltLog]
     assert window["recent"] >= playbook.OPEN
     assert window["month_listed"] == window["recent"]
     assert all(window[key] > 0 for key in ("open_ms", "history_ms", "month_ms", "incident_ms"))
+    # Timed as installed: from bytecode, cached outside the checkout by the untimed first run.
+    assert "PYTHONDONTWRITEBYTECODE" not in playbook.child_env(folder)
+    assert any((folder / "pycache").rglob("window*.pyc"))
     listed = playbook.time_json(folder, log.incidents, runs=1)
     assert listed["entries"] == SMALL
     year = log.busiest_full_year()
