@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from outagetray.core.settings_lastgood import AppSettings
     from outagetray.core.settings_store import SettingsStore
     from outagetray.core.state import AppState
+    from outagetray.ui.first_run import FirstRun
     from outagetray.ui.gc_guard import MainThreadCollector
     from outagetray.ui.tray import Tray
-    from outagetray.ui.welcome import FirstRun
     from outagetray.ui.window import StatusWindow
 
 log = logging.getLogger("outagetray")
@@ -201,7 +201,7 @@ class App:
         from datetime import timedelta
 
         from outagetray.app_playbook import Playbook
-        from outagetray.ui.welcome import FirstRun
+        from outagetray.ui.first_run import FirstRun
 
         if self.playbook is not None:
             return

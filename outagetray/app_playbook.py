@@ -104,8 +104,8 @@ class Playbook(QObject):
         self.recorder: Recorder = Recorder.start(
             log_path, program="tray app", clock=self._now, on_notice=self._notice_from_worker
         )
+        self._loading = False
         self._read_log()
-        self._load_playbook()
 
     # -- what the monitor reports ---------------------------------------------------------------
 
@@ -178,10 +178,15 @@ class Playbook(QObject):
         window.set_following(self.followups.followed)
         window.set_log_notice(self.log_notice)
         window.show_incidents(self.open, self.recent)
+        self._load_playbook()  # the drafts and the checklist are the window's: loaded when it first opens
 
     # -- the drafts library and the checklist -----------------------------------------------------
 
     def _load_playbook(self) -> None:
+        if self._loading or self.library is not None:
+            return
+        self._loading = True
+
         def load() -> tuple[DraftLibrary, Checklist]:
             from outagetray.core.checklist import load_checklist
             from outagetray.core.drafts import DraftLibrary
@@ -195,6 +200,7 @@ class Playbook(QObject):
         return self._store.path.with_name("drafts.toml")
 
     def _playbook_loaded(self, outcome: object) -> None:
+        self._loading = False
         if isinstance(outcome, BaseException):
             log.warning("the drafts or the checklist could not be loaded: %s", outcome)
             self._set_notice(f"Your message drafts could not be loaded: {outcome}")

@@ -15,7 +15,8 @@ from outagetray.core import settings as s
 from outagetray.core.catalog import DEFAULT_WATCH
 from outagetray.core.profile import Channel, Profile, Reach, profile_done, welcome_skipped
 from outagetray.core.settings_store import SettingsStore
-from outagetray.ui.welcome import FirstRun, SetupOffer, WelcomeDialog
+from outagetray.ui.first_run import FirstRun
+from outagetray.ui.welcome import SetupOffer, WelcomeDialog
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
