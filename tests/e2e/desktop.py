@@ -152,6 +152,11 @@ class DesktopSession:
     def visible_windows(self, name: str) -> list[str]:
         return self.run("xdotool", "search", "--onlyvisible", "--name", f"^{re.escape(name)}$").split()
 
+    def screen_size(self) -> tuple[int, int]:
+        """(width, height) of the screen: its far corner is where the pointer hovers nothing."""
+        width, height, _depth = self.size.split("x")
+        return int(width), int(height)
+
     def click(self, x: int, y: int, button: int = 1) -> None:
         self.run("xdotool", "mousemove", str(x), str(y), "click", str(button))
 

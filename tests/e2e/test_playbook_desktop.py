@@ -7,9 +7,9 @@ notifications that reached dunst, the window X shows, its pixels, and what
 ``outagetray incidents --json`` says about the log.
 
 Which tab is showing is read from the window's pixels: the selected tab of a QTabWidget
-is drawn lighter than the others. Ctrl+Tab steps through the four tabs; ranking where
-the light tab sits in each of the four pictures, left to right, gives the index of the
-tab the window opened on, with no coordinates or style details written into the test.
+is drawn lighter than the others. Clicking just beside it, left until the first tab and
+then right until the last, finds every tab and so the index of the one the window opened
+on, with no coordinates written into the test.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ PROFILE_TOML = """\
 brand = "Acme Bakery"
 signature = "Jo at Acme"
 tone = "friendly"
+blog_url = "https://blog.acme.example/"
 audience = [{ platform = "facebook", followers = 5200 }, { platform = "instagram", followers = 3100 }, \
 { platform = "discord", followers = 800 }]
 
@@ -98,8 +99,10 @@ def window_pixels(desktop: DesktopSession, window: str) -> tuple[int, int, bytes
     return width, height, pixels
 
 
-def selected_tab_centre(desktop: DesktopSession, window: str) -> float:
-    """Where, left to right, the light (selected) tab is in the window's tab bar."""
+def selected_tab(desktop: DesktopSession, window: str) -> tuple[int, int]:
+    """The first and last x, in the window, of the light (selected) tab in the tab bar."""
+    desktop.run("xdotool", "mousemove", *(str(n - 1) for n in desktop.screen_size()))  # no hover
+    time.sleep(0.3)
     width, height, pixels = window_pixels(desktop, window)
     light_columns = []
     for x in range(width):
@@ -121,21 +124,51 @@ def selected_tab_centre(desktop: DesktopSession, window: str) -> float:
             runs.append([x])
     best = max(runs, key=lambda run: run[-1] - run[0])
     assert best[-1] - best[0] >= 20, f"the light area is too narrow for a tab: {best[0]}..{best[-1]}"
-    return (best[0] + best[-1]) / 2
+    return best[0], best[-1]
+
+
+def click_in(desktop: DesktopSession, window: str, x: int, y: int) -> None:
+    """A click at (x, y) inside the window."""
+    info = desktop.run("xdotool", "getwindowgeometry", "--shell", window)
+    corner = dict(line.split("=", 1) for line in info.split() if "=" in line)
+    desktop.click(int(corner["X"]) + x, int(corner["Y"]) + y)
+    time.sleep(0.4)
+
+
+def tab_centres(desktop: DesktopSession, window: str) -> tuple[dict[str, int], str]:
+    """Where the middle of each tab is (x in the window) by name, and which tab was showing.
+
+    Found by clicking: just left of the selected tab until nothing changes (the first
+    tab), then just right of it until nothing changes (the last). No keyboard: a table
+    that has the focus keeps Ctrl+Tab to itself. Leaves the last tab showing.
+    """
+    step = 12  # pixels past the selected tab's edge: inside its neighbour, if it has one
+    y = TAB_STRIP * 3 // 4
+    shown = selected_tab(desktop, window)
+    current = shown
+    while current[0] - step > 0:
+        click_in(desktop, window, current[0] - step, y)
+        left = selected_tab(desktop, window)
+        if left == current:
+            break
+        current = left
+    seen = [current]
+    while True:
+        click_in(desktop, window, current[1] + step, y)
+        right = selected_tab(desktop, window)
+        if right == current:
+            break
+        current = right
+        seen.append(current)
+    assert len(seen) == len(TABS), f"{len(seen)} tabs found, not {len(TABS)}: {seen}"
+    assert shown in seen, (shown, seen)
+    centres = {name: (first + last) // 2 for name, (first, last) in zip(TABS, seen, strict=True)}
+    return centres, TABS[seen.index(shown)]
 
 
 def showing_tab(desktop: DesktopSession, window: str) -> str:
-    """The name of the tab the window shows: steps once round all tabs with Ctrl+Tab, then back."""
-    centres = []
-    for step in range(len(TABS)):
-        if step:
-            desktop.run("xdotool", "windowfocus", "--sync", window, "key", "ctrl+Tab")
-            time.sleep(0.6)
-        centres.append(selected_tab_centre(desktop, window))
-    desktop.run("xdotool", "windowfocus", "--sync", window, "key", "ctrl+Tab")  # round to the start
-    time.sleep(0.6)
-    assert len(set(centres)) == len(TABS), f"Ctrl+Tab did not step through {len(TABS)} tabs: {centres}"
-    return TABS[sorted(centres).index(centres[0])]
+    """The name of the tab the window shows (then it shows the last tab)."""
+    return tab_centres(desktop, window)[1]
 
 
 def incidents(env: dict[str, str]) -> list[dict[str, Any]]:
