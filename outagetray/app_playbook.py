@@ -117,6 +117,9 @@ class Playbook(QObject):
         if changes:
             future = self.recorder.record_async(report.changes, report.statuses, drill=self._drill)
             self._relay.when_done(future, self._recorded)
+        elif not self.recorder.recording:
+            # Another process (outagetray watch) records: what it wrote is read back each round.
+            self._read_log()
         notes = self.followups.observe(
             report.changes, report.statuses, self._now(), muted=muted, announced=announced_back
         )
@@ -128,7 +131,7 @@ class Playbook(QObject):
         if isinstance(outcome, BaseException):
             log.warning("the outage log could not record this round: %s", outcome)
             return
-        if outcome:
+        if outcome or not self.recorder.recording:
             self._read_log()
 
     # -- reading the log back ---------------------------------------------------------------------
@@ -252,7 +255,7 @@ class Playbook(QObject):
             future = self.recorder.acknowledge_async(incident_id, at)
         else:
             action = Action(at, action_kind, subject)
-            future = self.recorder.submit(lambda incident_log: incident_log.add_action(incident_id, action))
+            future = self.recorder.act_async(lambda writer: writer.add_action(incident_id, action))
         self._relay.when_done(future, self._acted)
 
     def _acted(self, outcome: object) -> None:

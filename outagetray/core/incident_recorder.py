@@ -178,6 +178,8 @@ class Recorder:
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock: RecordingLock | None = None
         self._log: IncidentLog | None = None
+        #: Writes the user's actions while another process records (opened when first needed).
+        self._beside: IncidentLog | None = None
         #: A sentence for the user (who records instead, a damaged log kept aside), or "".
         self.notice = ""
         self._ready = threading.Event()
@@ -241,10 +243,19 @@ class Recorder:
         return self.submit(job)
 
     def acknowledge_async(self, incident_id: int, at: datetime) -> Future[int]:
-        return self.submit(lambda incident_log: incident_log.acknowledge(incident_id, at))
+        return self.act_async(lambda incident_log: incident_log.acknowledge(incident_id, at))
 
     def tick_async(self, incident_id: int, item_id: str, done: bool, at: datetime) -> Future[int]:
-        return self.submit(lambda incident_log: incident_log.tick(incident_id, item_id, done, at))
+        return self.act_async(lambda incident_log: incident_log.tick(incident_id, item_id, done, at))
+
+    def act_async(self, fn: Callable[[IncidentLog], T]) -> Future[T]:
+        """Run a write of the user's (a tick, "I'm on it") on the recorder's thread.
+
+        The user acts in whichever copy of OutageTray they have in front of them: while another
+        process records the rounds, this one still writes the user's actions, through a
+        connection of its own (see IncidentLog.open_beside).
+        """
+        return self.submit(lambda _log: fn(self._writer()))
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the jobs already handed over, close the log and let the lock go."""
@@ -280,13 +291,30 @@ class Recorder:
             if self._log is not None:
                 self._log.close()
                 self._log = None
+            if self._beside is not None:
+                self._beside.close()
+                self._beside = None
             if self._lock is not None:
                 self._lock.release()
 
     def _current(self) -> IncidentLog:
+        if self._log is not None and self._log.path is None and not self.recording:
+            # Read while the recorder had not created the file yet: look again, it may be there now.
+            self._log.close()
+            self._log = None
         if self._log is None:
             self._log = self._open(read_only=True)
         return self._log
+
+    def _writer(self) -> IncidentLog:
+        """The log to write the user's actions in: the recorder's own, or one opened beside it."""
+        if self.recording and self._log is not None:
+            return self._log
+        if self._beside is None:
+            from outagetray.core.incidents import IncidentLog
+
+            self._beside = IncidentLog.open_beside(self.path, clock=self._clock)
+        return self._beside
 
     def _take_over(self) -> None:
         """Become the recorder if nobody else is; otherwise say who is."""

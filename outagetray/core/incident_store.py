@@ -247,6 +247,36 @@ class LogStore:
         return cls(conn, path, clock=clock, read_only=reason)
 
     @classmethod
+    def open_beside(cls, path: Path | None = None, *, clock: Clock | None = None) -> Self:
+        """Open the log to note what the user did while another process records the rounds.
+
+        "I'm on it", ticks and copies are the user's, whichever copy of OutageTray they click
+        in: two writers are safe in SQLite's WAL mode, so these go straight into the file.
+        Nothing is created, migrated or moved here (that is the recorder's job); a log that is
+        missing, older or newer than this version is refused in plain words.
+        """
+        path = path if path is not None else default_path()
+        clock = clock or _utc_now
+        if not path.exists():
+            raise IncidentLogError("There is no outage log yet to note this in.")
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise IncidentLogError(f"OutageTray could not open its outage log at {path}: {exc}") from exc
+        if version != SCHEMA_VERSION:
+            conn.close()
+            raise IncidentLogError(
+                "The outage log is being set up by another copy of OutageTray; try again in a moment."
+                if version < SCHEMA_VERSION
+                else "The outage log was written by a newer OutageTray; update this one to add to it."
+            )
+        return cls(conn, path, clock=clock)
+
+    @classmethod
     def empty(cls, *, clock: Clock | None = None, read_only: str = "") -> Self:
         """A log in memory: for tests, and for reading where no file exists yet."""
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)

@@ -83,3 +83,51 @@ def test_an_outage_is_logged_flagged_opened_from_its_pop_up_and_acknowledged(
             assert window.incident_view.drafts.phase == "welcome_back"
         finally:
             app.quit()
+
+
+def test_beside_outagetray_watch_the_tray_shows_its_log_and_still_takes_im_on_it(
+    qtbot: QtBot, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """While `outagetray watch` records, the tray app reads what it records each round, and the
+    user's "I'm on it" and ticks still go into the log (they are the user's, not a round's)."""
+    from outagetray.core.incident_recorder import Recorder
+
+    state = {"body": summary("none", "operational")}
+    httpserver.expect_request("/discord.json").respond_with_handler(
+        lambda request: Response(json.dumps(state["body"]), content_type="application/json")
+    )
+    watch = Recorder.start(program="outagetray watch")  # started first: it holds the lock
+    assert watch.wait_ready() == "" and watch.recording
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[monitor]\nwatch = ["discord"]\n\n[connectivity]\ncontrols = {controls.toml()}\n\n'
+            + platform_toml("discord", "statuspage", httpserver.url_for("/discord.json"))
+        )
+        app = App(config, state_path=tmp_path / "state.json", interval=1)
+        try:
+            app.start_monitor()
+            playbook = app.playbook
+            assert playbook is not None
+            qtbot.waitUntil(lambda: "outagetray watch" in playbook.log_notice, timeout=10_000)
+            assert not playbook.recorder.recording
+            monitor = app.monitor
+            assert monitor is not None
+            # watch sees the same rounds (here: the app's own monitor's, filed by watch's recorder).
+            original = monitor._on_round
+            monitor._on_round = lambda report: (
+                watch.record_async(report.changes, report.statuses),
+                original(report),
+            )
+            state["body"] = summary("critical", "major_outage")
+            qtbot.waitUntil(lambda: bool(playbook.open), timeout=15_000)
+            qtbot.waitUntil(lambda: app.tray.flagged, timeout=5_000)
+            [incident] = playbook.open
+            app.window.action_taken.emit(incident.id, "acknowledged", "")
+            app.window.action_taken.emit(incident.id, "ticked", "report.downdetector")
+            qtbot.waitUntil(lambda: not app.tray.flagged, timeout=5_000)
+            assert playbook.open[0].acknowledged and "report.downdetector" in playbook.open[0].ticked()
+            assert "could not note" not in app.window.notice.text()
+        finally:
+            app.quit()
+            watch.stop()
