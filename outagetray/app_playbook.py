@@ -286,7 +286,9 @@ class Playbook(QObject):
                     if (target.start is not None and target.end is not None)
                     else chosen
                 )
-            tz = datetime.now().astimezone().tzinfo or UTC
+            from outagetray.core.localzone import local_zone
+
+            tz = local_zone()  # the zone's rules: a July outage exported in December is in summer time
             if fmt == "csv":
                 text = exports.to_csv(incidents, tz=tz, now=now)
             else:

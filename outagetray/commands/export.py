@@ -19,7 +19,6 @@ from outagetray.commands.incidents import (
     NOTHING_YET,
     CommandError,
     add_db_argument,
-    local_zone,
     parse_when,
     read_incidents,
     say,
@@ -65,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from outagetray.core.localzone import local_zone
+
     tz = local_zone()
     since = parse_when(args.since, tz) if args.since else None
     until = parse_when(args.until, tz, end_of_day=True) if args.until else None

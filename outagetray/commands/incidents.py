@@ -10,7 +10,6 @@ start path. The helpers here (opening the log, dates, the local zone) are shared
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -79,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     if not incidents:
         out.write(NOTHING_YET + "\n")
         return EXIT_OK
+    from outagetray.core.localzone import local_zone
+
     print_table(incidents, out, tz=local_zone(), now=now)
     return EXIT_OK
 
@@ -187,26 +188,6 @@ def parse_when(text: str, tz: tzinfo, *, end_of_day: bool = False) -> datetime:
 
 def _localize(moment: datetime, tz: tzinfo) -> datetime:
     return moment.replace(tzinfo=tz).astimezone(UTC)
-
-
-def local_zone() -> tzinfo:
-    """The computer's time zone, by its name where it can be found (so summer time is right)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    names = [os.environ.get("TZ", "").lstrip(":")]
-    try:
-        link = os.path.realpath("/etc/localtime")
-        if "zoneinfo/" in link:
-            names.append(link.split("zoneinfo/", 1)[1])
-    except OSError:
-        pass
-    for name in names:
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                continue
-    return datetime.now().astimezone().tzinfo or UTC
 
 
 def say(text: str) -> None:
