@@ -75,6 +75,12 @@ _NETWORK_TYPES = tuple(kind for kind, _name in NETWORKS)
 _BLOG_TYPES = ("blog", "wordpress", "ghost")
 #: The spin boxes' top: QSpinBox is 32-bit, and no account has two billion followers.
 _MOST_FOLLOWERS = 2_000_000_000
+#: What each tone sounds like: the first line of its shipped short notice, Instagram filled in
+#: (a test holds them to resources/drafts/notice.toml, so the promise matches what is sent).
+TONE_EXAMPLES = {
+    "friendly": "There's trouble on Instagram right now, so you may not reach us there.",
+    "formal": "Service on Instagram is disrupted, so messages to us there may be delayed.",
+}
 PAGE_TITLES = ("Welcome", "Your audience", "Your own channels", "How you sound")
 
 
@@ -356,10 +362,8 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.signature_edit)
         layout.addWidget(self.signature_error)
         layout.addWidget(label("The tone of the ready-made posts"))
-        self.friendly_radio = QRadioButton("F&riendly: \u201cWe're on it, and we'll keep you posted!\u201d")
-        self.formal_radio = QRadioButton(
-            "F&ormal: \u201cWe are aware of the problem and will update you.\u201d"
-        )
+        self.friendly_radio = QRadioButton(f"F&riendly: \u201c{TONE_EXAMPLES['friendly']}\u201d")
+        self.formal_radio = QRadioButton(f"F&ormal: \u201c{TONE_EXAMPLES['formal']}\u201d")
         (self.formal_radio if profile.tone == "formal" else self.friendly_radio).setChecked(True)
         layout.addWidget(self.friendly_radio)
         layout.addWidget(self.formal_radio)

@@ -268,3 +268,23 @@ def test_the_app_opens_the_welcome_by_itself_only_at_a_first_start(
     qtbot.waitUntil(lambda: fresh.dialog is not None and fresh.dialog.isVisible())
     assert fresh.dialog is not None
     fresh.dialog.reject()
+
+
+@pytest.mark.parametrize("tone", ["friendly", "formal"])
+def test_each_tone_example_is_a_line_of_that_tones_shipped_notice(qtbot: QtBot, tone: str) -> None:
+    """The example promises nothing the drafts do not say: it is the shipped notice's first line."""
+    import tomllib
+
+    from outagetray.ui.welcome import TONE_EXAMPLES
+
+    dialog = make(qtbot)
+    radio = dialog.friendly_radio if tone == "friendly" else dialog.formal_radio
+    example = TONE_EXAMPLES[tone]
+    assert f"\u201c{example}\u201d" in radio.text()
+    notice = Path(__file__).resolve().parents[2] / "resources" / "drafts" / "notice.toml"
+    templates = tomllib.loads(notice.read_text(encoding="utf-8"))["template"]
+    (shipped,) = [t for t in templates if t["form"] == "short" and t["tone"] == tone]
+    first_line = shipped["body"].strip().splitlines()[0]
+    assert example == first_line.replace("{platforms}", "Instagram")
+    for promise in ("keep you posted", "update you", "will "):
+        assert promise not in radio.text()
