@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +100,8 @@ class Playbook(QObject):
         self.log_notice = ""
         self.followups: FollowUps = FollowUps(after)
         self._closing = False
+        #: Template edits are written one after another: two at once could lose one of them.
+        self._drafts_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-drafts")
         self.notice_arrived.connect(self._set_notice)  # before the recorder can say anything
         self.recorder: Recorder = Recorder.start(
             log_path, program="tray app", clock=self._now, on_notice=self._notice_from_worker
@@ -224,14 +226,14 @@ class Playbook(QObject):
         library = self.library
         if library is None:
             return
-        future = _run(lambda: library.save(template))  # type: ignore[arg-type]
+        future = self._drafts_writer.submit(library.save, template)  # type: ignore[arg-type]
         self._relay.when_done(future, self._template_written)
 
     def reset_template(self, template_id: str) -> None:
         library = self.library
         if library is None:
             return
-        self._relay.when_done(_run(lambda: library.reset(template_id)), self._template_written)
+        self._relay.when_done(self._drafts_writer.submit(library.reset, template_id), self._template_written)
 
     def _template_written(self, outcome: object) -> None:
         if isinstance(outcome, BaseException):
@@ -390,6 +392,7 @@ class Playbook(QObject):
 
     def shutdown(self) -> None:
         self._closing = True
+        self._drafts_writer.shutdown(wait=True)  # an edit being written is finished, not lost
         self.recorder.stop()
 
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from outagetray.assets import read_text
 from outagetray.core.atomic import NotARegularFileError, read_small, write_atomic
@@ -410,6 +411,22 @@ class DraftSaveError(Exception):
     """A change to the drafts was not written; ``str()`` says why in plain words."""
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _locked(
+    method: Callable[Concatenate[DraftLibrary, _P], _R],
+) -> Callable[Concatenate[DraftLibrary, _P], _R]:
+    """One reader or writer at a time: edits are written on a worker while the window reads."""
+
+    def wrapper(self: DraftLibrary, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class DraftLibrary:
     """The built-in templates with the user's changes on top, and the user's own templates.
 
@@ -428,6 +445,7 @@ class DraftLibrary:
     ) -> None:
         self.path = path if path is not None else default_path()
         self._clock = clock
+        self._lock = threading.RLock()
         problems: list[str] = []
         if defaults is None:
             loaded, trouble = load_defaults()
@@ -541,12 +559,14 @@ class DraftLibrary:
             edited=True,
         )
 
+    @_locked
     def get(self, template_id: str) -> Template | None:
         """The template as the user sees it now; None when there is no such id."""
         if template_id in self._defaults:
             return self._merged(self._defaults[template_id])
         return self._added.get(template_id)
 
+    @_locked
     def templates(self, phase: str, form: str, tone: str) -> list[Template]:
         """The templates for one phase, form and tone: built-in ones first, then the user's own."""
         out = [
@@ -566,6 +586,7 @@ class DraftLibrary:
             number += 1
         return f"{stem}{number}"
 
+    @_locked
     def save(self, template: Template) -> Template:
         """Store an edit of a template, or a new one (an id not in the library gets a fresh one).
 
@@ -593,6 +614,7 @@ class DraftLibrary:
         self._added[tid] = stored
         return stored
 
+    @_locked
     def reset(self, template_id: str) -> Template | None:
         """Drop the user's change: a built-in template gets its shipped wording back (returned),
         a template the user added is deleted (None)."""

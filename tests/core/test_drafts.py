@@ -623,3 +623,28 @@ def test_the_profiles_channels_can_be_handed_in_as_they_are() -> None:
     ]
     got = facts_for(incident(), brand="Acme", now=NOW, channels=channels, owner_of=OWNERS.get)  # type: ignore[arg-type]
     assert got.alternatives == (("Bluesky", "https://bsky.app/profile/a"),)
+
+
+def test_edits_saved_from_two_threads_at_once_are_all_kept(tmp_path: Path) -> None:
+    """The app writes edits on a worker while the window reads: none may be lost or half-seen."""
+    import threading
+
+    library = DraftLibrary(tmp_path / "drafts.toml")
+    ids = [t.id for t in library.templates("notice", "short", "friendly")]
+    ids += [t.id for t in library.templates("notice", "long", "friendly")]
+    ids += [t.id for t in library.templates("catch_up", "short", "formal")]
+    start = threading.Barrier(len(ids))
+
+    def edit(template_id: str) -> None:
+        template = library.get(template_id)
+        assert template is not None
+        start.wait()
+        library.save(replace(template, body=f"edited {template_id}"))
+
+    threads = [threading.Thread(target=edit, args=(tid,)) for tid in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    again = DraftLibrary(tmp_path / "drafts.toml")
+    assert [again.get(tid).body for tid in ids] == [f"edited {tid}" for tid in ids]  # type: ignore[union-attr]
