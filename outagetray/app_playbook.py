@@ -384,8 +384,8 @@ class Playbook(QObject):
         window = self._window_built()
         if window is not None:
             window.set_log_notice(text)
-        elif text:
-            self._tray.set_problem(f"OutageTray: {text}")
+        # Not in the tray's tooltip: that line is the settings file's, and one would hide the other.
+        # The window shows it when it is built (window_built).
 
     def _show_notice(self, text: str) -> None:
         self._window().show_notice(text)
