@@ -110,6 +110,13 @@ class FirstRun(QObject):
             log.warning("could not remember that the welcome was skipped: %s", outcome)
 
     def shutdown(self) -> None:
+        """At quit: a welcome still open closes without counting as skipped (the user did not skip it)."""
+        dialog = self.dialog
+        if dialog is not None:
+            dialog.skipped.disconnect(self._skipped)
+            dialog.finished_with.disconnect()
+            dialog.close()
+            self.dialog = None
         self._jobs.shutdown()
 
 

@@ -288,3 +288,18 @@ def test_each_tone_example_is_a_line_of_that_tones_shipped_notice(qtbot: QtBot, 
     assert example == first_line.replace("{platforms}", "Instagram")
     for promise in ("keep you posted", "update you", "will "):
         assert promise not in radio.text()
+
+
+def test_quitting_with_the_welcome_open_is_not_a_skip(
+    qtbot: QtBot, store: SettingsStore, tmp_path: Path
+) -> None:
+    marker = tmp_path / "state" / "welcome-skipped"
+    run = first_run(qtbot, store, marker)
+    dialog = run.open()
+    assert dialog.isVisible()
+    run.shutdown()  # the app quits (SIGTERM, the menu's Quit) with the welcome on screen
+    qtbot.wait(100)
+    from shiboken6 import isValid
+
+    assert run.dialog is None and not (isValid(dialog) and dialog.isVisible())
+    assert not welcome_skipped(marker), "it comes back at the next start"
