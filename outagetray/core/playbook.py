@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from outagetray.core import limits
 from outagetray.core.catalog import builtin_platforms
 from outagetray.core.checklist import Checklist, by_phase, items_for, progress
+from outagetray.core.composer import _server as server_address
 from outagetray.core.composer import composer_url
 from outagetray.core.downdetector import page_url, site_for
 from outagetray.core.drafts import (
@@ -50,6 +51,7 @@ from outagetray.core.reach import channels_line, reach_by_owner
 from outagetray.core.records import Incident
 
 if TYPE_CHECKING:
+    from outagetray.core.http import HttpClient
     from outagetray.core.settings import Settings
 
 # -- the playbook's context: who the user is and what they have ------------------------------
@@ -137,9 +139,13 @@ def count_type(channel_type: str) -> str:
     return channel_type if channel_type in limits.CHANNEL_TYPES else "blog"
 
 
-def count_line(channel_type: str, text: str) -> CountLine:
-    """What the count label says for ``text`` on this channel type; the editor calls it on each edit."""
-    counted = limits.count(count_type(channel_type), text)
+def count_line(channel_type: str, text: str, *, limit: int | None = None) -> CountLine:
+    """What the count label says for ``text`` on this channel type; the editor calls it on each edit.
+
+    ``limit`` is a Mastodon server's own limit once it is known (see :func:`instance_limit`);
+    until then, and for every other channel, the counter's own limit holds.
+    """
+    counted = limits.count(count_type(channel_type), text, limit=limit)
     if counted.limit is None:
         unit = "character" if counted.length == 1 else "characters"
         return CountLine(f"{counted.length:,} {unit}", False, counted.problems)
@@ -147,6 +153,32 @@ def count_line(channel_type: str, text: str) -> CountLine:
     if counted.length > counted.limit:
         return CountLine(f"{words}: {counted.length - counted.limit:,} over", True, counted.problems)
     return CountLine(words, not counted.fits and bool(counted.bytes), counted.problems)
+
+
+def instance_server(channel_type: str, base_url: str) -> str:
+    """The Mastodon server whose own post limit a channel's count uses ("https://host"), else "".
+
+    Servers set their own limit (500 is only the default), so the editor asks the user's
+    server once; the address is cut to scheme and host, the same server the composer opens,
+    so a profile address and the server's root share one answer.
+    """
+    if channel_type != "mastodon":
+        return ""
+    return server_address(base_url) or ""
+
+
+def instance_limit(client: HttpClient, server: str) -> int | None:
+    """The server's own post limit, or None when it cannot tell: the count then uses 500.
+
+    Never raises for a server that is down, slow or odd: the user is writing a post, and
+    a count against the default is worth more to them than a message about a server.
+    """
+    from outagetray.core.http import FetchError
+
+    try:
+        return limits.mastodon_instance_limit(client, server)
+    except (FetchError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -171,6 +203,8 @@ class DraftEntry:
     link: str = ""
     #: Whether the channel has a composer that can be opened with a text; "Copy" only otherwise.
     composable: bool = False
+    #: The Mastodon server whose own limit the live count uses (:func:`instance_server`), else "".
+    server: str = ""
 
     def composer(self, text: str) -> str | None:
         """The composer's address for ``text`` (the user's edit, not the template's)."""
@@ -249,6 +283,7 @@ def drafts_for(
                         "",
                         count_line(counted_as, ""),
                         (note,),
+                        server=instance_server(kind, base_url),
                     )
                 )
                 continue
@@ -270,6 +305,7 @@ def drafts_for(
                 base_url=base_url,
                 link=link,
                 composable=bool(kind) and composer_url(kind, "-", base_url=base_url, link=link) is not None,
+                server=instance_server(kind, base_url),
             )
             entries.append(entry)
         out[phase] = tuple(entries)

@@ -51,6 +51,7 @@ from outagetray.ui.when import since_text
 if TYPE_CHECKING:
     from outagetray.core.checklist import Checklist
     from outagetray.core.drafts import DraftLibrary
+    from outagetray.core.http import HttpClient
     from outagetray.core.settings import Settings
     from outagetray.ui.cockpit.history_view import HistoryView
     from outagetray.ui.cockpit.incident_view import IncidentView
@@ -402,13 +403,22 @@ class StatusWindow(QWidget):
         return self.cockpit.reach_view
 
     @property
-    def ask_save_path(self) -> Callable[[str, str, str], Path | None]:
-        """Asks where to save an export: (title, suggested name, filter) -> path, None if cancelled."""
+    def ask_save_path(self) -> Callable[[str, str, str], Path | None] | None:
+        """For tests, answers "Save as" at once: (title, suggested name, filter) -> path, None if
+        cancelled. None (the app's case) opens the real dialog without waiting on it."""
         return self.cockpit.ask_save_path
 
     @ask_save_path.setter
-    def ask_save_path(self, ask: Callable[[str, str, str], Path | None]) -> None:
+    def ask_save_path(self, ask: Callable[[str, str, str], Path | None] | None) -> None:
         self.cockpit.ask_save_path = ask
+
+    def set_client_factory(self, factory: Callable[[], HttpClient]) -> None:
+        """The app's one HTTP client (``App.http_client``), called when first needed.
+
+        The drafts ask a Mastodon server for its own post limit with it, on a worker thread;
+        without it they count against Mastodon's default of 500.
+        """
+        self.cockpit.set_client_factory(factory)
 
     def current_incident(self) -> Incident | None:
         return self.cockpit.current_incident()

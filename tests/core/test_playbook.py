@@ -7,10 +7,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from outagetray.core.catalog import builtin_platforms
 from outagetray.core.checklist import load_checklist
 from outagetray.core.drafts import DraftLibrary, Template
+from outagetray.core.http import HttpClient
 from outagetray.core.judge import PlatformStatus
 from outagetray.core.model import Verdict
 from outagetray.core.playbook import (
@@ -19,6 +21,8 @@ from outagetray.core.playbook import (
     Playbook,
     count_line,
     incident_page,
+    instance_limit,
+    instance_server,
     playbook_from,
     reach_page,
 )
@@ -184,6 +188,45 @@ def test_the_count_says_how_far_over(library: DraftLibrary) -> None:
     assert over.text == "317 of 280: 37 over" and over.over
     assert count_line("email", "hello").text == "5 characters"
     assert count_line("instagram", "hi").text == "2 characters"  # a type the counter does not know
+
+
+def test_a_mastodon_count_takes_the_servers_own_limit_when_given() -> None:
+    assert count_line("mastodon", "a" * 600).text == "600 of 500: 100 over"
+    line = count_line("mastodon", "a" * 600, limit=1000)
+    assert line.text == "600 of 1,000" and not line.over and not line.problems
+
+
+def test_a_mastodon_draft_names_its_server_and_no_other_draft_does(library: DraftLibrary) -> None:
+    channels = (
+        Channel("m", "mastodon", "Bob on Mastodon", "mastodon", url="https://Social.Example/@bob"),
+        Channel("x", "x", "@bob", "x", url="https://x.com/bob"),
+        Channel("m2", "mastodon", "No server yet"),
+    )
+    page = incident_page(meta_incident(), playbook(library, channels=channels), [], now=NOW, tz=BERLIN)
+    mastodon, x, unknown = page.drafts["notice"]
+    assert mastodon.server == "https://social.example"  # the server's root: one answer per server
+    assert x.server == "" and unknown.server == ""
+    assert mastodon.count.text.endswith("of 500")  # until the server has told its own
+    assert instance_server("mastodon", "social.example") == "https://social.example"
+    assert instance_server("x", "https://social.example") == ""
+
+
+def test_the_servers_own_limit_comes_from_its_instance_api(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/v2/instance").respond_with_json(
+        {"configuration": {"statuses": {"max_characters": 1000}}}
+    )
+    assert instance_limit(HttpClient(), httpserver.url_for("").rstrip("/")) == 1000
+
+
+@pytest.mark.parametrize("answer", [("down", 503), ('{"configuration": {}}', 200), ("<html>", 200)])
+def test_a_server_that_cannot_tell_its_limit_gives_none_not_an_error(
+    httpserver: HTTPServer, answer: tuple[str, int]
+) -> None:
+    body, status = answer
+    httpserver.expect_request("/api/v2/instance").respond_with_data(
+        body, status=status, content_type="application/json"
+    )
+    assert instance_limit(HttpClient(), httpserver.url_for("").rstrip("/")) is None
 
 
 def test_the_checklist_carries_ticks_and_progress(library: DraftLibrary) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 
 from outagetray.core.checklist import load_checklist
 from outagetray.core.drafts import DraftLibrary, Template
-from outagetray.core.profile import Profile
+from outagetray.core.http import Expect, HttpClient, Response
+from outagetray.core.profile import Channel, Profile
 from outagetray.core.records import Action, ActionKind
 from outagetray.ui.cockpit.draft_editor import OVER_STYLE
 from outagetray.ui.cockpit.incident_view import IncidentView
@@ -264,3 +267,85 @@ def test_no_incident_says_what_the_page_is_for(qtbot: QtBot) -> None:
     assert window.incident_view is not None
     assert window.incident_view.empty.isVisible()
     assert window.incident_view.empty.text().startswith("No outage right now.")
+
+
+# -- a Mastodon server's own limit -------------------------------------------------------------
+
+
+class RecordingClient(HttpClient):
+    """The app's client, noting whether each fetch ran on the UI thread."""
+
+    on_ui_thread: list[bool]
+
+    def fetch(self, url: str, expect: Expect = "any", *, deadline: float | None = None) -> Response:
+        self.on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return super().fetch(url, expect, deadline=deadline)
+
+
+def mastodon_cockpit(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: HTTPServer
+) -> tuple[Cockpit, RecordingClient, list[int]]:
+    """A cockpit whose one channel is a Mastodon account on the loopback server, given the app's client."""
+    account = Channel("m", "mastodon", "Bob on Mastodon", "mastodon", url=server.url_for("/@bob"))
+    cockpit = Cockpit(qtbot, tmp_path, monkeypatch, channels=(account,))
+    client = RecordingClient()
+    client.on_ui_thread = []
+    made: list[int] = []
+
+    def factory() -> HttpClient:
+        made.append(1)
+        return client
+
+    cockpit.window.set_client_factory(factory)
+    return cockpit, client, made
+
+
+def test_a_mastodon_draft_counts_against_its_servers_own_limit(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/api/v2/instance").respond_with_json(
+        {"uri": "social.example", "configuration": {"statuses": {"max_characters": 1000}}}
+    )
+    cockpit, client, made = mastodon_cockpit(qtbot, tmp_path, monkeypatch, httpserver)
+    card = cockpit.view.drafts.cards[0]
+    assert card.entry.server and card.entry.channel_type == "mastodon"
+    card.body.setPlainText("a" * 600)
+    qtbot.waitUntil(lambda: card.count.text() == "600 of 1,000", timeout=5000)  # redrawn when it came
+    assert card.count.styleSheet() == "" and not card.notes.isVisibleTo(cockpit.view)
+    assert client.on_ui_thread == [False]  # asked on a worker thread, never on the UI thread
+    # Once per server for the run: other phases, a new round and more typing ask nothing again.
+    cockpit.view.drafts.phase_buttons["welcome_back"].click()
+    cockpit.window.show_incidents([meta_incident()], [meta_incident()])
+    card = cockpit.view.drafts.cards[0]
+    card.body.setPlainText("a" * 1001)
+    assert card.count.text() == "1,001 of 1,000: 1 over"
+    qtbot.wait(50)
+    assert len(httpserver.log) == 1 and made == [1]
+
+
+def test_a_mastodon_server_that_cannot_tell_leaves_500_without_a_word(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/api/v2/instance").respond_with_data("down for maintenance", status=503)
+    cockpit, client, _made = mastodon_cockpit(qtbot, tmp_path, monkeypatch, httpserver)
+    card = cockpit.view.drafts.cards[0]
+    card.body.setPlainText("a" * 400)
+    qtbot.waitUntil(lambda: len(httpserver.log) == 1, timeout=5000)
+    qtbot.wait(100)  # the failed answer has come back by now
+    assert card.count.text() == "400 of 500" and not card.notes.isVisibleTo(cockpit.view)
+    card.body.setPlainText("a" * 501)
+    assert card.count.text() == "501 of 500: 1 over"
+    assert "Mastodon's limit of 500" in card.notes.text() and "server" not in card.notes.text()
+    qtbot.wait(50)
+    assert len(httpserver.log) == 1 and client.on_ui_thread == [False]  # not asked again on every key
+
+
+def test_without_the_apps_client_no_server_is_asked(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    account = Channel("m", "mastodon", "Bob on Mastodon", "mastodon", url=httpserver.url_for("/"))
+    cockpit = Cockpit(qtbot, tmp_path, monkeypatch, channels=(account,))
+    card = cockpit.view.drafts.cards[0]
+    card.body.setPlainText("a" * 600)
+    qtbot.wait(50)
+    assert card.count.text() == "600 of 500: 100 over" and not httpserver.log

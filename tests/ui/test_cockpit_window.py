@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from outagetray.core.checklist import load_checklist
@@ -127,6 +128,41 @@ def test_a_cancelled_save_dialog_exports_nothing(window: StatusWindow, qtbot: Qt
     assert window.history_view is not None
     with qtbot.assertNotEmitted(window.export_requested):
         window.history_view.export_csv.click()
+
+
+def test_the_save_dialog_opens_without_waiting_and_its_choice_is_exported(
+    window: StatusWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The app's rule: never exec(). The click returns at once; the choice arrives by a signal."""
+    assert window.ask_save_path is None  # the app's case: the real dialog
+    window.tabs.setCurrentIndex(TABS.index("History"))
+    assert window.history_view is not None
+    with qtbot.assertNotEmitted(window.export_requested):
+        window.history_view.export_html.click()  # returns: no nested event loop waits for the user
+    dialog = window.cockpit.save_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == "Save the outages as"
+    assert dialog.acceptMode() is QFileDialog.AcceptMode.AcceptSave
+    assert dialog.selectedFiles()[0].endswith("outages-2026-12-01-to-2026-12-02.html")
+    window.history_view.export_csv.click()  # while one is open, no second one
+    assert window.cockpit.save_dialog is dialog
+    dialog.selectFile(str(tmp_path / "report.html"))
+    with qtbot.waitSignal(window.export_requested) as request:
+        dialog.accept()
+    fmt, target = request.args
+    assert fmt == "html" and target.path == tmp_path / "report.html" and target.end == NOW
+    assert window.cockpit.save_dialog is None
+
+
+def test_a_save_dialog_closed_without_a_choice_exports_nothing(window: StatusWindow, qtbot: QtBot) -> None:
+    window.tabs.setCurrentIndex(TABS.index("History"))
+    assert window.history_view is not None
+    window.history_view.export_csv.click()
+    dialog = window.cockpit.save_dialog
+    assert dialog is not None
+    with qtbot.assertNotEmitted(window.export_requested):
+        dialog.reject()
+    assert window.cockpit.save_dialog is None
 
 
 def test_the_setup_offer_shows_until_the_profile_is_done(

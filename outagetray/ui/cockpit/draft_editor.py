@@ -6,12 +6,14 @@ itself, for every incident after this one, through a small dialog whose Save and
 are forwarded to the app, which writes them off the UI thread.
 
 The count under each draft is the core's (core/playbook.py ``count_line``, which asks
-core/limits.py), recounted as the user types: the same counter the sending will use.
+core/limits.py), recounted as the user types: the same counter the sending will use. A
+Mastodon draft counts against its server's own limit once the server has told it
+(ui/cockpit/instance_limits.py asks, off the UI thread), and is recounted then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -38,6 +40,10 @@ from outagetray.ui.cockpit.widgets import plain_label
 OVER_STYLE = "QLabel { color: #c50f1f; font-weight: bold; }"
 
 
+def _no_limit(_server: str) -> int | None:
+    return None
+
+
 class DraftCard(QFrame):
     """One draft: its channel, the editable text, the live count, Copy and Open composer."""
 
@@ -46,9 +52,18 @@ class DraftCard(QFrame):
     edit_template = Signal(str)  # template id
     edited = Signal(str, str)  # key, text ("" when back to the rendered text)
 
-    def __init__(self, entry: DraftEntry, text: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        entry: DraftEntry,
+        text: str | None = None,
+        parent: QWidget | None = None,
+        *,
+        limit_for: Callable[[str], int | None] = _no_limit,
+    ) -> None:
         super().__init__(parent)
         self.entry = entry
+        #: A Mastodon server's own limit once known (None: the counter's default).
+        self._limit_for = limit_for
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.heading = plain_label(one_line(shown(entry.label)))
         font = self.heading.font()
@@ -129,8 +144,13 @@ class DraftCard(QFrame):
         self.edited.emit(self.entry.key, self.text() if self.is_edited() else "")
         self._show_count()
 
+    def recount(self) -> None:
+        """Count again: a server's own limit has arrived."""
+        self._show_count()
+
     def _show_count(self) -> None:
-        line = count_line(self.entry.count_as, self.text())
+        limit = self._limit_for(self.entry.server) if self.entry.server else None
+        line = count_line(self.entry.count_as, self.text(), limit=limit)
         self.count.setText(line.text)
         self.count.setStyleSheet(OVER_STYLE if line.over else "")
         notes = [*self.entry.notes] if not self.is_edited() else [*line.problems]
@@ -163,6 +183,8 @@ class DraftsPanel(QWidget):
         #: The user's edits of this incident's drafts, by (incident id, key): kept while the window lives.
         self.edits: dict[tuple[int, str], str] = {}
         self.cards: list[DraftCard] = []
+        #: A Mastodon server's own limit, or None for the counter's default (ui/cockpit/tabs.py sets it).
+        self.limit_for: Callable[[str], int | None] = _no_limit
 
         self.phase_buttons: dict[str, QPushButton] = {}
         group = QButtonGroup(self)
@@ -213,7 +235,9 @@ class DraftsPanel(QWidget):
         self.cards = []
         entries = self._drafts.get(phase, ())
         for entry in entries:
-            card = DraftCard(entry, self.edits.get((self._incident or 0, entry.key)))
+            card = DraftCard(
+                entry, self.edits.get((self._incident or 0, entry.key)), limit_for=self.limit_for
+            )
             card.copy_clicked.connect(self.copy_clicked.emit)
             card.compose_clicked.connect(self.compose_clicked.emit)
             card.edit_template.connect(self.edit_template.emit)
@@ -222,6 +246,12 @@ class DraftsPanel(QWidget):
             card.show()  # now, not when the layout gets to it: a shown panel shows its cards at once
             self.cards.append(card)
         self.empty.setVisible(not entries)
+
+    def recount(self, server: str = "") -> None:
+        """Count the shown drafts again (all, or those for ``server``): its own limit has arrived."""
+        for card in self.cards:
+            if not server or card.entry.server == server:
+                card.recount()
 
     def card(self, key: str) -> DraftCard | None:
         return next((c for c in self.cards if c.entry.key == key), None)

@@ -8,6 +8,11 @@ values are kept, so a window opened for a glance at the Now tab pays for none of
 
 This module itself is imported with the window: it holds no widget of its own and
 imports the views, the drafts and the playbook only inside the functions that need them.
+
+Nothing here waits on the user or the network: the export's "Save as" dialog is opened
+with ``open()`` and answers through its ``fileSelected`` signal (a nested event loop
+would let the tray, the monitor's rounds and other windows re-enter mid-click), and a
+Mastodon server's own limit is asked on a worker thread (ui/cockpit/instance_limits.py).
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 from outagetray.core.judge import PlatformStatus
 from outagetray.core.model import Platform
 from outagetray.core.records import Incident
+from outagetray.ui.cockpit.instance_limits import InstanceLimits
 
 if TYPE_CHECKING:
     from outagetray.core.checklist import Checklist
     from outagetray.core.drafts import DraftLibrary
+    from outagetray.core.http import HttpClient
     from outagetray.core.playbook import Playbook
     from outagetray.core.settings import Settings
     from outagetray.ui.cockpit.history_view import HistoryView
@@ -70,8 +77,13 @@ class CockpitTabs(QObject):
         self.incident_view: IncidentView | None = None
         self.history_view: HistoryView | None = None
         self.reach_view: ReachView | None = None
-        #: Asks where to save an export: (title, suggested file name, filter) -> path or None.
-        self.ask_save_path: Callable[[str, str, str], Path | None] = self._ask_save_path
+        #: Tests answer "Save as" here: (title, suggested file name, filter) -> path, None if cancelled.
+        #: None (the app's case): the real dialog, opened without waiting (:attr:`save_dialog`).
+        self.ask_save_path: Callable[[str, str, str], Path | None] | None = None
+        #: The "Save as" dialog while it is open.
+        self.save_dialog: QFileDialog | None = None
+        #: Mastodon servers' own post limits, for the drafts' live count.
+        self.instance_limits = InstanceLimits(self)
         self.pages: dict[str, QWidget] = {}
         for name in TABS[1:]:
             page = QWidget()
@@ -101,6 +113,11 @@ class CockpitTabs(QObject):
         self._parts = (settings, library, checklist)
         self._playbook = None  # made again when a tab needs it (importing the drafts only then)
         self.refresh("Incident", "History", "Reach")
+
+    def set_client_factory(self, factory: Callable[[], HttpClient]) -> None:
+        """The app's one HTTP client (made when first needed), for asking Mastodon servers their limit."""
+        self.instance_limits.set_client_factory(factory)
+        self.refresh("Incident")  # a Mastodon draft on show asks now
 
     def current_incident(self) -> Incident | None:
         """The one the Incident tab shows: the one asked for, else the newest open one."""
@@ -154,6 +171,8 @@ class CockpitTabs(QObject):
             incident.template_saved.connect(self.template_saved.emit)
             incident.template_reset.connect(self.template_reset.emit)
             incident.setup_requested.connect(self.setup_requested.emit)
+            incident.drafts.limit_for = self.instance_limits.limit
+            self.instance_limits.arrived.connect(incident.drafts.recount)
             self.incident_view = view = incident
         elif name == "History":
             from outagetray.ui.cockpit.history_view import HistoryView
@@ -226,12 +245,37 @@ class CockpitTabs(QObject):
         name = export_file_name(fmt, number, start, end, tz=self._tz)
         kind = "Spreadsheet (*.csv)" if fmt == "csv" else "Web page report (*.html)"
         title = "Save the outage as" if chosen is not None else "Save the outages as"
-        path = self.ask_save_path(title, name, kind)
-        if path is not None:
+
+        def save_to(path: Path) -> None:
             self.export_requested.emit(fmt, ExportTarget(path, number, start, end))
 
-    def _ask_save_path(self, title: str, name: str, kind: str) -> Path | None:
+        if self.ask_save_path is not None:
+            path = self.ask_save_path(title, name, kind)
+            if path is not None:
+                save_to(path)
+            return
+        self._open_save_dialog(title, name, kind, save_to)
+
+    def _open_save_dialog(self, title: str, name: str, kind: str, save_to: Callable[[Path], None]) -> None:
+        """The "Save as" dialog, opened without waiting: the choice arrives by ``fileSelected``.
+
+        One at a time: a second export click while it is open brings that one forward.
+        """
+        if self.save_dialog is not None:
+            self.save_dialog.raise_()
+            self.save_dialog.activateWindow()
+            return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = str(Path(folder) / name) if folder else name
-        chosen, _ = QFileDialog.getSaveFileName(self._dialog_parent, title, suggested, kind)
-        return Path(chosen) if chosen else None
+        dialog = QFileDialog(self._dialog_parent, title, folder, kind)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.selectFile(name)
+        dialog.fileSelected.connect(lambda path: save_to(Path(path)) if path else None)
+
+        def closed() -> None:
+            self.save_dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)
+        self.save_dialog = dialog
+        dialog.open()
