@@ -90,13 +90,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX actions_by_incident ON actions (incident_id, id);
     """,
+    # 2: the last time each platform (and the incident) was seen failing, and whether
+    # OutageTray did not check for a while before the end (see core/incidents.py).
+    """
+    ALTER TABLE incidents ADD COLUMN last_seen_down TEXT;
+    ALTER TABLE incidents ADD COLUMN end_uncertain INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE incident_platforms ADD COLUMN last_seen_down TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 Clock = Callable[[], datetime]
 _VERDICTS = {verdict.value: verdict for verdict in Verdict}
 _KINDS = {kind.value: kind for kind in ActionKind}
-_COLUMNS = "id, owner, worst, started_at, confirmed_at, ended_at, evidence, acknowledged_at, drill"
+_COLUMNS = (
+    "id, owner, worst, started_at, confirmed_at, ended_at, evidence, acknowledged_at, drill,"
+    " last_seen_down, end_uncertain"
+)
+#: The same from a version 1 file, read beside an older recorder that has not migrated it.
+_COLUMNS_V1 = _COLUMNS.replace("last_seen_down, end_uncertain", "NULL, 0")
 
 
 class IncidentLogError(Exception):
@@ -170,6 +182,7 @@ class LogStore:
         self.read_only = read_only
         #: A sentence the user should read (a damaged log was kept aside), or "".
         self.notice = ""
+        self._columns = _COLUMNS
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -244,7 +257,10 @@ class LogStore:
         if version == 0:
             conn.close()  # created, not yet set up by its recorder: nothing in it
             return cls.empty(clock=clock, read_only=reason)
-        return cls(conn, path, clock=clock, read_only=reason)
+        reader = cls(conn, path, clock=clock, read_only=reason)
+        if version == 1:
+            reader._columns = _COLUMNS_V1
+        return reader
 
     @classmethod
     def open_beside(cls, path: Path | None = None, *, clock: Clock | None = None) -> Self:
@@ -356,7 +372,7 @@ class LogStore:
         if drill is not None:
             where.append("drill = ?")
             params.append(int(drill))
-        query = f"SELECT {_COLUMNS} FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
+        query = f"SELECT {self._columns} FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")
         query += " ORDER BY started_at DESC, id DESC"
         if limit is not None:
             query += " LIMIT ?"
@@ -364,19 +380,20 @@ class LogStore:
         return self._read(query, params, details)
 
     def incident(self, incident_id: int) -> Incident | None:
-        found = self._read(f"SELECT {_COLUMNS} FROM incidents WHERE id = ?", [incident_id], True)
+        found = self._read(f"SELECT {self._columns} FROM incidents WHERE id = ?", [incident_id], True)
         return found[0] if found else None
 
     def open_incidents(self, *, drill: bool | None = False) -> list[Incident]:
         where = "ended_at IS NULL" + ("" if drill is None else " AND drill = ?")
         params: list[Any] = [] if drill is None else [int(drill)]
-        query = f"SELECT {_COLUMNS} FROM incidents WHERE {where} ORDER BY started_at DESC, id DESC"
+        query = f"SELECT {self._columns} FROM incidents WHERE {where} ORDER BY started_at DESC, id DESC"
         return self._read(query, params, True)
 
     def open_for(self, platform_id: str, *, drill: bool = False) -> Incident | None:
         """The open incident in which ``platform_id`` is still failing, if any."""
         query = (
-            f"SELECT {_COLUMNS} FROM incidents WHERE id = (SELECT p.incident_id FROM incident_platforms p"
+            f"SELECT {self._columns} FROM incidents WHERE id ="
+            " (SELECT p.incident_id FROM incident_platforms p"
             " JOIN incidents i ON i.id = p.incident_id"
             " WHERE p.platform = ? AND p.ended_at IS NULL AND i.ended_at IS NULL AND i.drill = ?"
             " ORDER BY p.incident_id DESC LIMIT 1)"
@@ -437,7 +454,7 @@ def _incident(
     changes: dict[int, list[tuple[Any, ...]]],
     actions: dict[int, list[tuple[Any, ...]]],
 ) -> Incident:
-    incident_id, owner, worst, started, confirmed, ended, evidence, acknowledged, drill = row
+    incident_id, owner, worst, started, confirmed, ended, evidence, acknowledged, drill, seen, uncertain = row
     members = platforms.get(incident_id, [])
     return Incident(
         id=incident_id,
@@ -451,6 +468,8 @@ def _incident(
         evidence=evidence,
         acknowledged_at=_opt_dt(acknowledged),
         drill=bool(drill),
+        last_seen_down=_opt_dt(seen) if ended is not None else None,
+        end_uncertain=bool(uncertain) and ended is not None,
         changes=tuple(
             StateChange(
                 at=_dt(at),

@@ -19,6 +19,19 @@ changes under log incidents by these rules:
 - ``started_at`` is the first round that saw the failure (the platform's ``since``, which
   is what a claim needs); ``confirmed_at`` the round that confirmed it; ``worst`` the
   most severe verdict any change reported.
+- Time nobody watched is not hidden. Each platform keeps ``last_seen_down``, the last
+  round known to have seen it failing: the judge's ``Change.last_bad`` on "back", else
+  (a fresh judge after a restart knows nothing of the outage) the last change that
+  reported it failing. The incident's is the latest of its platforms'. When its end (the
+  first clean round) is more than ``UNWATCHED_GAP`` after that, OutageTray did not check
+  in between (asleep, offline, closed, or a poll interval that long): the incident is
+  ``end_uncertain``, it ended somewhere between the two, and the window and the exports
+  say so. Its duration still runs to the end; nothing is shortened or lengthened silently.
+- An open incident of the owner is joined only while it is alive: one of its judge
+  numbers is still failing in this round's statuses, or it had a change within
+  ``JOIN_WINDOW``. An incident left open (its platform no longer watched, OutageTray never
+  run again while it was down) must not swallow every later outage of its owner. Such an
+  incident stays open: OutageTray never saw it end, and no end time would be honest.
 
 Storage (the file, migrations, damage, reading) lives in core/incident_store.py, the
 writer thread and the one-recorder lock in core/incident_recorder.py.
@@ -26,8 +39,8 @@ writer thread and the one-recorder lock in core/incident_recorder.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from outagetray.core.incident_store import (
@@ -48,7 +61,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILE_NAME",
+    "JOIN_WINDOW",
     "SCHEMA_VERSION",
+    "UNWATCHED_GAP",
     "IncidentLog",
     "IncidentLogError",
     "ReadOnlyLog",
@@ -58,12 +73,24 @@ __all__ = [
 
 #: Verdicts that end a platform's part in an incident.
 _FINE = (Verdict.OPERATIONAL, Verdict.MAINTENANCE)
+#: Problem verdicts as the changes table spells them.
+_PROBLEMS = tuple(v.value for v in Verdict if v.is_problem)
+#: A longer time between the last round that saw a platform failing and the first clean one
+#: means OutageTray did not check in between, and the end of the outage is not known closer.
+#: Ten one-minute rounds: longer than any recovery OutageTray watched through.
+UNWATCHED_GAP = timedelta(minutes=10)
+#: How long an open incident with no news still takes in new outages of its owner.
+JOIN_WINDOW = timedelta(hours=6)
 
 
 def sources_of(change: Change) -> tuple[str, ...]:
     """The status pages and probe addresses of a change's platform, as they may be shown."""
     specs = (*change.platform.sources, *change.platform.probes)
     return tuple(dict.fromkeys(mask_url(spec.url) for spec in specs if spec.url))
+
+
+def _opt_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def _onset(change: Change) -> datetime | None:
@@ -97,19 +124,26 @@ class IncidentLog(LogStore):
         onsets = {
             s.platform.id: s.since for s in statuses or () if s.since is not None and s.verdict.is_problem
         }
+        # The outages this judge still sees going on (as it last saw them while the user is offline).
+        alive = {
+            s.incident
+            for s in statuses or ()
+            if s.incident and (s.verdict.is_problem or s.last_known.is_problem)
+        }
         touched: list[int] = []
         with self._write():
             for change in mine:
                 onset = onsets.get(change.platform.id) or _onset(change)
-                incident = self._file(change, onset, drill)
+                incident = self._file(change, onset, drill, alive)
                 if incident is not None and incident not in touched:
                     touched.append(incident)
         return touched
 
-    def _file(self, change: Change, onset: datetime | None, drill: bool) -> int | None:
+    def _file(
+        self, change: Change, onset: datetime | None, drill: bool, alive: Collection[int]
+    ) -> int | None:
         """File one change under its log incident; None when it belongs to no outage."""
         conn = self._conn
-        platform = change.platform
         row = (
             conn.execute(
                 "SELECT j.incident_id, i.ended_at IS NOT NULL FROM judge_incidents j"
@@ -137,7 +171,7 @@ class IncidentLog(LogStore):
                 return self._close_platform_anywhere(change, drill)
             if not change.new.is_problem or not change.incident:
                 return None  # unknown, outside any outage this log saw begin
-            incident = self._open_incident_for(change, onset, drill)
+            incident = self._open_incident_for(change, onset, drill, alive)
             conn.execute(
                 "INSERT INTO judge_incidents (judge_incident, drill, incident_id) VALUES (?, ?, ?)",
                 (change.incident, int(drill), incident),
@@ -148,7 +182,7 @@ class IncidentLog(LogStore):
         if change.new.is_problem:
             self._join(incident, change, onset)
         elif change.new in _FINE:
-            self._end_platform(incident, platform.id, self._end_of(change))
+            self._end_platform(incident, change)
         return incident
 
     def _reused(self, row: tuple[int, int], change: Change) -> bool:
@@ -168,15 +202,17 @@ class IncidentLog(LogStore):
         ).fetchone()
         return sibling is None
 
-    def _open_incident_for(self, change: Change, onset: datetime | None, drill: bool) -> int:
-        """The open incident of the change's owner (correlated), or a new one."""
+    def _open_incident_for(
+        self, change: Change, onset: datetime | None, drill: bool, alive: Collection[int]
+    ) -> int:
+        """The open incident of the change's owner (correlated) while it is alive, or a new one."""
         start = onset if onset is not None and onset <= change.at else change.at
         row = self._conn.execute(
             "SELECT id FROM incidents WHERE owner = ? AND drill = ? AND ended_at IS NULL"
             " ORDER BY id DESC LIMIT 1",
             (change.platform.owner, int(drill)),
         ).fetchone()
-        if row is not None:
+        if row is not None and self._alive(int(row[0]), change.at, drill, alive):
             return int(row[0])
         cursor = self._conn.execute(
             "INSERT INTO incidents (owner, worst, started_at, confirmed_at, evidence, drill)"
@@ -192,6 +228,25 @@ class IncidentLog(LogStore):
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    def _alive(self, incident: int, at: datetime, drill: bool, alive: Collection[int]) -> bool:
+        """Whether an open incident still goes on: news within ``JOIN_WINDOW``, or a judge number
+        of it that this round's statuses show failing."""
+        conn = self._conn
+        recent = conn.execute(
+            "SELECT 1 FROM changes WHERE incident_id = ? AND at >= ? LIMIT 1",
+            (incident, utc_text(at - JOIN_WINDOW)),
+        ).fetchone()
+        if recent is not None:
+            return True
+        numbers = {
+            int(n)
+            for (n,) in conn.execute(
+                "SELECT judge_incident FROM judge_incidents WHERE incident_id = ? AND drill = ?",
+                (incident, int(drill)),
+            )
+        }
+        return not numbers.isdisjoint(alive)
 
     def _join(self, incident: int, change: Change, onset: datetime | None) -> None:
         """Make the change's platform part of the (open) incident, failing; keep start and worst right."""
@@ -216,7 +271,9 @@ class IncidentLog(LogStore):
             )
         start = onset if onset is not None and onset <= change.at else change.at
         conn.execute(
-            "UPDATE incidents SET ended_at = NULL, started_at = MIN(started_at, ?) WHERE id = ?",
+            "UPDATE incidents SET ended_at = NULL, last_seen_down = NULL, end_uncertain = 0,"
+            " started_at = MIN(started_at, ?)"
+            " WHERE id = ?",
             (utc_text(start), incident),
         )
         current = conn.execute("SELECT worst FROM incidents WHERE id = ?", (incident,)).fetchone()
@@ -252,23 +309,45 @@ class IncidentLog(LogStore):
         """
         return _onset(change) or change.at
 
-    def _end_platform(self, incident: int, platform_id: str, end: datetime) -> None:
+    def _last_seen_down(self, incident: int, change: Change, end: datetime) -> datetime | None:
+        """The last round known to have seen the change's platform failing, no later than ``end``.
+
+        The judge's ``last_bad`` where it has one; a fresh judge after a restart has none,
+        so the last change of the log that reported the platform failing stands in.
+        """
+        marks = "?, " * (len(_PROBLEMS) - 1) + "?"
+        logged = self._conn.execute(
+            f"SELECT MAX(at) FROM changes WHERE incident_id = ? AND platform = ? AND new IN ({marks})",
+            (incident, change.platform.id, *_PROBLEMS),
+        ).fetchone()[0]
+        seen = [moment for moment in (change.last_bad, _opt_time(logged)) if moment is not None]
+        return min(max(seen), end) if seen else None
+
+    def _end_platform(self, incident: int, change: Change) -> None:
         conn = self._conn
+        platform_id = change.platform.id
+        end = self._end_of(change)
+        seen = self._last_seen_down(incident, change, end)
         conn.execute(
-            "UPDATE incident_platforms SET ended_at = ?"
+            "UPDATE incident_platforms SET ended_at = ?, last_seen_down = ?"
             " WHERE incident_id = ? AND platform = ? AND ended_at IS NULL",
-            (utc_text(end), incident, platform_id),
+            (utc_text(end), None if seen is None else utc_text(seen), incident, platform_id),
         )
         still = conn.execute(
             "SELECT COUNT(*) FROM incident_platforms WHERE incident_id = ? AND ended_at IS NULL", (incident,)
         ).fetchone()[0]
         if still == 0:
-            last = conn.execute(
-                "SELECT MAX(ended_at) FROM incident_platforms WHERE incident_id = ?", (incident,)
-            ).fetchone()[0]
+            last, last_seen = conn.execute(
+                "SELECT MAX(ended_at), MAX(last_seen_down) FROM incident_platforms WHERE incident_id = ?",
+                (incident,),
+            ).fetchone()
+            ended = _opt_time(last) or end
+            seen_at = _opt_time(last_seen)
+            uncertain = seen_at is not None and ended - seen_at > UNWATCHED_GAP
             conn.execute(
-                "UPDATE incidents SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
-                (last or utc_text(end), incident),
+                "UPDATE incidents SET ended_at = ?, last_seen_down = ?, end_uncertain = ?"
+                " WHERE id = ? AND ended_at IS NULL",
+                (utc_text(ended), last_seen, int(uncertain), incident),
             )
 
     def _close_platform_anywhere(self, change: Change, drill: bool) -> int | None:
@@ -282,5 +361,5 @@ class IncidentLog(LogStore):
             return None
         incident = int(row[0])
         self._add_change(incident, change)
-        self._end_platform(incident, change.platform.id, self._end_of(change))
+        self._end_platform(incident, change)
         return incident

@@ -182,6 +182,10 @@ class Change:
     #: for a problem (``at`` is when it was confirmed), the first clean round of the
     #: recovery for "back". The incident log keeps both, because a claim needs the onset.
     began: datetime | None = None
+    #: For "back": the last round in which this judge saw the platform failing (UTC), None
+    #: when it never did (a fresh judge after a restart). A long gap between it and
+    #: ``began`` (asleep, offline, closed) means the outage ended somewhere in between.
+    last_bad: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -526,9 +530,11 @@ class _Track:
     #: The first round of the current run of rounds in which nothing about the platform
     #: looked wrong (None while something does): where a recovery began.
     clean_since: datetime | None = None
+    #: The last round in which a part said "problem": where the sight of the outage ends.
+    last_bad: datetime | None = None
 
     def note_round(self, at: datetime) -> None:
-        """Keep ``clean_since`` from what this round's parts said, before any holding back."""
+        """Keep ``clean_since`` and ``last_bad`` from what this round's parts said, before holding back."""
         said = [self.official.raw_problem, self.hints.raw_problem]
         kind = self.probes.round_kind if self.platform.probes else "none"
         if kind != "none" and kind != "refused":
@@ -536,6 +542,7 @@ class _Track:
         heard = [problem for problem in said if problem is not None]
         if any(heard):
             self.clean_since = None
+            self.last_bad = at
         elif heard and self.clean_since is None:
             self.clean_since = at
 
@@ -583,7 +590,7 @@ class Judge:
             if track is None:
                 track = _Track(platform)
             elif (track.platform.sources, track.platform.probes) != (platform.sources, platform.probes):
-                track = _Track(platform, incident=track.incident)
+                track = _Track(platform, incident=track.incident, last_bad=track.last_bad)
             else:
                 track.platform = platform
             tracks[platform.id] = track
@@ -785,11 +792,16 @@ class Judge:
             track.incident = event  # this change opens the outage; later ones refer to it
         incident = track.incident
         began = track.since if verdict.is_problem else at
+        last_bad = None
         if verdict in (Verdict.OPERATIONAL, Verdict.MAINTENANCE):
             track.incident = 0  # fine again: this change closes it
             if old.is_problem and track.clean_since is not None and track.clean_since <= at:
                 began = track.clean_since
-        return Change(at, track.platform, old, verdict, evidence, alert, event, together, incident, began)
+            if incident:
+                last_bad = track.last_bad
+        return Change(
+            at, track.platform, old, verdict, evidence, alert, event, together, incident, began, last_bad
+        )
 
     def _status(self, track: _Track) -> PlatformStatus:
         if track.official.verdict.is_problem:

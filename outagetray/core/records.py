@@ -61,6 +61,12 @@ class Incident:
     ``started_at`` is the first round that saw the failure (what a claim needs);
     ``confirmed_at`` is when OutageTray was sure and told the user; ``ended_at`` is the
     first clean round of the recovery, None while the incident is open.
+
+    ``last_seen_down`` is the last time OutageTray saw it failing (None in logs written
+    before it was kept). When OutageTray did not check for a while before ``ended_at``
+    (the computer asleep or offline, OutageTray closed), ``end_uncertain`` is true: the
+    outage ended somewhere between the two, and every reader must say so. The duration
+    (``duration_s``) still runs to ``ended_at``, the first check that found it working.
     """
 
     id: int
@@ -78,6 +84,8 @@ class Incident:
     actions: tuple[Action, ...] = field(default=())
     #: Display names of ``platforms`` (same order), so readers need no catalog.
     names: tuple[str, ...] = ()
+    last_seen_down: datetime | None = None
+    end_uncertain: bool = False
 
     @property
     def is_open(self) -> bool:

@@ -507,3 +507,145 @@ def test_a_reused_number_of_an_outage_still_open_does_not_file_another_owner_und
     assert (meta.platforms, discord.platforms) == (("facebook",), ("discord",))
     log.record([Change(minute(9), DISCORD, down, ok, "back", True, 5, (), 4)])
     assert log.open_for("discord") is None and log.open_for("facebook") is not None
+
+
+# -- time nobody watched (the end of an outage OutageTray did not see closely) ---------------
+
+
+def test_a_recovery_watched_closely_ends_at_its_first_clean_round_for_certain(log: IncidentLog) -> None:
+    d = Logged(log, FACEBOOK)
+    d.meta((), (FACEBOOK,))
+    for _ in range(3):  # minutes 1-3: down
+        d.meta((FACEBOOK,))
+    for _ in range(2):  # minutes 4-5: back
+        d.meta((), (FACEBOOK,))
+    [incident] = log.incidents()
+    assert incident.ended_at == minute(4)
+    assert incident.last_seen_down == minute(3)
+    assert not incident.end_uncertain
+
+
+def test_an_outage_the_computer_slept_through_ended_somewhere_between_two_checks(log: IncidentLog) -> None:
+    """The reviewer's case: asleep 15 hours mid-outage. The end stays the first clean round
+    (nothing shortened silently), and the log says when the failure was last seen."""
+    d = Logged(log, FACEBOOK)
+    d.meta((), (FACEBOOK,))
+    for _ in range(5):  # minutes 1-5: down, confirmed at 3
+        d.meta((FACEBOOK,))
+    d.n += 15 * 60  # the laptop sleeps 15 hours; Facebook recovered long before it woke
+    d.round(healthy(FACEBOOK), after_resume=True)
+    for _ in range(3):
+        d.meta((), (FACEBOOK,))
+    [incident] = log.incidents()
+    assert incident.started_at == minute(1)
+    assert incident.ended_at == minute(6 + 15 * 60)  # the first check after the wake-up
+    assert incident.last_seen_down == minute(5)  # the last check before the sleep
+    assert incident.end_uncertain
+    assert incident.duration_s(minute(10_000)) == (15 * 60 + 5) * 60
+
+
+def test_an_outage_left_open_while_the_app_was_closed_ended_somewhere_between_two_checks(
+    log: IncidentLog,
+) -> None:
+    d = Logged(log, FACEBOOK)
+    d.meta((), (FACEBOOK,))
+    for _ in range(3):  # down at minutes 1-3, confirmed at 3; the app quits
+        d.meta((FACEBOOK,))
+    d2 = Logged(log, FACEBOOK)  # three days later: a fresh judge that never saw the outage
+    d2.judge = Judge([FACEBOOK], JudgeConfig(), events=iter(range(5000, 6000)))
+    d2.n = 3 * 24 * 60
+    d2.meta((), (FACEBOOK,))
+    [incident] = log.incidents()
+    assert incident.ended_at == minute(3 * 24 * 60)
+    assert incident.last_seen_down == minute(3)  # the last change the log has of it failing
+    assert incident.end_uncertain
+
+
+def test_a_restart_a_moment_later_leaves_the_end_certain(log: IncidentLog) -> None:
+    d = Logged(log, FACEBOOK)
+    d.meta((), (FACEBOOK,))
+    for _ in range(3):
+        d.meta((FACEBOOK,))
+    d2 = Logged(log, FACEBOOK)
+    d2.judge = Judge([FACEBOOK], JudgeConfig(), events=iter(range(5000, 6000)))
+    d2.n = 5  # restarted two minutes after the last failing check
+    d2.meta((), (FACEBOOK,))
+    [incident] = log.incidents()
+    assert incident.ended_at == minute(5) and incident.last_seen_down == minute(3)
+    assert not incident.end_uncertain
+
+
+def test_an_incident_failing_again_is_no_longer_uncertain(log: IncidentLog) -> None:
+    down = Change(minute(3), FACEBOOK, Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, "down", True, 7, (), 7)
+    back = Change(minute(90), FACEBOOK, Verdict.MAJOR_OUTAGE, Verdict.OPERATIONAL, "back", True, 8, (), 7)
+    log.record([down])
+    log.record([dataclasses.replace(back, began=minute(89), last_bad=minute(20))])
+    [incident] = log.incidents()
+    assert incident.end_uncertain and incident.last_seen_down == minute(20)
+    again = Change(minute(91), FACEBOOK, Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, "again", True, 9, (), 7)
+    log.record([again])
+    [incident] = log.incidents()
+    assert incident.is_open and not incident.end_uncertain and incident.last_seen_down is None
+
+
+# -- open incidents nobody closes ----------------------------------------------------------------
+
+
+def test_an_incident_left_open_long_ago_does_not_swallow_a_later_outage_of_its_owner(
+    log: IncidentLog,
+) -> None:
+    d = Logged(log, FACEBOOK)
+    d.meta((), (FACEBOOK,))
+    for _ in range(3):  # Facebook down; then the user stops watching it (or the app is closed)
+        d.meta((FACEBOOK,))
+    later = Logged(log, INSTAGRAM)
+    later.judge = Judge([INSTAGRAM], JudgeConfig(), events=iter(range(5000, 6000)))
+    later.n = 7 * 60  # seven hours without a word of the Facebook outage
+    later.meta((), (INSTAGRAM,))
+    for _ in range(3):
+        later.meta((INSTAGRAM,))
+    for _ in range(2):
+        later.meta((), (INSTAGRAM,))
+    instagram, facebook = log.incidents()
+    assert facebook.platforms == ("facebook",) and facebook.is_open
+    assert instagram.platforms == ("instagram",) and not instagram.is_open
+    assert instagram.started_at == minute(7 * 60 + 1)
+
+
+def test_a_long_outage_still_going_takes_in_its_owners_next_platform(log: IncidentLog) -> None:
+    """Hours without a change are no sign of a dead incident when the judge still sees it failing."""
+    d = Logged(log, FACEBOOK, INSTAGRAM)
+    d.meta((), (FACEBOOK, INSTAGRAM))
+    for _ in range(3):  # Facebook down from minute 1
+        d.meta((FACEBOOK,), (INSTAGRAM,))
+    d.n += 7 * 60  # seven hours of the same outage: rounds without a change
+    for _ in range(3):  # now Instagram fails too
+        d.meta((FACEBOOK, INSTAGRAM))
+    [incident] = log.incidents()
+    assert incident.platforms == ("facebook", "instagram")
+    assert incident.started_at == minute(1)
+
+
+def test_a_log_of_version_one_is_read_beside_its_recorder_and_migrated_keeping_its_incidents(
+    tmp_path: Path,
+) -> None:
+    from outagetray.core.incident_store import MIGRATIONS
+
+    path = tmp_path / "incidents.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute(
+        "INSERT INTO incidents (owner, worst, started_at, confirmed_at, ended_at) VALUES (?, ?, ?, ?, ?)",
+        ("Meta", "major_outage", minute(1).isoformat(), minute(3).isoformat(), minute(900).isoformat()),
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    reader = IncidentLog.open(path, read_only=True)
+    [old] = reader.incidents()
+    assert old.ended_at == minute(900) and old.last_seen_down is None and not old.end_uncertain
+    reader.close()
+    log = IncidentLog.open(path)
+    assert log._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    assert log.incidents() == [old]  # not known then, so not claimed now
+    log.close()
