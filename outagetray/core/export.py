@@ -10,6 +10,12 @@ CSV a cell that a spreadsheet would run as a formula is defused, in the HTML eve
 is escaped, only http(s) sources become links, and the page forbids scripts outright.
 Both stay linear in the number of incidents (strings are built in lists and joined):
 a year of a busy log must export in well under two seconds.
+
+Time nobody watched is said, never hidden: an incident whose end OutageTray did not see
+closely (``Incident.end_uncertain``: the computer asleep, offline, or OutageTray closed
+before it found the platform working again) keeps its duration to that first check, and
+every export says it ended somewhere between the last check that found it down and that
+one (CSV columns ``last_seen_down_utc`` and ``end_uncertain``, words in the report).
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ CSV_COLUMNS = (
     "actions",
     "drill",
     "time_zone",
+    "last_seen_down_utc",
+    "end_uncertain",
 )
 
 CHANGE_COLUMNS = (
@@ -221,6 +229,8 @@ def to_csv(incidents: Sequence[Incident], *, tz: tzinfo, now: datetime) -> str:
                 "; ".join(action_text(a, tz, inc.started_at) for a in inc.actions),
                 "yes" if inc.drill else "no",
                 zone,
+                utc_text(inc.last_seen_down),
+                "yes" if inc.end_uncertain else "no",
             )
         )
     return _write(CSV_COLUMNS, rows)
@@ -433,6 +443,9 @@ def _summary(
     if drills:
         count += f" (and {drills} fire drill{'s' if drills != 1 else ''}, not counted)"
     out.insert(0, f"<p><strong>{_e(count)}</strong> in this period.</p>")
+    unseen = sum(1 for i in real if i.end_uncertain)
+    if unseen:
+        out.append(f"<p>{_e(unseen_words(unseen))}</p>")
     if bars:
         out.append(f"<h3>The whole period (times in {_e(zone_name(tz))})</h3>")
         out.append(svg_bars(bars, start, end, tz=tz))
@@ -450,18 +463,56 @@ def overlapping(
     return [i for i in incidents if i.started_at < end and (i.ended_at or now) > start]
 
 
+#: Why an end is not known closely, as the report and the window say it.
+UNWATCHED_WHY = (
+    "OutageTray did not check in between (the computer may have been asleep or offline, or OutageTray closed)"
+)
+
+
+def unseen_words(count: int) -> str:
+    """The summary's sentence about incidents whose end OutageTray did not see closely."""
+    which = "1 incident's end is" if count == 1 else f"{count} incidents' ends are"
+    return (
+        f"{which} not known closely: OutageTray did not check for a while before it found "
+        "the platform working again. Durations run to that first check; each incident below "
+        "says between which times it ended."
+    )
+
+
+def _ended_html(inc: Incident, tz: tzinfo, now: datetime) -> str:
+    if inc.ended_at is None:
+        return f"still going when this report was made ({_e(utc_text(now))} UTC)"
+    end = f"{_e(utc_text(inc.ended_at))} UTC<br>{_e(_local_with_zone(inc.ended_at, tz))}"
+    if not inc.end_uncertain or inc.last_seen_down is None:
+        return end
+    seen = f"{_e(utc_text(inc.last_seen_down))} UTC<br>{_e(_local_with_zone(inc.last_seen_down, tz))}"
+    return (
+        f"Somewhere between the last check that found it down,<br>{seen}<br>"
+        f"and the first check that found it working again,<br>{end}.<br>"
+        f"{_e(UNWATCHED_WHY)}, so the exact end is not known."
+    )
+
+
+def _duration_words(inc: Incident, now: datetime) -> str:
+    """The duration to the end, and, when that end was not seen closely, how long it was seen down."""
+    words = duration_words(inc.duration_s(now)) + (" so far" if inc.is_open else "")
+    if inc.end_uncertain and inc.last_seen_down is not None:
+        seen = duration_words((inc.last_seen_down - inc.started_at).total_seconds())
+        words += (
+            f", counted to the first check that found it working again; "
+            f"OutageTray saw it down for {seen}, to its last failed check"
+        )
+    return words
+
+
 def _incident_html(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
     names = _names(inc)
     heading = f"Incident {inc.id}: {', '.join(names.values())} ({inc.worst.label})"
     out = [f'<section class="incident" id="incident-{inc.id}"><h2>{_e(heading)}</h2>']
     if inc.drill:
         out.append('<p class="drill">Fire drill: a practice run started by the user, not a real outage.</p>')
-    ended = (
-        f"{_e(utc_text(inc.ended_at))} UTC<br>{_e(_local_with_zone(inc.ended_at, tz))}"
-        if inc.ended_at is not None
-        else f"still going when this report was made ({_e(utc_text(now))} UTC)"
-    )
-    duration = duration_words(inc.duration_s(now)) + (" so far" if inc.is_open else "")
+    ended = _ended_html(inc, tz, now)
+    duration = _duration_words(inc, now)
     acknowledged = (
         f"{_e(utc_text(inc.acknowledged_at))} UTC<br>{_e(_local_with_zone(inc.acknowledged_at, tz))}"
         if inc.acknowledged_at is not None
@@ -480,7 +531,7 @@ def _incident_html(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
             "Confirmed (user told)",
             f"{_e(utc_text(inc.confirmed_at))} UTC<br>{_e(_local_with_zone(inc.confirmed_at, tz))}",
         ),
-        _row("Ended (first clean check)", ended),
+        _row("Ended (first clean check)" if not inc.end_uncertain else "Ended", ended),
         _row("Duration", _e(duration)),
         _row("Evidence", _e(inc.evidence) or "none recorded", "evidence"),
         _row("Sources", _links(sources_of(inc))),

@@ -120,12 +120,29 @@ class ChangeLine:
 
 
 def facts(incident: Incident, now: datetime, tz: tzinfo | None) -> tuple[Fact, ...]:
-    """Start, confirmation, end and duration, in the words a compensation claim needs."""
+    """Start, confirmation, end and duration, in the words a compensation claim needs.
+
+    An end OutageTray did not see closely (``Incident.end_uncertain``) is said as the two
+    checks it lies between, and the duration says how long the outage was seen.
+    """
     out = [
         Fact("Started", local_time(incident.started_at, tz, now=now)),
         Fact("Confirmed", local_time(incident.confirmed_at, tz, now=now)),
     ]
-    if incident.ended_at is not None:
+    seen = incident.last_seen_down
+    if incident.ended_at is not None and incident.end_uncertain and seen is not None:
+        # Never a silent end: OutageTray did not look between these two, so it says both.
+        end = incident.ended_at
+        same_day = seen.astimezone(tz).date() == end.astimezone(tz).date()
+        tail = clock_time(end, tz) if same_day else local_time(end, tz, now=now)
+        between = f"between {local_time(seen, tz, now=now)} and {tail}"
+        out.append(Fact("Back", f"{between} (OutageTray did not check in between)"))
+        lasted = duration_text(incident.duration_s(now))
+        seen_for = duration_text((seen - incident.started_at).total_seconds())
+        out.append(
+            Fact("Lasted", f"{lasted} to the first check that found it back; seen down for {seen_for}")
+        )
+    elif incident.ended_at is not None:
         out.append(Fact("Back", local_time(incident.ended_at, tz, now=now)))
         out.append(Fact("Lasted", duration_text(incident.duration_s(now))))
     else:

@@ -8,6 +8,7 @@ hostile status page could write them.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -28,6 +29,7 @@ from outagetray.core.export import (
     to_html,
 )
 from outagetray.core.model import Verdict
+from outagetray.core.playbook_history import facts
 from outagetray.core.records import Action, ActionKind, Incident, StateChange
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -360,3 +362,50 @@ def test_svg_timeline_of_a_short_incident_marks_minutes() -> None:
     assert len(marks) >= 3
     assert all(int(m[3:]) % 5 == 0 for m in marks)
     assert "facebook" in [t.text for t in root.iter(f"{SVG}text")]
+
+
+# -- an end OutageTray did not see closely ------------------------------------------------------
+
+
+def unwatched_incident() -> Incident:
+    """Last seen failing 4 minutes in; the next check, 15 hours later (a laptop asleep), found it fine."""
+    return dataclasses.replace(
+        closed_incident(),
+        ended_at=START + timedelta(hours=15, minutes=5),
+        last_seen_down=START + timedelta(minutes=4),
+        end_uncertain=True,
+    )
+
+
+def test_csv_says_when_the_outage_was_last_seen_and_that_its_end_is_uncertain() -> None:
+    unwatched, watched = rows(to_csv([unwatched_incident(), closed_incident()], tz=BERLIN, now=NOW))
+    assert unwatched["last_seen_down_utc"] == "2026-03-10 13:06:30"
+    assert unwatched["end_uncertain"] == "yes"
+    assert unwatched["ended_at_utc"] == "2026-03-11 04:07:30"
+    assert unwatched["duration_s"] == str(15 * 3600 + 5 * 60)  # to the first clean check, as before
+    assert watched["end_uncertain"] == "no" and watched["last_seen_down_utc"] == ""
+
+
+def test_html_says_between_which_checks_an_unwatched_outage_ended() -> None:
+    words = parse(to_html([unwatched_incident()], tz=BERLIN, now=NOW)).words
+    assert "Somewhere between the last check that found it down, 2026-03-10 13:06:30 UTC" in words
+    assert "and the first check that found it working again, 2026-03-11 04:07:30 UTC" in words
+    assert "OutageTray did not check in between" in words and "the exact end is not known" in words
+    assert "15 h 5 min, counted to the first check that found it working again" in words
+    assert "OutageTray saw it down for 4 min, to its last failed check" in words
+    assert "1 incident's end is not known closely" in words
+
+
+def test_html_of_an_outage_watched_to_its_end_says_nothing_of_gaps() -> None:
+    words = parse(to_html([closed_incident()], tz=BERLIN, now=NOW)).words
+    assert "did not check" not in words and "not known closely" not in words
+
+
+def test_the_window_says_between_which_checks_an_unwatched_outage_ended() -> None:
+    told = {f.label: f.text for f in facts(unwatched_incident(), NOW, BERLIN)}
+    assert (
+        told["Back"] == "between Tue 10 Mar 14:06 and Wed 11 Mar 05:07 (OutageTray did not check in between)"
+    )
+    assert told["Lasted"] == "15 h 5 min to the first check that found it back; seen down for 4 min"
+    watched = {f.label: f.text for f in facts(closed_incident(), NOW, BERLIN)}
+    assert watched["Back"] == "Tue 10 Mar 17:14" and watched["Lasted"] == "3 h 12 min"
