@@ -141,6 +141,7 @@ class App:
             from outagetray.ui.window import StatusWindow
 
             window = StatusWindow()
+            window.set_client_factory(self.http_client)  # a Mastodon draft's limit comes from its server
             window.restore_geometry(self.state.window_geometry)
             window.check_requested.connect(self.check_now)
             window.settings_requested.connect(self.open_settings)

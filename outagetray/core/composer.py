@@ -47,7 +47,7 @@ def _encode(text: str) -> str:
     return quote(text, safe="")
 
 
-def _server(base_url: str) -> str | None:
+def server_address(base_url: str) -> str | None:
     """A Mastodon server address as "https://host[:port]", or None when it is not one.
 
     Users type "mastodon.social", "https://mastodon.social/" or paste their profile
@@ -90,6 +90,6 @@ def composer_url(channel_type: str, text: str, *, base_url: str = "", link: str 
     if kind in _TEXT_COMPOSERS:
         return _TEXT_COMPOSERS[kind] + _encode(text)
     if kind == "mastodon":
-        server = _server(base_url)
+        server = server_address(base_url)
         return f"{server}/share?text={_encode(text)}" if server else None
     return None

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING
 from outagetray.core import limits
 from outagetray.core.catalog import builtin_platforms
 from outagetray.core.checklist import Checklist, by_phase, items_for, progress
-from outagetray.core.composer import _server as server_address
-from outagetray.core.composer import composer_url
+from outagetray.core.composer import composer_url, server_address
 from outagetray.core.downdetector import page_url, site_for
 from outagetray.core.drafts import (
     FORMS,

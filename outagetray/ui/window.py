@@ -262,6 +262,7 @@ class StatusWindow(QWidget):
         self.cockpit.template_saved.connect(self.template_saved.emit)
         self.cockpit.template_reset.connect(self.template_reset.emit)
         self.cockpit.link_requested.connect(self._open_link)
+        self.tabs.currentChanged.connect(self._name_window)
 
         buttons = QHBoxLayout()
         buttons.addWidget(settings_button)
@@ -359,11 +360,13 @@ class StatusWindow(QWidget):
         self._open = tuple(open_)
         self._draw_open_line()
         self.cockpit.show_incidents(open_, recent)
+        self._name_window()
 
     def show_incident(self, incident_id: int, phase: str | None = None) -> None:
         """Switch to the Incident tab on this incident (a notification's "Open" lands here),
         its drafts on ``phase`` when given (the welcome-back pop-up opens "welcome_back")."""
         self.cockpit.show_incident(incident_id, phase)
+        self._name_window()
 
     def set_playbook(
         self, settings: Settings, library: DraftLibrary | None, checklist: Checklist | None
@@ -422,6 +425,23 @@ class StatusWindow(QWidget):
 
     def current_incident(self) -> Incident | None:
         return self.cockpit.current_incident()
+
+    def _name_window(self, *_: object) -> None:
+        """The title names the tab, and on Incident the outage: what the task bar, a screen
+        reader and the end-to-end test can read from outside the app."""
+        from outagetray.core.playbook_history import incident_title
+
+        index = self.tabs.currentIndex()
+        name = TABS[index] if 0 <= index < len(TABS) else ""
+        incident = self.current_incident() if name == "Incident" else None
+        if incident is not None:
+            title = f"OutageTray — {one_line(shown(incident_title(incident, self.cockpit.platforms())))}"
+        elif name in ("Incident", "History", "Reach"):
+            title = f"OutageTray — {name}"
+        else:
+            title = "OutageTray"
+        if self.windowTitle() != title:
+            self.setWindowTitle(title)
 
     def _open_playbook(self) -> None:
         if self._open:

@@ -152,6 +152,10 @@ class DesktopSession:
     def visible_windows(self, name: str) -> list[str]:
         return self.run("xdotool", "search", "--onlyvisible", "--name", f"^{re.escape(name)}$").split()
 
+    def app_windows(self) -> list[str]:
+        """OutageTray's main window if shown: titled "OutageTray", or "OutageTray — <the tab's subject>"."""
+        return self.run("xdotool", "search", "--onlyvisible", "--name", "^OutageTray( — .*)?$").split()
+
     def screen_size(self) -> tuple[int, int]:
         """(width, height) of the screen: its far corner is where the pointer hovers nothing."""
         width, height, _depth = self.size.split("x")

@@ -171,7 +171,7 @@ def cockpit(out: Path, base: str, folder: Path) -> None:
             time.sleep(3)
             desktop.run("dunstctl", "close-all")
             desktop.click(x + w // 2, y + h // 2)
-            window = wait_for("the window", lambda: desktop.visible_windows("OutageTray"))[0]
+            window = wait_for("the window", lambda: desktop.app_windows())[0]
             desktop.run("xdotool", "windowmove", window, "20", "40")
             time.sleep(0.5)
             desktop.click(120, 40 + 150)  # the first row: Discord

@@ -124,13 +124,11 @@ def test_tray_icon_notifications_and_click(
 
             # Clicking the notification (its default action, which is what `dunstctl
             # action` invokes) opens the window; Ctrl+W sends it back to the tray.
-            assert desktop.visible_windows("OutageTray") == []
+            assert desktop.app_windows() == []
             desktop.run("dunstctl", "action", "0")
-            (window,) = wait_for(
-                "the window to open from the notification", lambda: desktop.visible_windows("OutageTray")
-            )
+            (window,) = wait_for("the window to open from the notification", lambda: desktop.app_windows())
             desktop.run("xdotool", "windowfocus", "--sync", window, "key", "ctrl+w")
-            wait_for("the window to close on Ctrl+W", lambda: not desktop.visible_windows("OutageTray"))
+            wait_for("the window to close on Ctrl+W", lambda: not desktop.app_windows())
 
             state["body"] = summary("none", "operational")
             both = wait_for(
@@ -143,9 +141,9 @@ def test_tray_icon_notifications_and_click(
             assert "Discord" in final[1][0] and "back" in final[1][0].lower()
             del both
 
-            assert desktop.visible_windows("OutageTray") == []
+            assert desktop.app_windows() == []
             desktop.click(x + width // 2, y + height // 2)
-            wait_for("the window to open", lambda: desktop.visible_windows("OutageTray"))
+            wait_for("the window to open", lambda: desktop.app_windows())
 
             shots = os.environ.get("OUTAGETRAY_SCREENSHOTS")
             if shots:
