@@ -109,7 +109,31 @@ def _incident_pieces(incident: Incident, platform: str, now: datetime) -> list[S
         piece_end = min(following.at if following is not None else stop, stop)
         if piece_end > piece_start:
             out.append(Segment(piece_start, piece_end, change.new, _owner_of(change.new, incident.id)))
-    return [s for s in out if s.end > s.start]
+    return _unwatched([s for s in out if s.end > s.start], incident)
+
+
+def _unwatched(pieces: list[Segment], incident: Incident) -> list[Segment]:
+    """Paint the stretch nobody watched (asleep, offline, closed) as unknown, not as outage.
+
+    When the end is uncertain, the outage was last seen at ``last_seen_down`` and found over
+    at ``ended_at``; what happened in between is not known, and a bar must not claim it.
+    """
+    gap_start, gap_end = incident.last_seen_down, incident.ended_at
+    if not incident.end_uncertain or gap_start is None or gap_end is None or gap_end <= gap_start:
+        return pieces
+    out: list[Segment] = []
+    for piece in pieces:
+        if not piece.verdict.is_problem or piece.end <= gap_start or piece.start >= gap_end:
+            out.append(piece)
+            continue
+        if piece.start < gap_start:
+            out.append(Segment(piece.start, gap_start, piece.verdict, piece.incident))
+        out.append(
+            Segment(max(piece.start, gap_start), min(piece.end, gap_end), Verdict.UNKNOWN, incident.id)
+        )
+        if piece.end > gap_end:
+            out.append(Segment(gap_end, piece.end, piece.verdict, piece.incident))
+    return out
 
 
 def _owner_of(verdict: Verdict, incident: int) -> int | None:

@@ -240,3 +240,36 @@ def test_minute_ticks_for_a_short_window() -> None:
     assert 3 <= len(marks) <= 12
     assert all(m.astimezone(KATHMANDU).minute % 5 == 0 for m, _ in marks)
     assert labels[0] == "18:50"  # 13:02:30 UTC is 18:47:30 in Kathmandu
+
+
+def test_the_stretch_nobody_watched_is_unknown_not_outage() -> None:
+    """Asleep from 16:07 to 07:10: the bar shows the outage until it was last seen, then unknown."""
+    from dataclasses import replace
+
+    t0 = datetime(2026, 3, 10, 16, 0, tzinfo=UTC)
+    down = StateChange(
+        t0 + timedelta(minutes=3), "facebook", Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, "down"
+    )
+    back = StateChange(
+        t0 + timedelta(hours=15, minutes=12), "facebook", Verdict.MAJOR_OUTAGE, Verdict.OPERATIONAL, "ok"
+    )
+    incident = Incident(
+        1,
+        "Meta",
+        ("facebook",),
+        Verdict.MAJOR_OUTAGE,
+        t0 + timedelta(minutes=1),
+        t0 + timedelta(minutes=3),
+        ended_at=t0 + timedelta(hours=15, minutes=10),
+        changes=(down, back),
+    )
+    uncertain = replace(incident, last_seen_down=t0 + timedelta(minutes=7), end_uncertain=True)
+    day = segments([uncertain], "facebook", t0, t0 + timedelta(hours=24), now=t0 + timedelta(hours=24))
+    assert [(s.verdict, s.start - t0) for s in day] == [
+        (Verdict.OPERATIONAL, timedelta(0)),
+        (Verdict.MAJOR_OUTAGE, timedelta(minutes=1)),
+        (Verdict.UNKNOWN, timedelta(minutes=7)),
+        (Verdict.OPERATIONAL, timedelta(hours=15, minutes=10)),
+    ]
+    watched = segments([incident], "facebook", t0, t0 + timedelta(hours=24), now=t0 + timedelta(hours=24))
+    assert [s.verdict for s in watched] == [Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, Verdict.OPERATIONAL]
