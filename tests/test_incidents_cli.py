@@ -28,7 +28,11 @@ def change(
     minutes: int, platform: Platform, old: Verdict, new: Verdict, number: int, evidence: str = ""
 ) -> Change:
     at = T0 + timedelta(minutes=minutes)
-    return Change(at, platform, old, new, evidence or new.label, True, number + minutes, (), number)
+    # A recovery says when the judge last saw the platform failing: a round before, as when watched.
+    last_bad = at - timedelta(minutes=1) if old.is_problem and not new.is_problem else None
+    return Change(
+        at, platform, old, new, evidence or new.label, True, number + minutes, (), number, last_bad=last_bad
+    )
 
 
 @pytest.fixture
@@ -68,6 +72,8 @@ def test_json_lists_newest_first_with_utc_times_and_no_secrets(
         "confirmed_at": "2026-11-25T16:03:00+00:00",
         "ended_at": "2026-11-25T16:48:00+00:00",
         "duration_s": 45 * 60,
+        "end_uncertain": False,
+        "last_seen_down": "2026-11-25T16:47:00+00:00",
         "evidence": "Facebook is down; see https://u:***@status.example/?token=***",
         "acknowledged": True,
         "drill": False,
@@ -178,3 +184,28 @@ def test_the_command_runs_as_a_program(db: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert [i["id"] for i in json.loads(done.stdout)] == [3, 2, 1]
+
+
+def test_an_end_nobody_watched_is_said_as_a_span(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asleep from 16:05 to 07:10: the end is "between", in the table and in the JSON."""
+    import dataclasses
+
+    monkeypatch.setenv("TZ", "UTC")
+    path = tmp_path / "incidents.sqlite3"
+    log = IncidentLog.open(path)
+    ok, down = Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE
+    log.record([change(0, DISCORD, ok, down, 1)])
+    back = dataclasses.replace(
+        change(15 * 60 + 7, DISCORD, down, ok, 1),
+        began=T0 + timedelta(minutes=15 * 60 + 7),
+        last_bad=T0 + timedelta(minutes=2),
+    )
+    log.record([back])
+    log.close()
+    assert main(["incidents", "--json", "--db", str(path)]) == 0
+    [item] = json.loads(capsys.readouterr().out)
+    assert item["end_uncertain"] is True and item["last_seen_down"] == "2026-11-25T16:05:00+00:00"
+    assert main(["incidents", "--db", str(path)]) == 0
+    assert "ended between 16:05 and 2026-11-26 07:10 (not watched in between)" in capsys.readouterr().out

@@ -122,6 +122,9 @@ def incident_json(incident: Incident, now: datetime) -> dict[str, Any]:
         "confirmed_at": _utc(incident.confirmed_at),
         "ended_at": _utc(incident.ended_at) if incident.ended_at is not None else None,
         "duration_s": round(incident.duration_s(now)),
+        # When nobody watched the end (asleep, offline, closed): it ended between these two.
+        "end_uncertain": incident.end_uncertain,
+        "last_seen_down": _utc(incident.last_seen_down) if incident.last_seen_down is not None else None,
         "evidence": shown(incident.evidence),
         "acknowledged": incident.acknowledged,
         "drill": incident.drill,
@@ -151,6 +154,10 @@ def print_table(incidents: Sequence[Incident], out: TextIO, *, tz: tzinfo, now: 
             end = incident.ended_at.astimezone(tz)
             end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
             span = f"{start:%Y-%m-%d %H:%M} to {end_text} ({lasted})"
+            if incident.end_uncertain and incident.last_seen_down is not None:
+                seen = incident.last_seen_down.astimezone(tz)
+                seen_text = f"{seen:%H:%M}" if seen.date() == start.date() else f"{seen:%Y-%m-%d %H:%M}"
+                span += f", ended between {seen_text} and {end_text} (not watched in between)"
         names = ", ".join(incident.names or incident.platforms)
         marks = [incident.worst.label]
         if incident.acknowledged:

@@ -52,7 +52,12 @@ LOCK_NAME = "incidents.lock"
 _LOCK_OFFSET = 1 << 20
 #: A lock file larger than this is not ours.
 _MAX_LOCK_TEXT = 512
-_PROGRAMS = {"tray app": "The tray app", "outagetray watch": "The command outagetray watch"}
+_PROGRAMS = {
+    "tray app": "OutageTray in your system tray",
+    "outagetray watch": "OutageTray running in a terminal (outagetray watch)",
+}
+#: What the copy that does not record still does: shows the log, keeps the user's own ticks.
+_ONLY_SHOWS = "; this one shows the same log and does not record outages a second time."
 
 
 class RecordingLock:
@@ -116,9 +121,10 @@ def who_holds(data_folder: Path) -> str:
     pid_text, _, rest = text.partition("\n")
     program = rest.strip()
     if not pid_text.strip().isdigit() or not program:
-        return "Another copy of OutageTray is already recording outages; this one only watches."
+        return "Another copy of OutageTray is already recording outages on this computer" + _ONLY_SHOWS
     who = _PROGRAMS.get(program, "Another copy of OutageTray")
-    return f"{who} (pid {int(pid_text)}) is already recording outages; this one only watches."
+    log.info("the outage log is recorded by process %s (%s)", int(pid_text), program)
+    return f"{who} is already recording outages on this computer" + _ONLY_SHOWS
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

@@ -415,6 +415,8 @@ def incident_page(
         status = f"Going on since {local_time(incident.started_at, tz, now=now)}"
     else:
         status = f"Over: it lasted {duration_text(incident.duration_s(now))}"
+        if incident.end_uncertain:
+            status += " (its end was not watched: see What happened)"
     groups, done = checklist_for(incident, playbook)
     context = replace(playbook, platforms=platforms)
     return IncidentPage(

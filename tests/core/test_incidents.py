@@ -8,7 +8,6 @@ its incident numbers, correlated events and offline unknowns.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sqlite3
 import subprocess
 import sys
@@ -425,13 +424,14 @@ def test_only_one_process_records_and_the_other_says_who_does(tmp_path: Path) ->
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert acquire_recording_lock(tmp_path, "outagetray watch") is None
         assert who_holds(tmp_path) == (
-            f"The tray app (pid {holder.pid}) is already recording outages; this one only watches."
+            "OutageTray in your system tray is already recording outages on this computer; "
+            "this one shows the same log and does not record outages a second time."
         )
         watcher = Recorder.start(tmp_path / "incidents.sqlite3", program="outagetray watch")
         assert watcher.wait_ready() == who_holds(tmp_path)
         change = Change(minute(0), FACEBOOK, Verdict.OPERATIONAL, Verdict.DEGRADED, "slow", True, 1, (), 1)
         assert watcher.record_async([change]).result(5) == []
-        assert not watcher.recording and f"pid {holder.pid}" in watcher.notice
+        assert not watcher.recording and "in your system tray" in watcher.notice
         assert watcher.submit(lambda log: log.incidents()).result(5) == []  # it can still read
     finally:
         holder.kill()  # killed, not stopped: the OS lets the lock go all the same
@@ -442,7 +442,7 @@ def test_only_one_process_records_and_the_other_says_who_does(tmp_path: Path) ->
     watcher.stop()
     lock = acquire_recording_lock(tmp_path, "tray app")  # stop() let it go
     assert lock is not None
-    assert who_holds(tmp_path).startswith(f"The tray app (pid {os.getpid()})")
+    assert who_holds(tmp_path).startswith("OutageTray in your system tray is already recording")
     lock.release()
 
 
@@ -484,16 +484,11 @@ def test_a_judge_counting_from_one_again_opens_a_new_incident_not_an_old_one(log
 def test_the_sentence_names_the_command_line_too(tmp_path: Path) -> None:
     lock = acquire_recording_lock(tmp_path, "outagetray watch")
     assert lock is not None
-    pid = os.getpid()
-    assert (
-        who_holds(tmp_path)
-        == f"The command outagetray watch (pid {pid}) is already recording outages; this one only watches."
+    assert who_holds(tmp_path).startswith(
+        "OutageTray running in a terminal (outagetray watch) is already recording outages on this computer; "
     )
     lock.release()
-    assert (
-        who_holds(tmp_path)
-        == "Another copy of OutageTray is already recording outages; this one only watches."
-    )
+    assert who_holds(tmp_path).startswith("Another copy of OutageTray is already recording outages")
 
 
 def test_a_reused_number_of_an_outage_still_open_does_not_file_another_owner_under_it(
