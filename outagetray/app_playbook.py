@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from outagetray.core.followups import FollowUps
     from outagetray.core.incident_recorder import Recorder
     from outagetray.core.incidents import IncidentLog
+    from outagetray.core.judge import Change
     from outagetray.core.monitor import RoundReport
     from outagetray.core.records import Incident
     from outagetray.core.settings import Settings
@@ -83,7 +84,6 @@ class Playbook(QObject):
         """``after`` is how long a platform must stay up before a welcome-back post is suggested."""
         super().__init__()
         from outagetray.core.followups import FollowUps
-        from outagetray.core.incident_recorder import Recorder
 
         self._store = store
         self._tray = tray
@@ -103,11 +103,53 @@ class Playbook(QObject):
         #: Template edits are written one after another: two at once could lose one of them.
         self._drafts_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-drafts")
         self.notice_arrived.connect(self._set_notice)  # before the recorder can say anything
-        self.recorder: Recorder = Recorder.start(
-            log_path, program="tray app", clock=self._now, on_notice=self._notice_from_worker
-        )
+        self._log_path = log_path
+        self._recorder: Recorder | None = None
         self._loading = False
-        self._read_log()
+        self._first_look()
+
+    @property
+    def recorder(self) -> Recorder:
+        """The log's writer thread, started when there is something to record or to note.
+
+        Most days nothing fails: a tray app that only polls needs no writer thread, no
+        database connection and no SQLite in memory (start-up memory is part of the product).
+        """
+        if self._recorder is None:
+            from outagetray.core.incident_recorder import Recorder
+
+            self._recorder = Recorder.start(
+                self._log_path, program="tray app", clock=self._now, on_notice=self._notice_from_worker
+            )
+        return self._recorder
+
+    def _first_look(self) -> None:
+        """At start, read what the log holds (a flag to show, an outage still open) on a short-lived thread.
+
+        Without a log file there is nothing to read, and SQLite is not even loaded. An
+        outage left open by the last run starts the recorder at once, so the first round
+        can close it.
+        """
+        since = self._now() - RECENT
+        drill = self._drill
+        path = self._log_path
+
+        def look() -> tuple[list[Incident], list[Incident]]:
+            from outagetray.core.records import default_log_path
+
+            if not (path or default_log_path()).exists():
+                return [], []
+            from outagetray.core.incidents import IncidentLog
+
+            with IncidentLog.open(path, read_only=True) as reader:
+                return reader.open_incidents(drill=drill), reader.incidents(since=since, drill=drill)
+
+        self._relay.when_done(_run(look), self._first_looked)
+
+    def _first_looked(self, outcome: object) -> None:
+        self._read_done(outcome)
+        if self.open and not self._closing:
+            self.recorder  # noqa: B018 - started now: the first round may close what is open
 
     # -- what the monitor reports ---------------------------------------------------------------
 
@@ -115,8 +157,12 @@ class Playbook(QObject):
         self, report: RoundReport, announced_back: Sequence[str], muted: Sequence[str]
     ) -> list[Notification]:
         """File the round in the log, and return the follow-up pop-ups it brings (welcome back, followed)."""
-        changes = [c for c in report.changes if getattr(c, "platform", None) is not None]
-        if changes:
+        from outagetray.core.judge import Change  # loaded with the monitor already
+
+        changes = [c for c in report.changes if isinstance(c, Change)]
+        if self._recorder is None and not self.open and not any(_about_an_outage(c) for c in changes):
+            pass  # nothing to record yet: the recorder starts with the first outage
+        elif changes:
             future = self.recorder.record_async(report.changes, report.statuses, drill=self._drill)
             self._relay.when_done(future, self._recorded)
         elif not self.recorder.recording:
@@ -393,7 +439,13 @@ class Playbook(QObject):
     def shutdown(self) -> None:
         self._closing = True
         self._drafts_writer.shutdown(wait=True)  # an edit being written is finished, not lost
-        self.recorder.stop()
+        if self._recorder is not None:
+            self._recorder.stop()
+
+
+def _about_an_outage(change: Change) -> bool:
+    """A change the log files: a problem starting, going on, or ending."""
+    return change.old.is_problem or change.new.is_problem or bool(change.incident)
 
 
 def _run(job: Callable[[], Any]) -> Future[Any]:

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, every_command: bool = True) -> argparse.ArgumentParser:
+    """The command line's parser; ``every_command`` False leaves out the commands of
+    outagetray/commands, which starting the tray (the usual case) has no use for."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -90,9 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_interval,
         help="seconds between rounds (from 1; overrides the settings, for drills and tests)",
     )
-    for module in _command_modules():
-        module.add_parser(commands, common)
+    if every_command:
+        for module in _command_modules():
+            module.add_parser(commands, common)
     return parser
+
+
+def _names_a_command(words: Sequence[str]) -> bool:
+    """Whether the command line may need a command of outagetray/commands (or the full --help).
+
+    Starting the tray is the usual case and must stay as quick as a bare tray app, so
+    those modules are loaded only when a word asks for one of them, or for help.
+    """
+    from outagetray.commands import NAMES
+
+    return any(word in NAMES or word in ("-h", "--help") for word in words)
 
 
 def _command_modules() -> list[ModuleType]:
@@ -105,8 +119,9 @@ def _command_modules() -> list[ModuleType]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(every_command=_names_a_command(words))
+    args = parser.parse_args(words)
     config: Path | None = getattr(args, "config", None)
     runner = getattr(args, "run_command", None)
     if runner is not None:

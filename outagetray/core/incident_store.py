@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any, Self
 
 from outagetray.core.model import Verdict
-from outagetray.core.records import Action, ActionKind, Incident, StateChange
+from outagetray.core.records import LOG_FILE_NAME, Action, ActionKind, Incident, StateChange, default_log_path
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "incidents.sqlite3"
+FILE_NAME = LOG_FILE_NAME
 
 #: One step per schema version: MIGRATIONS[n - 1] takes a file from version n - 1 to n.
 #: Append only; never edit a step that has shipped.
@@ -120,9 +120,7 @@ class ReadOnlyLog(IncidentLogError):
 
 
 def default_path() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("OutageTray", appauthor=False) / FILE_NAME
+    return default_log_path()
 
 
 def _utc_now() -> datetime:
@@ -245,6 +243,9 @@ class LogStore:
             return cls.empty(clock=clock, read_only=reason)
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
         try:
+            # A reader looks at the recent weeks: a small page cache is plenty, and it is memory
+            # the tray app would otherwise keep for the day.
+            conn.execute("PRAGMA cache_size = -256")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             conn.close()

@@ -13,8 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from outagetray.core.model import Verdict
+
+#: The incident log's file, in the data folder.
+LOG_FILE_NAME = "incidents.sqlite3"
+
+
+def default_log_path() -> Path:
+    """Where the incident log lives; here rather than in the store so that asking whether
+    there is a log at all does not load SQLite (most days there is nothing to read)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("OutageTray", appauthor=False) / LOG_FILE_NAME
 
 
 class ActionKind(StrEnum):

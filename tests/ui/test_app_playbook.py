@@ -109,8 +109,8 @@ def test_beside_outagetray_watch_the_tray_shows_its_log_and_still_takes_im_on_it
             app.start_monitor()
             playbook = app.playbook
             assert playbook is not None
-            qtbot.waitUntil(lambda: "outagetray watch" in playbook.log_notice, timeout=10_000)
-            assert not playbook.recorder.recording
+            qtbot.waitUntil(lambda: app.last_report is not None, timeout=10_000)
+            assert playbook._recorder is None, "no outage yet: no writer thread, no SQLite"
             monitor = app.monitor
             assert monitor is not None
             # watch sees the same rounds (here: the app's own monitor's, filed by watch's recorder).
@@ -122,6 +122,7 @@ def test_beside_outagetray_watch_the_tray_shows_its_log_and_still_takes_im_on_it
             state["body"] = summary("critical", "major_outage")
             qtbot.waitUntil(lambda: bool(playbook.open), timeout=15_000)
             qtbot.waitUntil(lambda: app.tray.flagged, timeout=5_000)
+            assert "outagetray watch" in playbook.log_notice and not playbook.recorder.recording
             [incident] = playbook.open
             app.window.action_taken.emit(incident.id, "acknowledged", "")
             app.window.action_taken.emit(incident.id, "ticked", "report.downdetector")
@@ -131,3 +132,39 @@ def test_beside_outagetray_watch_the_tray_shows_its_log_and_still_takes_im_on_it
         finally:
             app.quit()
             watch.stop()
+
+
+def test_an_outage_left_open_by_the_last_run_is_flagged_at_start_and_closed_by_the_first_round(
+    qtbot: QtBot, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """The app was quit during an outage; it starts again once the platform works."""
+    from datetime import UTC, datetime, timedelta
+
+    from outagetray.core.catalog import builtin_platforms
+    from outagetray.core.incidents import IncidentLog
+    from outagetray.core.judge import Change
+    from outagetray.core.model import Verdict
+
+    earlier = datetime.now(UTC) - timedelta(hours=1)
+    discord = builtin_platforms()["discord"]
+    with IncidentLog.open() as log:
+        log.record(
+            [Change(earlier, discord, Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, "down", True, 7, (), 7)]
+        )
+    httpserver.expect_request("/discord.json").respond_with_json(summary("none", "operational"))
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[monitor]\nwatch = ["discord"]\n\n[connectivity]\ncontrols = {controls.toml()}\n\n'
+            + platform_toml("discord", "statuspage", httpserver.url_for("/discord.json"))
+        )
+        app = App(config, state_path=tmp_path / "state.json", interval=1)
+        try:
+            app.start_monitor()
+            playbook = app.playbook
+            assert playbook is not None
+            qtbot.waitUntil(lambda: app.tray.flagged, timeout=10_000)  # not acknowledged last time
+            qtbot.waitUntil(lambda: playbook.recent and not playbook.recent[0].is_open, timeout=15_000)
+            assert playbook.open == () and app.tray.flagged, "over, but still waiting for I'm on it"
+        finally:
+            app.quit()
