@@ -54,7 +54,8 @@ def measure(platform_toml: str, flip: Any, pid: str) -> float:
             [str(exe), "watch", "--config", str(config), "--interval", str(INTERVAL)],
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Its own data and state folders: watch records outages and numbers events there.
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **_own_folders(Path(folder))},
         )
         lines: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
 
@@ -143,3 +144,10 @@ def report() -> str:
 
 if __name__ == "__main__":
     print(report())
+
+
+def _own_folders(folder: Path) -> dict[str, str]:
+    """Per-user folders inside ``folder``, so a benchmark never writes the developer's own."""
+    return {
+        name: str(folder / name.lower()) for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
+    }

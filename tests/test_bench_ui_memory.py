@@ -50,8 +50,19 @@ def test_floor_loads_requests_and_platformdirs_before_pyside6_and_nothing_else()
     assert not [n for n in names if n.startswith("outagetray")]
 
 
-def fake_run(start: float, end: float) -> dict[str, Any]:
+def fake_run(start: float, end: float, history: float = 62.0) -> dict[str, Any]:
+    ours = {
+        "rss_start_mb": start,
+        "rss_200_mb": start,
+        "rss_end_mb": end,
+        "stall_ms": 5.0,
+        "stalls_over_10ms": 0,
+        "rounds": 1000,
+        "seconds": 60.0,
+        "verdicts": ["operational"],
+    }
     return {
+        "history": {**ours, "rss_start_mb": history, "rss_end_mb": history},
         "bare": {"rss_start_mb": 40.0, "rss_end_mb": 40.0, "stall_ms": 1.0},
         "floor": {"rss_start_mb": 50.0, "rss_end_mb": 50.0},
         "ours": {
@@ -79,3 +90,10 @@ def test_report_gives_both_ratios_and_judges_start_and_end_against_the_floor(
     assert f"{start / 40:.2f}x after start, {end / 40:.2f}x after 1000 rounds" in text
     assert f"{start / 50:.2f}x after start, {end / 50:.2f}x after 1000 rounds" in text
     assert verdict in text
+
+
+def test_report_judges_the_user_with_a_history_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ui_memory, "run", lambda: fake_run(60.0, 60.0, history=66.0))
+    text = ui_memory.report()
+    assert "With a year of outages in the incident log" in text
+    assert "66.0 MB after start" in text and "1.32x the floor: NOT met" in text
