@@ -17,6 +17,28 @@ import gc
 from PySide6.QtCore import QObject
 
 
+def release_free_memory() -> None:
+    """Hand the memory start-up used and freed back to the system (glibc keeps it otherwise).
+
+    Start-up reads settings, state and the incident log on short-lived worker threads;
+    glibc keeps what they freed in per-thread pools for the life of the process. Where the
+    C library is not glibc, there is nothing to do.
+    """
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # musl and others: no malloc_trim
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+
+
 class MainThreadCollector(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +64,7 @@ class MainThreadCollector(QObject):
         """
         gc.collect()
         gc.freeze()
+        release_free_memory()
 
     def stop(self) -> None:
         gc.enable()

@@ -82,32 +82,57 @@ def render(state: str, size: int) -> QPixmap:
     return pixmap
 
 
+def flag_png_name(state: str, size: int) -> str:
+    return f"icons/png/{state}-flag-{size}.png"
+
+
 @cache
 def flagged_icon(state: str) -> QIcon:
     """A state's icon with a mark in its corner: an outage waits for the user's "I'm on it".
 
-    Drawn when first needed rather than shipped: most days no incident is open, and the
-    painter it takes is not worth loading at start.
+    Shipped as PNGs like the plain icons (``mark`` draws them): painting at run time would
+    load Qt's raster painter into a tray app that has no other use for it.
     """
-    from PySide6.QtGui import QColor, QPainter
-
-    base = load_icon(state)
+    if state not in STATES:
+        raise KeyError(state)
     icon = QIcon()
     for size in SIZES:
-        pixmap = base.pixmap(size, size)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        dot = max(6, size * 3 // 8)
-        edge = max(1, size // 16)
-        painter.setPen(QColor(255, 255, 255))
-        painter.setBrush(QColor(255, 255, 255))
-        # A white ring, so the mark shows on dark and light panels alike.
-        painter.drawEllipse(size - dot - 1, 0, dot + 1, dot + 1)
-        painter.setBrush(QColor(21, 101, 192))
-        painter.setPen(QColor(21, 101, 192))
-        painter.drawEllipse(size - dot - 1 + edge, edge, dot + 1 - 2 * edge, dot + 1 - 2 * edge)
-        painter.end()
+        pixmap = QPixmap()
+        try:
+            data = read_bytes(flag_png_name(state, size))
+        except FileNotFoundError:
+            return _marked_icon(state)
+        if not pixmap.loadFromData(data, "PNG"):
+            return _marked_icon(state)
         icon.addPixmap(pixmap)
+    return icon
+
+
+def mark(pixmap: QPixmap) -> QPixmap:
+    """The flag's mark painted on a copy of ``pixmap``: a blue dot in a white ring, top right,
+    seen on dark and light panels alike."""
+    from PySide6.QtGui import QColor, QPainter
+
+    marked = QPixmap(pixmap)
+    size = marked.width()
+    painter = QPainter(marked)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    dot = max(6, size * 3 // 8)
+    edge = max(1, size // 16)
+    painter.setPen(QColor(255, 255, 255))
+    painter.setBrush(QColor(255, 255, 255))
+    painter.drawEllipse(size - dot - 1, 0, dot + 1, dot + 1)
+    painter.setBrush(QColor(21, 101, 192))
+    painter.setPen(QColor(21, 101, 192))
+    painter.drawEllipse(size - dot - 1 + edge, edge, dot + 1 - 2 * edge, dot + 1 - 2 * edge)
+    painter.end()
+    return marked
+
+
+def _marked_icon(state: str) -> QIcon:
+    icon = QIcon()
+    for size in SIZES:
+        icon.addPixmap(mark(render(state, size)))
     return icon
 
 
@@ -128,6 +153,9 @@ def write_pngs() -> None:
             target = str(folder / f"{state}-{size}.png")
             if not render(state, size).save(target, "PNG"):
                 raise OSError(f"could not write {target}")
+            flagged = str(folder / f"{state}-flag-{size}.png")
+            if not mark(render(state, size)).save(flagged, "PNG"):
+                raise OSError(f"could not write {flagged}")
 
 
 if __name__ == "__main__":

@@ -83,3 +83,27 @@ def test_without_the_pngs_the_svgs_are_drawn(qtbot: QtBot, monkeypatch: pytest.M
         assert icon.pixmap(32, 32).toImage().pixelColor(16, 16).alpha() == 255
     finally:
         icons.load_icon.cache_clear()
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_each_flagged_png_is_its_icon_with_the_mark(qtbot: QtBot, state: str) -> None:
+    """The flagged icons ship as PNGs too (no painter at run time); they must match what mark() draws."""
+    for size in icons.SIZES:
+        stored = argb(QImage.fromData(read_bytes(icons.flag_png_name(state, size))))
+        drawn = argb(icons.mark(icons.render(state, size)).toImage())
+        plain = argb(QImage.fromData(read_bytes(icons.png_name(state, size))))
+        assert stored.size() == drawn.size()
+        worst = max(
+            max(
+                abs(a - b)
+                for a, b in zip(
+                    stored.pixelColor(x, y).getRgb(), drawn.pixelColor(x, y).getRgb(), strict=True
+                )
+            )
+            for y in range(size)
+            for x in range(size)
+        )
+        assert worst <= 3, (
+            f"{icons.flag_png_name(state, size)} differs from the marked {icons.svg_name(state)}"
+        )
+        assert stored != plain, "the mark shows"
