@@ -148,7 +148,11 @@ class Playbook(QObject):
 
     def _first_looked(self, outcome: object) -> None:
         self._read_done(outcome)
-        if self.open and not self._closing:
+        if isinstance(outcome, BaseException) and not self._closing:
+            # A log that cannot be read (damaged?): the recorder keeps it aside and says so.
+            self.recorder  # noqa: B018
+            self._read_log()
+        elif self.open and not self._closing:
             self.recorder  # noqa: B018 - started now: the first round may close what is open
 
     # -- what the monitor reports ---------------------------------------------------------------

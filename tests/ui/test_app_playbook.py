@@ -168,3 +168,27 @@ def test_an_outage_left_open_by_the_last_run_is_flagged_at_start_and_closed_by_t
             assert playbook.open == () and app.tray.flagged, "over, but still waiting for I'm on it"
         finally:
             app.quit()
+
+
+def test_a_damaged_log_found_at_start_is_kept_aside_and_the_user_is_told(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from outagetray.core.records import default_log_path
+
+    damaged = default_log_path()
+    damaged.parent.mkdir(parents=True, exist_ok=True)
+    damaged.write_bytes(b"this is not a database" * 100)
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(f"[monitor]\nwatch = []\n\n[connectivity]\ncontrols = {controls.toml()}\n")
+        app = App(config, state_path=tmp_path / "state.json", interval=1)
+        try:
+            app.start_monitor()
+            playbook = app.playbook
+            assert playbook is not None
+            qtbot.waitUntil(lambda: "kept aside" in playbook.log_notice, timeout=10_000)
+            assert app.window.log_notice.text() == playbook.log_notice
+            kept = [p for p in damaged.parent.iterdir() if ".corrupt-" in p.name]
+            assert kept and kept[0].read_bytes().startswith(b"this is not a database")
+        finally:
+            app.quit()
