@@ -105,6 +105,9 @@ class Playbook(QObject):
         self.notice_arrived.connect(self._set_notice)  # before the recorder can say anything
         self._log_path = log_path
         self._recorder: Recorder | None = None
+        #: Rounds that came before the first look at the log finished, kept for it: one of
+        #: them may close an outage the last run left open.
+        self._before_look: list[RoundReport] | None = []
         self._loading = False
         self._first_look()
 
@@ -147,13 +150,19 @@ class Playbook(QObject):
         self._relay.when_done(_run(look), self._first_looked)
 
     def _first_looked(self, outcome: object) -> None:
+        waiting, self._before_look = self._before_look or [], None
         self._read_done(outcome)
-        if isinstance(outcome, BaseException) and not self._closing:
+        if self._closing:
+            return
+        if isinstance(outcome, BaseException):
             # A log that cannot be read (damaged?): the recorder keeps it aside and says so.
             self.recorder  # noqa: B018
             self._read_log()
-        elif self.open and not self._closing:
-            self.recorder  # noqa: B018 - started now: the first round may close what is open
+        elif self.open and self._recorder is None:
+            # An outage the last run left open: the rounds so far may already say it is over.
+            for report in waiting:
+                future = self.recorder.record_async(report.changes, report.statuses, drill=self._drill)
+                self._relay.when_done(future, self._recorded)
 
     # -- what the monitor reports ---------------------------------------------------------------
 
@@ -165,7 +174,9 @@ class Playbook(QObject):
 
         changes = [c for c in report.changes if isinstance(c, Change)]
         if self._recorder is None and not self.open and not any(_about_an_outage(c) for c in changes):
-            pass  # nothing to record yet: the recorder starts with the first outage
+            if self._before_look is not None and changes:
+                self._before_look.append(report)  # the log's first look is not done yet
+            # Otherwise nothing to record yet: the recorder starts with the first outage.
         elif changes:
             future = self.recorder.record_async(report.changes, report.statuses, drill=self._drill)
             self._relay.when_done(future, self._recorded)

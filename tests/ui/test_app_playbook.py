@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 from werkzeug import Response
@@ -164,7 +165,7 @@ def test_an_outage_left_open_by_the_last_run_is_flagged_at_start_and_closed_by_t
             playbook = app.playbook
             assert playbook is not None
             qtbot.waitUntil(lambda: app.tray.flagged, timeout=10_000)  # not acknowledged last time
-            qtbot.waitUntil(lambda: playbook.recent and not playbook.recent[0].is_open, timeout=15_000)
+            qtbot.waitUntil(lambda: bool(playbook.recent) and not playbook.recent[0].is_open, timeout=15_000)
             assert playbook.open == () and app.tray.flagged, "over, but still waiting for I'm on it"
         finally:
             app.quit()
@@ -190,5 +191,58 @@ def test_a_damaged_log_found_at_start_is_kept_aside_and_the_user_is_told(
             assert app.window.log_notice.text() == playbook.log_notice
             kept = [p for p in damaged.parent.iterdir() if ".corrupt-" in p.name]
             assert kept and kept[0].read_bytes().startswith(b"this is not a database")
+        finally:
+            app.quit()
+
+
+def test_rounds_before_the_first_look_at_the_log_still_close_what_the_last_run_left_open(
+    qtbot: QtBot, httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow disk: the first rounds (Discord fine) arrive before the log has been read."""
+    import time as time_module
+    from datetime import UTC, datetime, timedelta
+
+    from outagetray import app_playbook
+    from outagetray.core.catalog import builtin_platforms
+    from outagetray.core.incidents import IncidentLog
+    from outagetray.core.judge import Change
+    from outagetray.core.model import Verdict
+
+    real_run = app_playbook._run
+    slow_first = [True]
+
+    def slow_run(job: Any) -> Any:
+        if slow_first[0]:
+            slow_first[0] = False
+
+            def slowly() -> Any:
+                time_module.sleep(2.5)
+                return job()
+
+            return real_run(slowly)
+        return real_run(job)
+
+    monkeypatch.setattr(app_playbook, "_run", slow_run)
+    earlier = datetime.now(UTC) - timedelta(hours=1)
+    discord = builtin_platforms()["discord"]
+    with IncidentLog.open() as log:
+        log.record(
+            [Change(earlier, discord, Verdict.OPERATIONAL, Verdict.MAJOR_OUTAGE, "down", True, 7, (), 7)]
+        )
+    httpserver.expect_request("/discord.json").respond_with_json(summary("none", "operational"))
+    with ControlServer() as controls:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[monitor]\nwatch = ["discord"]\n\n[connectivity]\ncontrols = {controls.toml()}\n\n'
+            + platform_toml("discord", "statuspage", httpserver.url_for("/discord.json"))
+        )
+        app = App(config, state_path=tmp_path / "state.json", interval=1)
+        try:
+            app.start_monitor()
+            playbook = app.playbook
+            assert playbook is not None
+            qtbot.waitUntil(lambda: app.last_report is not None, timeout=10_000)
+            assert playbook._recorder is None and not playbook.open  # the look is still going on
+            qtbot.waitUntil(lambda: bool(playbook.recent) and not playbook.recent[0].is_open, timeout=15_000)
         finally:
             app.quit()
