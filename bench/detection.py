@@ -142,12 +142,12 @@ def report() -> str:
     )
 
 
-if __name__ == "__main__":
-    print(report())
-
-
 def _own_folders(folder: Path) -> dict[str, str]:
     """Per-user folders inside ``folder``, so a benchmark never writes the developer's own."""
     return {
         name: str(folder / name.lower()) for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
     }
+
+
+if __name__ == "__main__":
+    print(report())

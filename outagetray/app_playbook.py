@@ -151,9 +151,13 @@ class Playbook(QObject):
 
     def _first_looked(self, outcome: object) -> None:
         waiting, self._before_look = self._before_look or [], None
-        self._read_done(outcome)
         if self._closing:
             return
+        if self._recorder is not None:
+            # An outage started the recorder meanwhile: its reading is newer than this look.
+            self._read_log()
+            return
+        self._read_done(outcome)
         if isinstance(outcome, BaseException):
             # A log that cannot be read (damaged?): the recorder keeps it aside and says so.
             self.recorder  # noqa: B018

@@ -102,11 +102,21 @@ def _names_a_command(words: Sequence[str]) -> bool:
     """Whether the command line may need a command of outagetray/commands (or the full --help).
 
     Starting the tray is the usual case and must stay as quick as a bare tray app, so
-    those modules are loaded only when a word asks for one of them, or for help.
+    those modules are left out only when every word is one that starting the tray takes
+    (``run``, ``--config``, ``--interval``, their values, ``--version``); anything else,
+    a typo included, gets the full parser and so the full list of commands.
     """
-    from outagetray.commands import NAMES
-
-    return any(word in NAMES or word in ("-h", "--help") for word in words)
+    expect_value = False
+    for word in words:
+        if expect_value:
+            expect_value = False
+        elif word in ("--config", "--interval"):
+            expect_value = True
+        elif word in ("run", "--version") or word.startswith(("--config=", "--interval=")):
+            continue
+        else:
+            return True
+    return False
 
 
 def _command_modules() -> list[ModuleType]:

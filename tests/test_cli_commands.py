@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from outagetray.cli import _names_a_command, build_parser
+from outagetray.cli import _names_a_command, main
 
 PROBE = """
 import sys
@@ -26,6 +26,10 @@ print(sorted(m for m in sys.modules if m.startswith("outagetray.commands.")))
         (["incidents", "--json"], True),
         (["--config", "my.toml", "count", "--channel", "x"], True),
         (["--help"], True),
+        (["--he"], True),  # argparse takes a shortened --help
+        (["incidnets"], True),  # a typo: the error must list every command
+        (["--config=my.toml", "run"], False),
+        (["--version"], False),
     ],
 )
 def test_only_a_command_or_help_loads_the_commands(argv: list[str], loaded: bool) -> None:
@@ -34,7 +38,16 @@ def test_only_a_command_or_help_loads_the_commands(argv: list[str], loaded: bool
     assert (out.stdout.strip() != "[]") is loaded
 
 
-def test_the_full_help_lists_every_command() -> None:
-    text = build_parser().format_help()
+@pytest.mark.parametrize("argv", [["--help"], ["--he"]])
+def test_the_help_lists_every_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(argv)
+    text = capsys.readouterr().out
     for name in ("check", "watch", "run", "count", "incidents", "export"):
         assert name in text
+
+
+def test_a_mistyped_command_is_told_the_whole_list(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["incidnets"])
+    assert "incidents" in capsys.readouterr().err

@@ -33,6 +33,11 @@ def test_wheel_carries_resources(wheel: Path) -> None:
     for state in ("operational", "degraded", "outage", "unknown"):
         assert f"outagetray/resources/icons/{state}.svg" in names
         assert f"outagetray/resources/icons/png/{state}-22.png" in names
+        assert f"outagetray/resources/icons/png/{state}-flag-22.png" in names
+    # The playbook's data: drafts for every phase, and the checklist.
+    for phase in ("notice", "opportunity", "welcome_back", "catch_up"):
+        assert f"outagetray/resources/drafts/{phase}.toml" in names
+    assert "outagetray/resources/checklist.toml" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
