@@ -97,6 +97,43 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE incidents ADD COLUMN end_uncertain INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE incident_platforms ADD COLUMN last_seen_down TEXT;
     """,
+    # 3: the outbox (core/outbox.py, issue 16): one job per (incident, draft, channel), the
+    # UNIQUE constraint is what makes a second click find the first job. Every move of a job
+    # is kept in outbox_events. The salt, random per log file, goes into each job's key, so
+    # a log started afresh (a damaged one kept aside) never reuses a key a service has seen.
+    """
+    CREATE TABLE outbox_jobs (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        draft TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        text TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        armed_at TEXT,
+        finished_at TEXT,
+        receipt_url TEXT NOT NULL DEFAULT '',
+        receipt_id TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        retryable INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (incident_id, draft, channel)
+    );
+    CREATE INDEX outbox_jobs_by_state ON outbox_jobs (state);
+    CREATE TABLE outbox_events (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES outbox_jobs (id),
+        at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX outbox_events_by_job ON outbox_events (job_id, id);
+    CREATE TABLE outbox_meta (
+        salt TEXT NOT NULL
+    );
+    INSERT INTO outbox_meta (salt) VALUES (lower(hex(randomblob(16))));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -108,6 +145,8 @@ _COLUMNS = (
     " last_seen_down, end_uncertain"
 )
 #: The same from a version 1 file, read beside an older recorder that has not migrated it.
+#: (A version 2 file has every incident column; it only lacks the outbox tables, which
+#: core/outbox.py reads as empty when they are missing.)
 _COLUMNS_V1 = _COLUMNS.replace("last_seen_down, end_uncertain", "NULL, 0")
 
 
@@ -300,6 +339,11 @@ class LogStore:
         conn.execute("PRAGMA foreign_keys=ON")
         _migrate(conn, 0)
         return cls(conn, None, clock=clock or _utc_now, read_only=read_only)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The log's connection, for the outbox (core/outbox.py), which keeps its jobs in this file."""
+        return self._conn
 
     def close(self) -> None:
         self._conn.close()
