@@ -27,16 +27,15 @@ and the reason is logged. The same floor serves where the file cannot be read ba
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from pathlib import Path
 
 from outagetray.core.atomic import read_small, write_atomic
+from outagetray.core.filelock import try_lock, unlock
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +166,7 @@ class _FileLock:
         deadline = time.monotonic() + timeout
         pause = 0.001
         try:
-            while not _try_lock(fd):
+            while not try_lock(fd):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     os.close(fd)
@@ -183,43 +182,12 @@ class _FileLock:
         return self
 
     def __exit__(self, *_: object) -> None:
-        _unlock(self._fd)
+        unlock(self._fd)
         os.close(self._fd)
 
 
 def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        os.lseek(fd, 0, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        with contextlib.suppress(OSError):
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _clock_floor() -> int:

@@ -29,7 +29,6 @@ import logging
 import os
 import queue
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -37,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from outagetray.core.filelock import try_lock, unlock
 from outagetray.core.incident_store import Clock, IncidentLogError, default_path, is_damage
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class RecordingLock:
         fd, self._fd = self._fd, None
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)  # a reader between release and close must not name us
-        _unlock(fd)
+        unlock(fd, _LOCK_OFFSET)
         os.close(fd)
 
     @property
@@ -98,7 +98,7 @@ def acquire_recording_lock(data_folder: Path, program: str = "tray app") -> Reco
     path = data_folder / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if not _try_lock(fd):
+        if not try_lock(fd, _LOCK_OFFSET):
             os.close(fd)
             return None
         os.ftruncate(fd, 0)
@@ -125,36 +125,6 @@ def who_holds(data_folder: Path) -> str:
     who = _PROGRAMS.get(program, "Another copy of OutageTray")
     log.info("the outage log is recorded by process %s (%s)", int(pid_text), program)
     return f"{who} is already recording outages on this computer" + _ONLY_SHOWS
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
-        with contextlib.suppress(OSError):
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 _STOP = object()
