@@ -52,15 +52,20 @@ def load_icon(state: str) -> QIcon:
     """The icon for a state at the sizes tray hosts ask for (once per state)."""
     if state not in STATES:
         raise KeyError(state)
+    return _png_icon([png_name(state, size) for size in SIZES]) or _drawn_icon(state)
+
+
+def _png_icon(names: list[str]) -> QIcon | None:
+    """An icon from shipped PNGs, one per size; None when one is missing or unreadable."""
     icon = QIcon()
-    for size in SIZES:
+    for name in names:
         pixmap = QPixmap()
         try:
-            data = read_bytes(png_name(state, size))
+            data = read_bytes(name)
         except FileNotFoundError:
-            return _drawn_icon(state)
+            return None
         if not pixmap.loadFromData(data, "PNG"):
-            return _drawn_icon(state)
+            return None
         icon.addPixmap(pixmap)
     return icon
 
@@ -95,17 +100,7 @@ def flagged_icon(state: str) -> QIcon:
     """
     if state not in STATES:
         raise KeyError(state)
-    icon = QIcon()
-    for size in SIZES:
-        pixmap = QPixmap()
-        try:
-            data = read_bytes(flag_png_name(state, size))
-        except FileNotFoundError:
-            return _marked_icon(state)
-        if not pixmap.loadFromData(data, "PNG"):
-            return _marked_icon(state)
-        icon.addPixmap(pixmap)
-    return icon
+    return _png_icon([flag_png_name(state, size) for size in SIZES]) or _marked_icon(state)
 
 
 def mark(pixmap: QPixmap) -> QPixmap:
