@@ -219,7 +219,8 @@ class HttpClient:
                 # A cut can end the headers or a close-delimited body early without any error.
                 raise _too_slow(url, budget)
 
-    def _session(self) -> requests.Session:
+    def session(self) -> requests.Session:
+        """This thread's session, whose sockets the running exchange's deadline can cut."""
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             import requests
@@ -265,7 +266,7 @@ class HttpClient:
         if left <= 0:
             raise _too_slow(url, 0.0)
         try:
-            return self._session().get(
+            return self.session().get(
                 url,
                 headers=dict(headers),
                 timeout=(min(self.connect_timeout, left), min(self.read_timeout, left)),

@@ -38,16 +38,20 @@ from outagetray.core.incident_store import IncidentLogError, LogStore, ReadOnlyL
 from outagetray.core.redact import one_line, shown
 
 __all__ = [
+    "CANNOT_TELL",
+    "NOT_SENT",
     "Channel",
     "Health",
     "IllegalTransition",
     "Job",
     "JobState",
+    "Lookup",
     "Outbox",
     "Receipt",
     "SendRejected",
     "job_key",
     "run_job",
+    "safe_lookup",
 ]
 
 Clock = Callable[[], datetime]
@@ -111,19 +115,38 @@ class Health:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a channel can tell about a job key: ``sent`` (with its receipt), ``not_sent`` or ``unknown``."""
+
+    state: str
+    receipt: Receipt | None = None
+
+
+#: The answer of a channel that cannot look a post up (most of them).
+CANNOT_TELL = Lookup("unknown")
+NOT_SENT = Lookup("not_sent")
+
+
 class Channel(Protocol):
-    """One destination (core/channels/, the next step).
+    """One destination (core/channels/).
 
     ``send`` raises :class:`SendRejected` when the service answered and refused (nothing
     was posted); any other exception means the answer never came, so the outcome is unknown.
+    ``resend_is_harmless`` is True where the service drops a second send with the same key
+    (Mastodon's Idempotency-Key, a Bluesky record key, a Matrix transaction id): an unknown
+    job may then be sent again. ``lookup`` finds the post a key made, where the service
+    allows it (a WordPress or Ghost slug), so an unknown job can be settled by proof.
     """
+
+    resend_is_harmless: bool
 
     def send(self, text: str, key: str) -> Receipt: ...
 
     def check(self) -> Health: ...
 
-    def can_prove_not_sent(self, key: str) -> bool | None:
-        """True only when the service shows there is no post with ``key``; None: cannot tell."""
+    def lookup(self, key: str) -> Lookup:
+        """``sent`` with the receipt, ``not_sent`` only on proof, else :data:`CANNOT_TELL`."""
         ...
 
 
@@ -134,10 +157,14 @@ class SendRejected(Exception):
     (a rate limit, a 503) rather than fail the same way (a rejected token).
     """
 
-    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+    retry_after: float | None
+
+    def __init__(self, reason: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        #: Seconds the service asked us to wait (Retry-After), when it said.
+        self.retry_after = retry_after
 
 
 class IllegalTransition(IncidentLogError):
@@ -450,10 +477,18 @@ def run_job(outbox: Outbox, job: Job, channel: Channel, clock: Clock) -> Job:
 
 
 def _proves_not_sent(channel: Channel, key: str) -> bool:
+    return safe_lookup(channel, key).state == "not_sent"
+
+
+def safe_lookup(channel: Channel, key: str) -> Lookup:
+    """The channel's lookup; one that fails, or answers oddly, proves nothing."""
     try:
-        return channel.can_prove_not_sent(key) is True
-    except Exception:  # noqa: BLE001 - a check that fails proves nothing
-        return False
+        found = channel.lookup(key)
+    except Exception:  # noqa: BLE001 - a lookup that fails proves nothing
+        return CANNOT_TELL
+    if found.state == "sent" and found.receipt is None:
+        return CANNOT_TELL
+    return found if found.state in ("sent", "not_sent") else CANNOT_TELL
 
 
 def _plain(exc: Exception) -> str:

@@ -25,11 +25,14 @@ import pytest
 from outagetray.core.incident_store import MIGRATIONS, SCHEMA_VERSION, IncidentLogError, ReadOnlyLog
 from outagetray.core.incidents import IncidentLog
 from outagetray.core.outbox import (
+    CANNOT_TELL,
     CRASH_REASON,
+    NOT_SENT,
     Health,
     IllegalTransition,
     Job,
     JobState,
+    Lookup,
     Outbox,
     Receipt,
     SendRejected,
@@ -412,10 +415,12 @@ class FakeChannel:
     def check(self) -> Health:
         return Health(True, "Signed in.")
 
-    def can_prove_not_sent(self, key: str) -> bool | None:
+    resend_is_harmless = False
+
+    def lookup(self, key: str) -> Lookup:
         if self.proof is None:
-            return None
-        return self.proof and key not in self.sent
+            return CANNOT_TELL
+        return NOT_SENT if self.proof and key not in self.sent else CANNOT_TELL
 
 
 def test_a_send_that_answers_is_confirmed_with_its_receipt(outbox: Outbox) -> None:
@@ -470,7 +475,7 @@ def test_a_channel_that_proves_nothing_went_out_makes_it_failed_and_retryable(ou
 
 def test_a_proof_that_itself_fails_proves_nothing(outbox: Outbox) -> None:
     class Broken(FakeChannel):
-        def can_prove_not_sent(self, key: str) -> bool | None:
+        def lookup(self, key: str) -> Lookup:
             raise OSError("lookup failed")
 
     channel = Broken("timeout_after_send")

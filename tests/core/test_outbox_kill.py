@@ -37,7 +37,7 @@ SENDER = textwrap.dedent(
     from pathlib import Path
 
     from outagetray.core.incidents import IncidentLog
-    from outagetray.core.outbox import Outbox, Receipt, SendRejected, run_job
+    from outagetray.core.outbox import CANNOT_TELL, Outbox, Receipt, SendRejected, run_job
 
     path, sent_path, run = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     rng = random.Random(run)
@@ -58,8 +58,10 @@ SENDER = textwrap.dedent(
         def check(self):
             raise NotImplementedError
 
-        def can_prove_not_sent(self, key):
-            return None
+        resend_is_harmless = False
+
+        def lookup(self, key):
+            return CANNOT_TELL
 
     now = lambda: datetime.now(UTC)
     log = IncidentLog.open(path)

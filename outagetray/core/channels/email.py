@@ -5,7 +5,7 @@ Why it is built this way:
 - Recipients go only in the envelope (Bcc in effect), never in a header: a customer list
   must not leak to everyone on it. ``To:`` carries the sender's own address.
 - Batches keep each envelope under the limits providers put on recipients per message.
-- SMTP offers no way to ask "did you get this already?", so ``can_prove_not_sent`` says
+- SMTP offers no way to ask "did you get this already?", so ``lookup`` says
   None and an interrupted send stays unknown for the user to decide. What we can tell
   apart honestly is *when* it broke: before DATA nothing went out, so a refusal or a lost
   connection there is a :class:`SendRejected`; once DATA started, or once any batch was
@@ -34,7 +34,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
-from outagetray.core.outbox import Health, Receipt, SendRejected
+from outagetray.core.outbox import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
 
 __all__ = [
     "EmailChannel",
@@ -345,9 +345,12 @@ class EmailChannel:
             return Health(False, text + ": the list has no addresses.")
         return Health(True, text + ".")
 
-    def can_prove_not_sent(self, key: str) -> bool | None:
+    #: SMTP has no way to drop a second copy: an unknown job waits for the user.
+    resend_is_harmless = False
+
+    def lookup(self, key: str) -> Lookup:
         """SMTP cannot look a message up afterwards."""
-        return None
+        return CANNOT_TELL
 
     def send(self, text: str, key: str) -> Receipt:
         """``Subject: ...`` on the first line, a blank line, then the body."""

@@ -5,7 +5,7 @@ Why it is built this way:
 - Mastodon keeps an ``Idempotency-Key`` for about an hour and answers a repeated key
   with the status it already made. The job key goes there, so sending an unknown job
   again within that hour cannot post twice: that is how the outbox completes it.
-  ``can_prove_not_sent`` still says None: the API offers no look-up by key, and after
+  ``lookup`` still cannot tell: the API offers no look-up by key, and after
   the hour a resend would make a second post, so we never claim a proof we lack.
 - A refusal the server states (401/403 token, 422 validation, 429 limit, 5xx) is a
   :class:`SendRejected`: nothing was created. A 429 or 5xx may work later, so it is
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from outagetray.core.http import HttpClient, parse_retry_after
-from outagetray.core.outbox import Health, Receipt, SendRejected
+from outagetray.core.outbox import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
 from outagetray.core.redact import one_line, shown
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ class SendUnknown(Exception):
 
 class MastodonChannel:
     """Posts a status on one Mastodon account; see the module text for the error rules."""
+
+    #: The Idempotency-Key makes a resend within the hour return the same status.
+    resend_is_harmless = True
 
     def __init__(
         self,
@@ -136,9 +139,9 @@ class MastodonChannel:
             reason, _ = self._refusal(raw)
             return Health(False, reason)
 
-    def can_prove_not_sent(self, key: str) -> bool | None:
+    def lookup(self, key: str) -> Lookup:
         """Mastodon cannot look a status up by key; a resend within the hour is harmless instead."""
-        return None
+        return CANNOT_TELL
 
     # -- internals ------------------------------------------------------------------------
 
