@@ -44,7 +44,8 @@ def sends(channel_type: str) -> bool:
 def module(channel_type: str) -> ModuleType:
     if channel_type not in MODULES:
         raise ChannelConfigError(
-            f"OutageTray cannot post to a {channel_type} channel itself: copy the draft, or use Open composer."
+            f"OutageTray cannot post to a {channel_type} channel itself: "
+            "copy the draft, or use Open composer."
         )
     return importlib.import_module(f"outagetray.core.channels.{MODULES[channel_type]}")
 
