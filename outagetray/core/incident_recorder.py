@@ -88,14 +88,16 @@ class RecordingLock:
         self.release()
 
 
-def acquire_recording_lock(data_folder: Path, program: str = "tray app") -> RecordingLock | None:
+def acquire_recording_lock(
+    data_folder: Path, program: str = "tray app", *, name: str = LOCK_NAME
+) -> RecordingLock | None:
     """Take the one-recorder lock in ``data_folder``, or None when another process holds it.
 
     ``program`` names this process for the other one's message: "tray app" or
-    "outagetray watch".
+    "outagetray watch". ``name`` picks another lock of the same kind (the sender's).
     """
     data_folder.mkdir(parents=True, exist_ok=True)
-    path = data_folder / LOCK_NAME
+    path = data_folder / name
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         if not try_lock(fd, _LOCK_OFFSET):

@@ -52,6 +52,7 @@ __all__ = [
     "job_key",
     "run_job",
     "safe_lookup",
+    "send_armed",
 ]
 
 Clock = Callable[[], datetime]
@@ -263,18 +264,25 @@ class Outbox:
                 self._event(row[0], at, JobState.DRAFTED, "")
             return _job(row)
 
-    def arm(self, job_id: int, at: datetime) -> Job:
-        """Mark the job as on its way; committed before this returns, so send only after it does."""
+    def arm(self, job_id: int, at: datetime, *, unknown_because: str = "") -> Job:
+        """Mark the job as on its way; committed before this returns, so send only after it does.
+
+        An unknown job is armed only with ``unknown_because``: why sending it again is
+        safe (the channel drops a second send with the same key) or wanted (the user said so).
+        """
         with self._write():
             job = self._get(job_id)
-            if not (job.state is JobState.DRAFTED or (job.state is JobState.FAILED and job.retryable)):
+            again = job.state is JobState.UNKNOWN and bool(unknown_because)
+            if not (
+                again or job.state is JobState.DRAFTED or (job.state is JobState.FAILED and job.retryable)
+            ):
                 raise IllegalTransition(self._refusal(job, "send"))
             self._conn.execute(
                 "UPDATE outbox_jobs SET state = ?, armed_at = ?, finished_at = NULL, reason = '',"
                 " retryable = 0, attempts = attempts + 1 WHERE id = ?",
                 (JobState.ARMED.value, utc_text(at), job_id),
             )
-            self._event(job_id, at, JobState.ARMED, "")
+            self._event(job_id, at, JobState.ARMED, unknown_because if again else "")
             return self._get(job_id)
 
     def confirm(self, job_id: int, at: datetime, receipt_url: str, receipt_id: str) -> Job:
@@ -462,22 +470,25 @@ def run_job(outbox: Outbox, job: Job, channel: Channel, clock: Clock) -> Job:
     current = outbox.job(job.id)
     if not (current.state is JobState.DRAFTED or (current.state is JobState.FAILED and current.retryable)):
         return current
-    armed = outbox.arm(current.id, clock())
+    return send_armed(outbox, outbox.arm(current.id, clock()), channel, clock)
+
+
+def send_armed(outbox: Outbox, armed: Job, channel: Channel, clock: Clock) -> Job:
+    """Send an armed job and record the outcome: confirmed, failed, or unknown."""
     try:
         receipt = channel.send(armed.text, armed.key)
     except SendRejected as refused:
         return outbox.fail(armed.id, clock(), refused.reason, refused.retryable)
     except Exception as exc:  # noqa: BLE001 - any failure without an answer: the outcome is unknown
-        if _proves_not_sent(channel, armed.key):
+        found = safe_lookup(channel, armed.key)
+        if found.state == "sent" and found.receipt is not None:
+            return outbox.confirm(armed.id, clock(), found.receipt.url, found.receipt.id)
+        if found.state == "not_sent":
             return outbox.fail(
                 armed.id, clock(), f"It was not sent: {_plain(exc)}. It can be sent again.", True
             )
         return outbox.mark_unknown(armed.id, clock(), f"No answer came back ({_plain(exc)}).")
     return outbox.confirm(armed.id, clock(), receipt.url, receipt.id)
-
-
-def _proves_not_sent(channel: Channel, key: str) -> bool:
-    return safe_lookup(channel, key).state == "not_sent"
 
 
 def safe_lookup(channel: Channel, key: str) -> Lookup:
