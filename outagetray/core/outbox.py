@@ -285,6 +285,31 @@ class Outbox:
             self._event(job_id, at, JobState.ARMED, unknown_because if again else "")
             return self._get(job_id)
 
+    def redraft(self, job_id: int, at: datetime, text: str | None = None) -> Job:
+        """The user sends a drafted or failed job (again), perhaps with new words: drafted once more.
+
+        A failed job posted nothing (the service refused, or proved it has no copy), so
+        sending it again after the user fixed the cause cannot make a second post. An
+        unknown job's words never change: a channel's dedupe may depend on them.
+        """
+        with self._write():
+            job = self._get(job_id)
+            if job.state not in (JobState.DRAFTED, JobState.FAILED):
+                raise IllegalTransition(self._refusal(job, "be sent again"))
+            new_text = job.text if text is None else text
+            if job.state is JobState.DRAFTED and new_text == job.text:
+                return job
+            self._conn.execute(
+                "UPDATE outbox_jobs SET state = ?, text = ?, finished_at = NULL, reason = '', retryable = 0"
+                " WHERE id = ?",
+                (JobState.DRAFTED.value, new_text, job_id),
+            )
+            detail = (
+                "the user sends it again" if job.state is JobState.FAILED else "the user changed the words"
+            )
+            self._event(job_id, at, JobState.DRAFTED, detail)
+            return self._get(job_id)
+
     def confirm(self, job_id: int, at: datetime, receipt_url: str, receipt_id: str) -> Job:
         """The service answered with the post: from armed, or from unknown (a late proof)."""
         with self._write():
@@ -473,11 +498,22 @@ def run_job(outbox: Outbox, job: Job, channel: Channel, clock: Clock) -> Job:
     return send_armed(outbox, outbox.arm(current.id, clock()), channel, clock)
 
 
-def send_armed(outbox: Outbox, armed: Job, channel: Channel, clock: Clock) -> Job:
-    """Send an armed job and record the outcome: confirmed, failed, or unknown."""
+def send_armed(
+    outbox: Outbox,
+    armed: Job,
+    channel: Channel,
+    clock: Clock,
+    on_refused: Callable[[SendRejected], None] | None = None,
+) -> Job:
+    """Send an armed job and record the outcome: confirmed, failed, or unknown.
+
+    ``on_refused`` hears a refusal first (the sender reads its Retry-After for backoff).
+    """
     try:
         receipt = channel.send(armed.text, armed.key)
     except SendRejected as refused:
+        if on_refused is not None:
+            on_refused(refused)
         return outbox.fail(armed.id, clock(), refused.reason, refused.retryable)
     except Exception as exc:  # noqa: BLE001 - any failure without an answer: the outcome is unknown
         found = safe_lookup(channel, armed.key)

@@ -32,16 +32,24 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from outagetray.core.channels import ChannelConfigError, Field
 from outagetray.core.outbox import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
 
+if TYPE_CHECKING:
+    from outagetray.core.http import HttpClient
+    from outagetray.core.profile import Channel as ChannelTable
+
 __all__ = [
+    "FIELDS",
+    "SECRET",
     "EmailChannel",
     "EmailConfig",
     "EmailConfigError",
     "RecipientList",
     "SendUnknown",
+    "from_settings",
     "html_from_text",
     "message_id",
     "read_recipients",
@@ -61,7 +69,7 @@ _ADDRESS = re.compile(r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class EmailConfigError(ValueError):
+class EmailConfigError(ChannelConfigError):
     """The email channel's settings cannot work; the text says what to change, in plain words."""
 
 
@@ -496,3 +504,41 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except Exception:  # noqa: BLE001 - the message already went; a rude goodbye changes nothing
         _close(smtp)
+
+
+FIELDS = (
+    Field("host", "Mail server", help="Your email provider's SMTP server, such as smtp.example.com."),
+    Field(
+        "security",
+        "Security",
+        "choice",
+        choices=SECURITIES,
+        default="starttls",
+        help="starttls (port 587) or tls (port 465); your provider's help pages say which.",
+    ),
+    Field("port", "Port", "number", required=False, default="587", help="587 for starttls, 465 for tls."),
+    Field("username", "User name", required=False, help="Usually your full email address."),
+    Field("from", "Sender address", help="The address your audience sees the message from."),
+    Field(
+        "to",
+        "Recipients",
+        "list",
+        help="One address per line, or the path of a CSV file with an email column (read at each send).",
+    ),
+)
+SECRET = Field(
+    "secret",
+    "Password",
+    "secret",
+    required=False,
+    help="The mail account's password, or an app password where your provider asks for one.",
+)
+
+
+def from_settings(table: ChannelTable, secret: str, *, client: HttpClient | None = None) -> EmailChannel:
+    """The email channel of a ``[[channels]]`` table; its password comes from the keyring."""
+    try:
+        config = EmailConfig.from_table(table.extra)
+    except EmailConfigError as exc:
+        raise EmailConfigError(f"Channel {table.name or table.id}: {exc}") from None
+    return EmailChannel(config, secret or None)

@@ -27,6 +27,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from outagetray.core.channels import ChannelConfigError, Field
 from outagetray.core.http import HttpClient, parse_retry_after
 from outagetray.core.outbox import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
 from outagetray.core.redact import one_line, shown
@@ -34,7 +35,9 @@ from outagetray.core.redact import one_line, shown
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["VISIBILITIES", "MastodonChannel", "SendUnknown"]
+    from outagetray.core.profile import Channel as ChannelTable
+
+__all__ = ["FIELDS", "SECRET", "VISIBILITIES", "MastodonChannel", "SendUnknown", "from_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -230,3 +233,41 @@ def _never_connected(exc: BaseException) -> bool:
     return any(
         isinstance(e, (u3.NewConnectionError, u3.NameResolutionError, ConnectionRefusedError)) for e in chain
     )
+
+
+FIELDS = (
+    Field("base_url", "Server address", "url", help="Your Mastodon server, such as https://mastodon.social."),
+    Field(
+        "visibility",
+        "Who sees the post",
+        "choice",
+        required=False,
+        choices=VISIBILITIES,
+        default="public",
+        help="public reaches everyone; unlisted keeps it off the public timelines.",
+    ),
+)
+SECRET = Field(
+    "secret",
+    "Access token",
+    "secret",
+    help="In Mastodon: Preferences > Development > New application, with the scopes write:statuses "
+    "and read:accounts; then copy “Your access token”.",
+)
+
+
+def from_settings(table: ChannelTable, secret: str, *, client: HttpClient | None = None) -> MastodonChannel:
+    """The Mastodon channel of a ``[[channels]]`` table; its token comes from the keyring."""
+    name = table.name or table.id
+    base_url = table.extra.get("base_url", "")
+    if not isinstance(base_url, str) or not base_url.strip():
+        raise ChannelConfigError(
+            f'Channel {name}: write the server address, e.g. base_url = "https://mastodon.social".'
+        )
+    visibility = table.extra.get("visibility", "public")
+    if visibility not in VISIBILITIES:
+        raise ChannelConfigError(f"Channel {name}: visibility must be public, unlisted, private or direct.")
+    try:
+        return MastodonChannel(base_url, secret, client=client, visibility=visibility)
+    except ValueError as exc:
+        raise ChannelConfigError(f"Channel {name}: {exc}") from None
