@@ -7,12 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint typecheck unit bench sysdeps-run sysdeps-test clean
+.PHONY: run test lint typecheck unit peers bench sysdeps-run sysdeps-test clean
 
 run: sysdeps-run $(VENV)/.installed-run
 	$(BIN)/outagetray $(ARGS)
 
-test: sysdeps-test $(VENV)/.installed-test lint typecheck unit
+test: sysdeps-test $(VENV)/.installed-test peers lint typecheck unit
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check outagetray tests bench
@@ -23,8 +23,15 @@ typecheck: $(VENV)/.installed-test
 
 # Tests run in another zone than UTC, so a local time slipping into the core (which keeps UTC) shows:
 # Europe/Berlin unless TZ names another zone (TZ=Asia/Kathmandu make unit).
-unit: $(VENV)/.installed-test
-	TZ="$${TZ:-Europe/Berlin}" QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+# As root the real peers were installed by `peers`, so a missing one fails its tests instead of skipping.
+unit: $(VENV)/.installed-test peers
+	TZ="$${TZ:-Europe/Berlin}" QT_QPA_PLATFORM=offscreen \
+	OUTAGETRAY_REQUIRE_PEERS="$${OUTAGETRAY_REQUIRE_PEERS:-$$( [ "$$(id -u)" = 0 ] && echo 1 || echo 0 )}" \
+	$(BIN)/python -m pytest -q
+
+# The real servers the sending tests post to (WordPress, a Bluesky PDS, Synapse), in .peers/.
+peers:
+	@sh tests/peers/setup.sh
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
@@ -47,4 +54,4 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	@touch $@ $(VENV)/.installed-run
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .peers build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis

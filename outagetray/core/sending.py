@@ -390,3 +390,15 @@ def _busy(folder: Path) -> str:
         "outagetray send": "Another outagetray send",
     }.get(program, "Another copy of OutageTray")
     return f"{who} is sending messages from this outage log right now. Try again when it has finished."
+
+
+def words_for(entry_title: str, entry_text: str, channel_type: str) -> str:
+    """The one text a job keeps: blog and email jobs carry their title on a first line of its own."""
+    from outagetray.core.drafts import form_for
+
+    form = form_for(channel_type)
+    if form == "email" and entry_title:
+        return f"Subject: {entry_title}\n\n{entry_text}"
+    if form == "blog" and entry_title:
+        return f"Title: {entry_title}\n\n{entry_text}"
+    return entry_text
