@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -49,6 +49,8 @@ from outagetray.core.settings import SaveRefused, Settings
 from outagetray.core.settings_store import SaveOutcome, SettingsStore
 from outagetray.core.trial import try_source
 from outagetray.ui.bridge import Jobs
+from outagetray.ui.channel_checks import ChannelChecks
+from outagetray.ui.settings.channels_tab import ChannelsTab, names_of
 from outagetray.ui.settings.custom_tab import CustomTab
 from outagetray.ui.settings.draft import Draft
 from outagetray.ui.settings.fields import label, show_error
@@ -57,6 +59,10 @@ from outagetray.ui.settings.notifications_tab import NotificationsTab
 from outagetray.ui.settings.platform_editor import PlatformEditor
 from outagetray.ui.settings.platforms_tab import PlatformsTab
 from outagetray.ui.welcome import WelcomeDialog
+
+if TYPE_CHECKING:
+    from outagetray.core.readiness import CheckResult, Readiness
+    from outagetray.core.secrets import Secrets
 
 
 class SettingsDialog(QDialog):
@@ -83,6 +89,8 @@ class SettingsDialog(QDialog):
         *,
         store: SettingsStore | None = None,
         logs: Callable[[], Path] = log_folder,
+        secrets: Secrets | None = None,
+        readiness: Callable[[], Readiness] | None = None,
     ) -> None:
         if store is None:
             store = SettingsStore(path, current=settings)
@@ -105,16 +113,35 @@ class SettingsDialog(QDialog):
         self._saving = False
         self._trials = Jobs(4, "outagetray-trial", self)
         self._saver = Jobs(1, "outagetray-save", self)
+        if secrets is None:
+            from outagetray.core.secrets import Secrets
+
+            secrets = Secrets()  # judges the store only when a password is first needed
+        #: Where channel passwords go on Save: the app's one store (session-only choice included).
+        self.secrets = secrets
+        if readiness is None:
+            from outagetray.core.readiness import Readiness
+
+            readiness = Readiness
+        self.channel_checks = ChannelChecks(self)
 
         self.platforms_tab = PlatformsTab(self._draft)
         self.custom_tab = CustomTab(self._draft, self._start_trial)
         self.monitoring_tab = MonitoringTab(settings, logs, self._saver)
         self.notifications_tab = NotificationsTab(settings.notifications, self._draft)
+        self.channels_tab = ChannelsTab(
+            settings.channels,
+            secrets,
+            self.channel_checks,
+            lambda: names_of(self._draft.platforms()),
+            readiness,
+        )
         self.tabs = QTabWidget()
         self.tabs.addTab(self.platforms_tab, "Platforms")
         self.tabs.addTab(self.custom_tab, "Your own platforms")
         self.tabs.addTab(self.monitoring_tab, "Monitoring")
         self.tabs.addTab(self.notifications_tab, "Notifications")
+        self.tabs.addTab(self.channels_tab, "Channels")
         self._expose_tab_widgets()
 
         self.problem_label = label(error=True)
@@ -248,6 +275,7 @@ class SettingsDialog(QDialog):
         if not isinstance(new, Settings):
             return
         self._profile, self._channels = new.profile, new.channels
+        self.channels_tab.set_channels(new.channels)
         self._draft.watch[:] = list(new.watch)
         self.platforms_tab.fill()  # shows the new watch list, and refills the mute list
         self._show_business(changed=True)
@@ -288,7 +316,7 @@ class SettingsDialog(QDialog):
             notifications=self.notifications_tab.notifications(known),
             start_at_login=self.start_at_login.isChecked(),
             profile=self._profile,
-            channels=self._channels,
+            channels=self.channels_tab.channels(),
         )
 
     @property
@@ -306,9 +334,22 @@ class SettingsDialog(QDialog):
         self.save_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
         store, before = self.store, self._settings
-        self._saver.submit(
-            lambda: _save_settings(new, store, before), self, lambda outcome: self._saved(new, outcome)
-        )
+        tab = self.channels_tab
+        keep, gone = tab.secret_changes(before.channels)
+        records, readiness, secrets = tab.checks_to_record(), tab.readiness, self.secrets
+
+        def job() -> Settings | str:
+            # Passwords first, to the password store only: if it refuses, nothing is saved.
+            refused = _keep_secrets(secrets, keep)
+            if refused is not None:
+                return refused
+            outcome = _save_settings(new, store, before)
+            if isinstance(outcome, Settings):
+                _forget_secrets(secrets, gone)
+                _record(readiness, records)
+            return outcome
+
+        self._saver.submit(job, self, lambda outcome: self._saved(new, outcome))
 
     def _saved(self, new: Settings, outcome: object) -> None:
         self._saving = False
@@ -333,6 +374,7 @@ class SettingsDialog(QDialog):
     def _shut_down(self, _result: int) -> None:
         self._trials.shutdown()
         self._saver.shutdown()
+        self.channel_checks.shutdown()
 
 
 #: Each field that can stop a save, in the words and on the tab the user sees it.
@@ -355,6 +397,50 @@ def _summary(found: dict[str, str], marked: set[str]) -> str:
         return "Fix the marked fields to save."
     names = [_FIELD_NAMES.get(name, name) for name in found]
     return f"To save, fix {' and '.join(names)}."
+
+
+def _keep_secrets(secrets: Secrets, keep: dict[str, str]) -> str | None:
+    """Runs on a worker thread: hand typed passwords to the store; say why not in plain words."""
+    from outagetray.core.secrets import SecretStoreError
+
+    for cid, secret in keep.items():
+        try:
+            secrets.set(cid, secret)
+        except SecretStoreError as exc:
+            return (
+                f"Your settings were not saved: the password for the channel “{cid}” could not be kept. "
+                f"{exc} Your edits are still here."
+            )
+        except ValueError:
+            continue
+    return None
+
+
+def _forget_secrets(secrets: Secrets, gone: tuple[str, ...]) -> None:
+    """Runs on a worker thread: removed channels' passwords leave the store (a failure is logged)."""
+    import logging
+
+    from outagetray.core.secrets import SecretStoreError
+
+    for cid in gone:
+        try:
+            secrets.delete(cid)
+        except (SecretStoreError, ValueError) as exc:
+            logging.getLogger(__name__).warning(
+                "the password of removed channel %s could not be removed (%s)", cid, type(exc).__name__
+            )
+
+
+def _record(readiness: Readiness | None, results: list[CheckResult]) -> None:
+    if readiness is None:
+        return
+    for result in results:
+        try:
+            readiness.record(result)
+        except Exception as exc:  # noqa: BLE001 - the settings are saved; a lost record is only logged
+            import logging
+
+            logging.getLogger(__name__).warning("a channel check could not be kept (%s)", type(exc).__name__)
 
 
 def _save_settings(settings: Settings, store: SettingsStore, before: Settings) -> Settings | str:
