@@ -51,6 +51,36 @@ PRESENCE_TYPES = ("blog", "website", "linkedin", "threads", "instagram", "tiktok
 CHANNEL_TYPES = SENDING_TYPES + PRESENCE_TYPES
 #: The keys of a channel this version reads; any other key is kept as written.
 CHANNEL_KEYS = ("id", "type", "name", "platform", "url")
+#: The keys each sending type reads (its module's ``FIELDS``; a test keeps the two equal). Listed
+#: here so reading the settings imports no channel module, yet warns about a mistyped key.
+TYPE_KEYS: Mapping[str, tuple[str, ...]] = {
+    "email": ("host", "security", "port", "username", "from", "to"),
+    "wordpress": ("base_url", "username", "status", "categories"),
+    "ghost": ("base_url", "status"),
+    "mastodon": ("base_url", "visibility"),
+    "bluesky": ("base_url", "handle", "langs"),
+    "matrix": ("base_url", "room"),
+    "telegram": ("chat", "api_url"),
+    "discord": (),
+    "slack": (),
+    "facebook_page": ("page_id", "graph_url", "api_version"),
+    "x": ("api_url",),
+    "apprise": (),
+}
+#: Keys that hold a secret: never read from the file, and the user is told where it belongs.
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "token",
+        "secret",
+        "webhook_url",
+        "webhook",
+        "access_token",
+        "app_password",
+        "api_key",
+        "url_secret",
+    }
+)
 PROFILE_KEYS = ("brand", "signature", "tone", "blog_url", "audience")
 AUDIENCE_KEYS = ("platform", "followers")
 #: The catalog platform a channel of each type lives on, when there is one, for the welcome's choices.
@@ -402,8 +432,19 @@ def _channel(
         problem("url", bad)
         return None
     extra = {k: v for k, v in table.items() if k not in CHANNEL_KEYS}
+    known_keys = CHANNEL_KEYS + TYPE_KEYS.get(kind, ())
     for key in extra:
-        close = difflib.get_close_matches(key, CHANNEL_KEYS, n=1, cutoff=0.6)
+        if key in known_keys:
+            continue
+        if key.lower() in SECRET_KEYS:
+            report.warn(
+                ("channels", index, key),
+                "this is a secret, and a settings file is no place for it: OutageTray does not read it. "
+                f"Save it in Settings > Channels (or run: keyring set OutageTray {cid}), "
+                "then delete this line",
+            )
+            continue
+        close = difflib.get_close_matches(key, known_keys, n=1, cutoff=0.6)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         report.warn(
             ("channels", index, key), f"not used by this version of OutageTray; it is kept as written{hint}"

@@ -96,10 +96,36 @@ def test_the_profile_and_channels_are_read(tmp_path: Path) -> None:
     )
     assert news.extra == {"host": "smtp.acme.example"}
     assert site.url == "https://acme.example/"
-    # the key the sending work will use is kept, and the user is told this version does not use it
-    assert result.warnings == [
-        "Line 20, channels[1].host: not used by this version of OutageTray; it is kept as written"
-    ]
+    # a key of the channel's type is read without a warning
+    assert result.warnings == []
+
+
+def test_a_mistyped_key_and_a_secret_in_the_file_are_warned_about(tmp_path: Path) -> None:
+    result = s.load(
+        write(
+            tmp_path,
+            '[[channels]]\nid = "news"\ntype = "email"\nhots = "smtp.acme.example"\n'
+            '[[channels]]\nid = "team"\ntype = "discord"\nwebhook_url = "https://discord.example/api/webhooks/1/x"\n',
+        )
+    )
+    assert result.ok
+    assert result.warnings[0] == (
+        "Line 4, channels[1].hots: not used by this version of OutageTray; "
+        'it is kept as written (did you mean "host"?)'
+    )
+    assert "a settings file is no place for it" in result.warnings[1]
+    assert "keyring set OutageTray team" in result.warnings[1]
+    assert "discord.example" not in " ".join(result.warnings)
+
+
+def test_the_type_keys_are_those_each_channel_module_reads() -> None:
+    from outagetray.core.channels import registry
+    from outagetray.core.profile import TYPE_KEYS
+
+    assert set(TYPE_KEYS) == set(registry.MODULES)
+    for kind in registry.MODULES:
+        fields, _secret = registry.fields(kind)
+        assert TYPE_KEYS[kind] == tuple(f.key for f in fields), kind
 
 
 def test_every_listed_channel_type_is_accepted(tmp_path: Path) -> None:
