@@ -333,7 +333,9 @@ class DiscordPeer(ChatPeer):
     def _execute(self, request: Recorded) -> Reply:
         data = request.json()
         if self.fault == "echo":
-            return Reply.of_json({"message": f"Invalid Form Body for {self.url}", "code": 50035}, 400)
+            return Reply.of_json(
+                {"message": f"Invalid Form Body for {self.url} (token {self.token})", "code": 50035}, 400
+            )
         if not isinstance(data, dict) or not str(data.get("content") or "").strip():
             return Reply.of_json({"message": "Cannot send an empty message", "code": 50006}, 400)
         content = str(data["content"])
