@@ -38,9 +38,19 @@ __all__ = ["FAULTS", "ChatPeer", "DiscordPeer", "Recorded", "Reply", "SlackPeer"
 
 #: Faults every peer understands. ``rate_limited``: 429 in the service's shape; ``server_error``
 #: (500), ``bad_gateway`` (502), ``unavailable`` (503): nothing posted; ``html``: a 200 web page
-#: (a captive portal or a proxy's page), nothing posted; ``hold``: post, then hold the answer;
-#: ``echo``: a refusal whose text repeats the secret (a careless server).
-FAULTS = ("rate_limited", "server_error", "bad_gateway", "unavailable", "html", "hold", "echo")
+#: (a captive portal or a proxy's page), nothing posted; ``refused_page``: the same page with 400;
+#: ``hold``: post, then hold the answer; ``echo``: a refusal whose text repeats the secret (a
+#: careless server). SlackPeer also has ``lax``: "ok" to anything, even an empty payload.
+FAULTS = (
+    "rate_limited",
+    "server_error",
+    "bad_gateway",
+    "unavailable",
+    "html",
+    "refused_page",
+    "hold",
+    "echo",
+)
 
 HTML_PAGE = b"<!doctype html><html><head><title>Sign in to the Wi-Fi</title></head><body>Hi</body></html>"
 
@@ -160,6 +170,8 @@ class ChatPeer:
             return Reply.of_text("Service Unavailable", 503, {"Retry-After": "120"})
         if self.fault == "html":
             return Reply(200, HTML_PAGE, {"Content-Type": "text/html"})
+        if self.fault == "refused_page":
+            return Reply(400, HTML_PAGE, {"Content-Type": "text/html"})
         return None
 
     def hold_if_asked(self) -> None:
@@ -373,6 +385,7 @@ class SlackPeer(ChatPeer):
     def __init__(self, team: str, bot: str, secret: str) -> None:
         super().__init__()
         self.path = f"/services/{team}/{bot}/{secret}"
+        self.secret = secret
         #: "" (works), or the error code a broken hook answers with: "no_service",
         #: "invalid_token", "action_prohibited", "channel_not_found", "channel_is_archived".
         self.state = ""
@@ -406,7 +419,9 @@ class SlackPeer(ChatPeer):
         if self.fault == "rate_limited":
             return Reply.of_text("rate_limited", 429, {"Retry-After": "30"})
         if self.fault == "echo":
-            return Reply.of_text(f"invalid_payload for {self.url}", 400)
+            return Reply.of_text(f"invalid_payload for {self.url} (token {self.secret})", 400)
+        if self.fault == "lax":  # not Slack: something that takes even an empty payload
+            return Reply.of_text("ok")
         data = request.json()
         if not isinstance(data, dict):
             return Reply.of_text("invalid_payload", 400)
