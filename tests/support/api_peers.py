@@ -41,7 +41,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-__all__ = ["ApiPeer", "GraphPeer", "Seen", "XPeer"]
+__all__ = ["ApiPeer", "GraphPeer", "JsonHookPeer", "Seen", "XPeer"]
 
 #: The longest a held answer waits when nobody stops the peer (a test that forgot).
 HOLD_LIMIT = 30.0
@@ -452,3 +452,37 @@ class XPeer(ApiPeer):
         post = {"id": str(next(self._numbers)), "text": text}
         self.store(post)
         return self.after_post(json_answer({"data": dict(post)}, 201))
+
+
+# -- a JSON webhook (what Apprise's json:// URL posts to) ----------------------------------------
+
+
+class JsonHookPeer(ApiPeer):
+    """A web hook taking Apprise's JSON notification (``version``, ``title``, ``message``, ``type``).
+
+    With ``user`` and ``password`` it wants HTTP Basic credentials (``json://user:password@host``)
+    and answers 401 without them. ``fault`` may also be ``"401"`` or ``"429"``.
+    """
+
+    def __init__(self, path: str = "/hook", user: str = "", password: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.user = user
+        self.password = password
+
+    def route(self, seen: Seen) -> Answer:
+        if seen.method != "POST" or seen.path != self.path:
+            return json_answer({"error": "not found"}, 404)
+        if self.user or self.password:
+            wanted = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+            if seen.headers.get("authorization", "") != f"Basic {wanted}":
+                return json_answer({"error": "unauthorized"}, 401)
+        if self.fault == "401":
+            return json_answer({"error": "unauthorized"}, 401)
+        if self.fault == "429":
+            return json_answer({"error": "slow down"}, 429, {"Retry-After": "30"})
+        data = seen.json()
+        if not isinstance(data, dict) or "message" not in data:
+            return json_answer({"error": "no message"}, 400)
+        self.store({"title": data.get("title", ""), "message": data["message"], "type": data.get("type")})
+        return self.after_post(json_answer({"ok": True}))
