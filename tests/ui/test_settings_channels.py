@@ -208,8 +208,13 @@ def test_wrong_password_fails_and_save_asks_save_anyway(
 ) -> None:
     dialog = make_dialog(qtbot, tmp_path)
     editor = add_email(dialog, smtp_port, WRONG)
-    editor.save_button.click()  # not tested yet: Save checks first
+    editor.test_button.click()
     text = wait_result(qtbot, editor)
+    assert "did not accept the user name or password" in text and WRONG not in text
+    assert not editor.save_anyway_button.isVisible()
+    editor.save_button.click()  # just tested, and it failed: asked at once, not checked again
+    assert not editor.testing
+    text = editor.result_label.text()
     assert "did not accept the user name or password" in text
     assert "Save anyway" in text and WRONG not in text
     assert editor.isVisible() and editor.save_anyway_button.isVisible()  # never kept silently

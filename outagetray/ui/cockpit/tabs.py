@@ -1,4 +1,4 @@
-"""The window's cockpit tabs (Incident, History, Reach): what they were handed, and building them.
+"""The window's cockpit tabs (Incident, History, Reach, Channels): what they were handed, and building them.
 
 The window owns one :class:`CockpitTabs` and forwards to it what the app hands over
 (incidents, the playbook's settings) and what the user asks for here comes back as this
@@ -35,13 +35,16 @@ if TYPE_CHECKING:
     from outagetray.core.drafts import DraftLibrary
     from outagetray.core.http import HttpClient
     from outagetray.core.playbook import Playbook
+    from outagetray.core.readiness import Readiness, SecretSource
     from outagetray.core.settings import Settings
+    from outagetray.ui.channel_checks import ChannelChecks
     from outagetray.ui.cockpit.history_view import HistoryView
     from outagetray.ui.cockpit.incident_view import IncidentView
     from outagetray.ui.cockpit.reach_view import ReachView
+    from outagetray.ui.cockpit.readiness_view import ReadinessView
 
 #: The window's tabs, in order. Only "Now" is the window's own; the others are built here.
-TABS = ("Now", "Incident", "History", "Reach")
+TABS = ("Now", "Incident", "History", "Reach", "Channels")
 
 
 class CockpitTabs(QObject):
@@ -77,6 +80,12 @@ class CockpitTabs(QObject):
         self.incident_view: IncidentView | None = None
         self.history_view: HistoryView | None = None
         self.reach_view: ReachView | None = None
+        self.readiness_view: ReadinessView | None = None
+        #: Where the Channels tab's checks get passwords and keep results (set by the app; see
+        #: :meth:`set_channel_sources`); defaults made when the tab is first shown.
+        self._secrets: SecretSource | None = None
+        self._readiness: Callable[[], Readiness] | None = None
+        self.channel_checks: ChannelChecks | None = None
         #: Tests answer "Save as" here: (title, suggested file name, filter) -> path, None if cancelled.
         #: None (the app's case): the real dialog, opened without waiting (:attr:`save_dialog`).
         self.ask_save_path: Callable[[str, str, str], Path | None] | None = None
@@ -112,7 +121,12 @@ class CockpitTabs(QObject):
         self.settings = settings
         self._parts = (settings, library, checklist)
         self._playbook = None  # made again when a tab needs it (importing the drafts only then)
-        self.refresh("Incident", "History", "Reach")
+        self.refresh("Incident", "History", "Reach", "Channels")
+
+    def set_channel_sources(self, secrets: SecretSource, readiness: Callable[[], Readiness]) -> None:
+        """The app's password store and the record of checks (read off the UI thread when first needed)."""
+        self._secrets = secrets
+        self._readiness = readiness
 
     def set_client_factory(self, factory: Callable[[], HttpClient]) -> None:
         """The app's one HTTP client (made when first needed), for asking Mastodon servers their limit."""
@@ -182,6 +196,8 @@ class CockpitTabs(QObject):
             history.incident_activated.connect(self.show_incident)
             history.export_clicked.connect(lambda fmt: self._export(fmt, incident=False))
             self.history_view = view = history
+        elif name == "Channels":
+            view = self._build_readiness()
         else:
             from outagetray.ui.cockpit.reach_view import ReachView
 
@@ -219,6 +235,36 @@ class CockpitTabs(QObject):
             from outagetray.core.playbook import reach_page
 
             self.reach_view.show_page(reach_page(self._context()))
+        elif current == "Channels" and self.readiness_view is not None:
+            self.readiness_view.show_channels(self.settings.channels if self.settings is not None else ())
+
+    def _build_readiness(self) -> QWidget:
+        """The readiness view, with its checks; the record of last checks is read on a worker thread."""
+        from outagetray.ui.channel_checks import ChannelChecks
+        from outagetray.ui.cockpit.readiness_view import ReadinessView
+
+        if self._secrets is None:
+            from outagetray.core.secrets import Secrets
+
+            self._secrets = Secrets()
+        if self._readiness is None:
+            from outagetray.core.readiness import Readiness
+
+            self._readiness = Readiness
+        checks = ChannelChecks(self)
+        view = ReadinessView(checks, self._secrets, clock=self._clock, tz=self._tz)
+        view.setup_requested.connect(self.setup_requested.emit)
+        wanted: list[int] = []
+
+        def loaded(ticket: int, outcome: object) -> None:
+            if ticket in wanted and hasattr(outcome, "record"):
+                view.set_readiness(outcome)  # type: ignore[arg-type]
+
+        checks.ran.connect(loaded)
+        wanted.append(checks.run(self._readiness))
+        self.channel_checks = checks
+        self.readiness_view = view
+        return view
 
     # -- what the user asked for ---------------------------------------------------------------
 
