@@ -50,7 +50,7 @@ def key(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def pds() -> Iterator[BlueskyPeer]:
-    with bluesky_peer("shop.test") as peer:
+    with bluesky_peer("acmeshop.test") as peer:
         yield peer
 
 
@@ -83,7 +83,7 @@ def test_posts_the_counted_text_with_link_facets_on_the_right_bytes(pds: Bluesky
     text = f"Checkout is down 😬 — Kasse gestört. Details: {LONG_LINK} and bsky.app too."
     receipt = real(pds, langs=("en", "de")).send(text, key(1))
     rkey = record_key(key(1))
-    assert receipt.url == f"https://bsky.app/profile/shop.test/post/{rkey}"
+    assert receipt.url == f"https://bsky.app/profile/acmeshop.test/post/{rkey}"
     assert receipt.id == f"at://{pds.did}/{COLLECTION}/{rkey}"
     value = record(pds, rkey)["value"]
     shown, _ = bluesky_shorten_links(text)
@@ -169,7 +169,7 @@ def test_301_graphemes_are_refused_in_plain_words(pds: BlueskyPeer) -> None:
 def test_check_signs_in_and_posts_nothing(pds: BlueskyPeer) -> None:
     before = head(pds)
     chan = real(pds)
-    assert chan.check() == Health(True, "Signed in as @shop.test on 127.0.0.1.")
+    assert chan.check() == Health(True, "Signed in as @acmeshop.test on 127.0.0.1.")
     assert chan.check().ok  # with the kept session
     assert head(pds) == before
 
@@ -313,12 +313,16 @@ def test_server_errors_are_retryable_because_a_resend_is_harmless(peer: Peer, st
 
 def test_no_answer_after_sending_is_unknown_and_a_resend_completes_it(peer: Peer) -> None:
     peer.put_fault = "hold"
-    chan = fake(peer, timeout=0.5)
+    chan = fake(peer)
+    assert chan.check().ok  # signed in with time to spare on a busy machine
+    chan.api.timeout = 0.5  # then the post's answer is held past a short deadline
     with pytest.raises(NoAnswer) as info:
         chan.send("hello", KEY)
     assert not isinstance(info.value, SendRejected)
     assert "may or may not" in str(info.value)
+    assert peer.got_put.is_set()
     peer.release.set()
+    chan.api.timeout = 5.0
     peer.put_fault = ""
     assert chan.lookup(KEY).state == "sent"
     receipt = chan.send("hello", KEY)

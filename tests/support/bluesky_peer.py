@@ -106,7 +106,7 @@ def _lines(stream: Any, into: queue.Queue[str | None]) -> None:
 
 
 @contextmanager
-def bluesky_peer(handle: str = "shop.test") -> Iterator[BlueskyPeer]:
+def bluesky_peer(handle: str = "acmeshop.test") -> Iterator[BlueskyPeer]:
     """Start a PDS with one account, yield it, then stop it and delete its data."""
     reason = problem()
     if reason:
