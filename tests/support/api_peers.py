@@ -1,5 +1,7 @@
 """Loopback stand-ins for the Facebook Graph API and the X API v2, written from their public documents.
 
+(And a plain JSON web hook, which is what Apprise's json:// URL posts to.)
+
 Why they exist: neither service can be run here, and the channels' hard cases (an expired
 token, a rate limit, a duplicate, an answer that never comes) must be sent for real over
 HTTP, not faked inside the client. Each peer:

@@ -143,7 +143,7 @@ class FacebookPageChannel:
                 "Shorten it in the draft."
             )
         answer = self.api.post(
-            f"/{self.api_version}/{quote(self.page_id, safe='')}/feed",
+            f"{self.api_version}/{quote(self.page_id, safe='')}/feed",
             data={"message": text, "access_token": self._token},
         )
         if not answer.ok:
@@ -161,7 +161,7 @@ class FacebookPageChannel:
             return Health(False, self._no_token())
         try:
             answer = self.api.get(
-                f"/{self.api_version}/me",
+                f"{self.api_version}/me",
                 params={"fields": "id,name"},
                 headers={"Authorization": f"Bearer {self._token}"},
             )

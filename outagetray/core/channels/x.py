@@ -252,7 +252,7 @@ class XChannel:
         answer = self.api.post(
             url, json={"text": text}, headers={"Authorization": authorization("POST", url, keys)}
         )
-        if answer.status == 201 or answer.ok:
+        if answer.ok:
             data = answer.object().get("data")
             post_id = data.get("id") if isinstance(data, dict) else None
             if isinstance(post_id, str) and post_id.isdigit():
