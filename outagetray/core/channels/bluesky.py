@@ -14,7 +14,9 @@ Why it is built this way:
   without writing anything (the harmless resend, ``resend_is_harmless``). Different text
   under the job's key (the job was changed after it went out) is refused in plain words,
   and the post that is there is left exactly as it is: OutageTray never edits a published
-  post behind the user's back.
+  post behind the user's back. (``@atproto/pds``, which bsky.social runs, honours
+  ``swapRecord: null``; a PDS that ignored it would replace the record on a resend: the same
+  words with a later ``createdAt``, never a second post.)
 - ``lookup`` reads the record with ``com.atproto.repo.getRecord``: found is proof it was
   sent, ``RecordNotFound`` from the account's own PDS is proof it was not (a post the user
   deleted also reads as "not sent"), anything else proves nothing.
