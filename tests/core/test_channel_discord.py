@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from outagetray.core.channels import ChannelConfigError
+from outagetray.core.channels import ChannelConfigError, registry
 from outagetray.core.channels.discord import DiscordChannel, from_settings, webhook_problem
 from outagetray.core.channels.web import NoAnswer, NotSent
 from outagetray.core.http import HttpClient
-from outagetray.core.outbox import SendRejected
+from outagetray.core.incidents import IncidentLog
+from outagetray.core.outbox import JobState, Outbox, SendRejected, run_job
 from outagetray.core.profile import Channel as ChannelTable
 from tests.support.chat_peers import DiscordPeer
 
@@ -232,3 +234,32 @@ def test_from_settings() -> None:
     with pytest.raises(ChannelConfigError) as bad:
         from_settings(table(), f"https://example.com/{TOKEN}")
     assert "Shop server" in str(bad.value) and TOKEN not in str(bad.value)
+
+
+def test_through_the_outbox_a_lost_answer_stays_unknown(peer: DiscordPeer) -> None:
+    """run_job: a receipt confirms; a held answer leaves the job unknown, its reason without the secret."""
+    with IncidentLog.empty() as log:
+        log.connection.execute(
+            "INSERT INTO incidents (id, owner, worst, started_at, confirmed_at)"
+            " VALUES (1, 'Meta', 'major', ?, ?)",
+            (datetime.now(UTC).isoformat(), datetime.now(UTC).isoformat()),
+        )
+        box = Outbox(log)
+
+        def clock() -> datetime:
+            return datetime.now(UTC)
+
+        done = run_job(box, box.create(1, "notice", "dc", "Back online", clock()), channel(peer), clock)
+        assert done.state is JobState.CONFIRMED and done.receipt_id == peer.posts[0]["message"]["id"]
+        peer.fault = "hold"
+        job = box.create(1, "update", "dc", "Still down", clock())
+        lost = run_job(box, job, channel(peer, timeout=0.5), clock)
+        assert lost.state is JobState.UNKNOWN and "may or may not" in lost.reason
+        assert peer.held.wait(5.0) and len(peer.posts) == 2
+        no_secret(peer, lost.reason)
+
+
+def test_the_registry_builds_it() -> None:
+    built = registry.build(table(), f"https://discord.com/api/webhooks/{HOOK_ID}/{TOKEN}")
+    assert isinstance(built, DiscordChannel)
+    assert registry.fields("discord") == ((), registry.module("discord").SECRET)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from outagetray.core.channels import ChannelConfigError
+from outagetray.core.channels import ChannelConfigError, registry
 from outagetray.core.channels.telegram import DEFAULT_API, TelegramChannel, from_settings
 from outagetray.core.channels.web import NoAnswer, NotSent
 from outagetray.core.http import HttpClient
-from outagetray.core.outbox import SendRejected
+from outagetray.core.incidents import IncidentLog
+from outagetray.core.outbox import JobState, Outbox, SendRejected, run_job
 from outagetray.core.profile import Channel as ChannelTable
 from tests.support.chat_peers import TelegramPeer
 
@@ -241,3 +243,32 @@ def test_from_settings_errors_name_the_key(extra: dict[str, Any], words: str) ->
         from_settings(table(**extra), TOKEN)
     assert words in str(info.value)
     no_secret(info.value)
+
+
+def test_through_the_outbox_a_lost_answer_stays_unknown(peer: TelegramPeer) -> None:
+    """run_job: a receipt confirms; a held answer leaves the job unknown, its reason without the secret."""
+    with IncidentLog.empty() as log:
+        log.connection.execute(
+            "INSERT INTO incidents (id, owner, worst, started_at, confirmed_at)"
+            " VALUES (1, 'Meta', 'major', ?, ?)",
+            (datetime.now(UTC).isoformat(), datetime.now(UTC).isoformat()),
+        )
+        box = Outbox(log)
+
+        def clock() -> datetime:
+            return datetime.now(UTC)
+
+        done = run_job(box, box.create(1, "notice", "tg", "Back online", clock()), channel(peer), clock)
+        assert done.state is JobState.CONFIRMED and done.receipt_url == "https://t.me/shopnews/100"
+        peer.fault = "hold"
+        job = box.create(1, "update", "tg", "Still down", clock())
+        lost = run_job(box, job, channel(peer, timeout=0.5), clock)
+        assert lost.state is JobState.UNKNOWN and "may or may not" in lost.reason
+        assert peer.held.wait(5.0) and len(peer.posts) == 2
+        no_secret(lost.reason)
+
+
+def test_the_registry_builds_it() -> None:
+    built = registry.build(table(chat="@shopnews"), TOKEN)
+    assert isinstance(built, TelegramChannel)
+    assert registry.fields("telegram")[1] is not None
