@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -292,6 +293,38 @@ def test_the_peer_takes_json_too(peer: MastodonPeer) -> None:
     again = api.post("/api/v1/statuses", json={"status": "from JSON"}, headers=headers).object()
     assert first["id"] == again["id"] and peer.statuses[0]["text"] == "from JSON"
     assert api.get("/api/v1/statuses/" + first["id"]).object()["url"] == first["url"]
+
+
+def test_the_peer_serves_others_while_an_answer_is_held(peer: MastodonPeer) -> None:
+    peer.fault = "sleep"
+    ended: list[BaseException] = []
+
+    def held_send() -> None:
+        try:
+            channel(peer).send("held", "h" * 32)
+        except BaseException as exc:  # noqa: BLE001 - read below
+            ended.append(exc)
+
+    sender = threading.Thread(target=held_send)
+    sender.start()
+    assert peer.wait_for_statuses(1)
+    assert channel(peer).check().ok is True  # answered while the post's answer is still held
+    assert sender.is_alive()
+    sender.join(TIMEOUT + 2)
+    assert len(ended) == 1 and isinstance(ended[0], NoAnswer)
+
+
+def test_the_peer_forgets_a_key_after_its_window() -> None:
+    """Why a resend is harmless only within ``resend_window``: after it, Mastodon posts again."""
+    now = [0.0]
+    with MastodonPeer(token=TOKEN, clock=lambda: now[0]) as peer:
+        chan = channel(peer)
+        first = chan.send("hello", "w" * 32)
+        now[0] = MastodonChannel.resend_window
+        assert chan.send("hello", "w" * 32) == first
+        now[0] = 3600.0
+        assert chan.send("hello", "w" * 32) != first
+        assert len(peer.statuses) == 2
 
 
 # -- from the settings file --------------------------------------------------------------------

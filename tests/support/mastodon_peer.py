@@ -124,7 +124,7 @@ class MastodonPeer:
         self._ids = itertools.count(113_500_000_000_000_001)
         self._changed = threading.Condition()
         self._release = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:  # never the token
@@ -163,8 +163,7 @@ class MastodonPeer:
     # -- life -----------------------------------------------------------------------------
 
     def start(self) -> MastodonPeer:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", 0), _handler(self))
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="mastodon-peer", daemon=True
@@ -293,6 +292,12 @@ class MastodonPeer:
                 }
             },
         }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    #: Room for many clients at once (a bench, several ``outagetray send`` processes).
+    request_queue_size = 128
 
 
 def _public(status: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,9 @@ Why it is built this way:
   answers a repeated key with that same status. The job key goes there, so sending an
   unknown job again within that hour cannot post twice: that is how the outbox completes
   it (``resend_is_harmless``). After the hour the key is forgotten and a resend would
-  post again; the outbox resends unknown jobs at its next run, well inside the hour.
+  post again, so the harmless resend holds only within ``resend_window`` of the first
+  try (the status, if any, was made after that moment); a job left unknown for longer
+  is for the user to settle.
 - ``lookup`` cannot tell: the API offers no look-up by key, and the account's timeline
   proves nothing about one key, so we never claim a proof we lack.
 - Every exchange goes through :class:`~outagetray.core.channels.web.WebApi`: one deadline
@@ -88,6 +90,9 @@ class MastodonChannel:
 
     #: The Idempotency-Key makes a resend within the hour return the same status.
     resend_is_harmless = True
+    #: Seconds after a job's first try within which a resend is harmless: Mastodon keeps the
+    #: key 3600 s from when it made the status; ten minutes are kept back for clocks and queues.
+    resend_window = 3000.0
 
     def __init__(
         self,
