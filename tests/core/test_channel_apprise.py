@@ -213,8 +213,22 @@ def test_from_settings(peer: JsonHookPeer) -> None:
     nothing_secret(chan)
 
 
-def test_from_settings_refuses_a_url_in_the_file() -> None:
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"extra": {"url": f"json://u:{PASSWORD}@host/x"}},
+        {"url": f"ntfy://u:{PASSWORD}@ntfy.example/topic"},
+        {"url": f"https://u:{PASSWORD}@ntfy.example/topic"},
+    ],
+)
+def test_from_settings_refuses_a_url_in_the_file(where: dict[str, Any]) -> None:
+    settings = ChannelTable(id="hook", type="apprise", name="Team hook", **where)
     with pytest.raises(ChannelConfigError) as info:
-        from_settings(table(url=f"json://u:{PASSWORD}@host/x"), "")
+        from_settings(settings, "")
     assert "keyring" in str(info.value)
     nothing_secret(info.value)
+
+
+def test_from_settings_keeps_a_page_address() -> None:
+    settings = ChannelTable(id="hook", type="apprise", name="Team hook", url="https://ntfy.example/topic")
+    assert from_settings(settings, "ntfy://topic").name == "Team hook"

@@ -268,9 +268,23 @@ def from_settings(channel: ChannelTable, secret: str, *, client: HttpClient | No
     Apprise is told by ``send`` and ``check`` where the user sees it. ``client`` is not
     used: Apprise makes its own connections.
     """
-    if channel.extra.get("url"):
+    where = f'The Apprise channel "{channel.name or channel.id}"'
+    written = [str(channel.extra.get(k, "")) for k in ("url", "apprise_url")]
+    if any(written) or _credential_in(channel.url):
         raise ChannelConfigError(
-            f'The Apprise channel "{channel.name or channel.id}" has its URL in the settings file, where '
-            "anyone can read its password. Remove the url line; OutageTray keeps the URL in the keyring."
+            f"{where} has its Apprise URL in the settings file, where anyone can read its password. "
+            "Remove it from there and save it as the channel's Apprise URL: OutageTray keeps it in "
+            "the keyring."
         )
     return AppriseChannel(secret, name=channel.name or channel.id)
+
+
+def _credential_in(address: str) -> bool:
+    """True for an address that is an Apprise URL or carries a password (not a page to open)."""
+    try:
+        parts = urlsplit(address.strip())
+    except ValueError:
+        return True
+    if not address.strip():
+        return False
+    return parts.scheme.lower() not in ("http", "https") or bool(parts.password)
