@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -188,6 +189,13 @@ def test_check_does_not_believe_an_address_that_posts_anything(peer: SlackPeer) 
     peer.fault = "refused_page"  # a 400, but not Slack's refusal of an empty payload
     refused = channel(peer).check()
     assert refused.ok is False and "in a way Slack does not" in refused.message
+
+
+def test_a_slow_but_working_webhook_is_waited_for(peer: SlackPeer) -> None:
+    peer.delay = 0.3
+    started = time.monotonic()
+    assert channel(peer).send("Hello", "k" * 32) == Receipt(url="", id="")
+    assert time.monotonic() - started >= 0.3 and len(peer.posts) == 1
 
 
 def test_no_dedupe_and_no_secret_in_repr(peer: SlackPeer) -> None:

@@ -19,7 +19,8 @@ Each peer starts on a free 127.0.0.1 port in a daemon thread (use it as a contex
 manager), records every request and every message it posted, and takes a ``fault``
 that changes its next answers (see :data:`FAULTS`). The ``hold`` fault posts the
 message, sets ``held``, and keeps the answer back until ``release`` is set or the peer
-stops, so a test can wait for the post instead of sleeping.
+stops, so a test can wait for the post instead of sleeping. ``delay`` makes every post's
+answer come that many seconds late (a slow but working service, for benches).
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ class ChatPeer:
         self.fault: str | None = None
         self.held = threading.Event()
         self.release = threading.Event()
+        self.stopping = threading.Event()
+        #: Seconds every successful post waits before its answer (a slow but working service).
+        self.delay = 0.0
         self.lock = threading.Lock()
         peer = self
 
@@ -143,6 +147,7 @@ class ChatPeer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self.release.set()  # a held answer goes out (to a client that gave up) and the thread ends
         self.server.shutdown()
         self.server.server_close()
@@ -160,7 +165,7 @@ class ChatPeer:
     def handle(self, request: Recorded) -> Reply:
         raise NotImplementedError
 
-    def common_fault(self, secret: str = "") -> Reply | None:
+    def common_fault(self) -> Reply | None:
         """The answer a transport-level fault gives before the service looks at the request."""
         if self.fault == "server_error":
             return Reply.of_text("Internal Server Error", 500)
@@ -175,7 +180,10 @@ class ChatPeer:
         return None
 
     def hold_if_asked(self) -> None:
-        """Under ``hold``: tell the test the post is made, then wait before answering."""
+        """A made post's answer waits ``delay`` seconds (a slow service, for benches); under ``hold``
+        the test is told the post is made, and the answer waits for ``release``."""
+        if self.delay > 0:
+            self.stopping.wait(self.delay)
         if self.fault == "hold":
             self.held.set()
             self.release.wait(10.0)
@@ -198,7 +206,8 @@ class TelegramPeer(ChatPeer):
     def __init__(self, token: str, *, bot_username: str = "shop_status_bot") -> None:
         super().__init__()
         self.token = token
-        self.bot = {"id": int(token.split(":", 1)[0]) if ":" in token else 1, "is_bot": True}
+        number = token.split(":", 1)[0]
+        self.bot = {"id": int(number) if number.isdigit() else 1, "is_bot": True}
         self.bot.update({"first_name": "Shop status", "username": bot_username})
         #: chat key (@username or id text) -> chat object.
         self.chats: dict[str, dict[str, Any]] = {}
