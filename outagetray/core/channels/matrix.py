@@ -10,13 +10,16 @@ Why it is built this way:
 - How long that holds is the server's choice. The spec only promises it for the same access
   token (the same device, since Matrix 1.7). Synapse keeps recent transaction ids in memory
   for about 30 minutes, and in its database for about a day (so a server restart does not
-  lose them). A resend within minutes or hours is harmless; a resend days later, or with a
-  new access token (after the user signed in again), may post the message a second time.
-  The outbox resends unknown jobs soon, well inside that window.
+  lose them), keyed by room, sender, device and transaction id. So a resend within the day
+  is harmless; a resend days later, or with a new access token (the user signed in again,
+  which makes a new device), may post the message a second time. Whoever resends an unknown
+  job should do it the same day, and ``lookup`` first.
 - ``lookup`` reads the newest messages of the room and looks for ours: the event carries
   the job key in its content (``app.outagetray.job``), and the sender's own events carry the
-  transaction id. Found, the job is settled with the real receipt. Not found proves
-  nothing (it may be further back), so the answer is then "cannot tell".
+  transaction id. Found, the job is settled with the real receipt, even after the server
+  forgot the transaction id. Not found proves nothing (it may be further back, or the
+  token may not read the room), so the answer is then "cannot tell". The key is a random
+  hex string, so room members who read the raw event learn nothing from it.
 - A room may be named by its alias (``#news:example.org``); it is resolved to the room's
   id once and kept, because sending, the receipt and the link need the id.
 - ``check`` proves more than the token: it confirms the account is in the room and may
