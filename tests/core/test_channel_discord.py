@@ -33,8 +33,8 @@ def peer() -> Iterator[DiscordPeer]:
 
 @pytest.fixture
 def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.DEBUG, logger="outagetray")
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO)  # everyone's records from INFO (the handler's level is the last set)
+    caplog.set_level(logging.DEBUG, logger="outagetray")  # ours from DEBUG
     return caplog
 
 
