@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from outagetray.core.channels import ChannelConfigError
 from outagetray.core.channels.web import NoAnswer, NotSent
-from outagetray.core.channels.wordpress import WordPressChannel, from_settings, slug_for
+from outagetray.core.channels.wordpress import SETTLE_SECONDS, WordPressChannel, from_settings, slug_for
 from outagetray.core.http import HttpClient
-from outagetray.core.outbox import NOT_SENT, SendRejected
+from outagetray.core.incidents import IncidentLog
+from outagetray.core.outbox import NOT_SENT, JobState, Outbox, SendRejected, run_job
 from outagetray.core.profile import Channel as ChannelTable
 from tests.support.peers import missing
 from tests.support.wordpress_peer import WordPressPeer, missing_parts, wordpress_peer
@@ -61,6 +64,29 @@ def posts(peer: WordPressPeer, key: str) -> list[tuple[str, str]]:
         f" AND post_name LIKE '{slug_for(key)}%' ORDER BY ID"
     )
     return [tuple(line.split("\t")) for line in rows.splitlines() if line]  # type: ignore[misc]
+
+
+def wait_for_post(peer: WordPressPeer, key: str, seconds: float = 15.0) -> None:
+    """Until WordPress (another process) has saved the post: its database is all we can watch."""
+    end = time.monotonic() + seconds
+    while not posts(peer, key):
+        assert time.monotonic() < end, "WordPress never saved the post"
+        time.sleep(0.05)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def outbox() -> Iterator[Outbox]:
+    with IncidentLog.empty() as log:
+        log.connection.execute(
+            "INSERT INTO incidents (id, owner, worst, started_at, confirmed_at)"
+            " VALUES (1, 'Meta', 'major', ?, ?)",
+            (now().isoformat(), now().isoformat()),
+        )
+        yield Outbox(log)
 
 
 def test_send_publishes_a_post_with_the_slug_and_returns_its_link(peer: WordPressPeer) -> None:
@@ -183,6 +209,59 @@ def test_timeout_after_the_post_was_saved_is_no_answer_and_lookup_settles_it(
     found = channel(peer).lookup(key)  # another worker answers while the first still holds
     assert found.state == "sent" and found.receipt is not None
     assert found.receipt.url.endswith(f"/{slug_for(key)}/")
+
+
+def test_the_outbox_confirms_a_lost_answer_by_lookup(peer: WordPressPeer, outbox: Outbox) -> None:
+    peer.fault("slow")
+    job = outbox.create(1, "notice", "blog", TEXT, now())
+    done = run_job(outbox, job, channel(peer, timeout=1.0), now)
+    assert done.state is JobState.CONFIRMED
+    assert done.receipt_url == f"{peer.base_url}/{slug_for(job.key)}/"
+    assert posts(peer, job.key) == [(slug_for(job.key), "publish")]
+
+
+def test_a_post_still_landing_is_never_called_not_sent(peer: WordPressPeer, outbox: Outbox) -> None:
+    peer.fault("hold")  # WordPress holds the request before saving, past our deadline
+    chan = channel(peer, timeout=1.0)
+    job = outbox.create(1, "notice", "blog", TEXT, now())
+    done = run_job(outbox, job, chan, now)
+    assert posts(peer, job.key) == []  # not there yet, and yet...
+    assert done.state is JobState.UNKNOWN  # ...not "failed, send again": it may still land
+    assert chan.lookup(job.key).state == "unknown"
+    assert run_job(outbox, done, chan, now).state is JobState.UNKNOWN  # never sent again from here
+    peer.release()
+    wait_for_post(peer, job.key)
+    found = chan.lookup(job.key)
+    assert found.state == "sent" and found.receipt is not None
+    assert posts(peer, job.key) == [(slug_for(job.key), "publish")]
+
+
+def test_after_a_gateway_gave_up_none_is_believed_only_once_the_post_had_time_to_land(
+    peer: WordPressPeer,
+) -> None:
+    clock = [1000.0]
+    client = HttpClient(connect_timeout=2.0, read_timeout=10.0, monotonic=lambda: clock[0])
+    chan = WordPressChannel(peer.base_url, peer.user, peer.app_password, client=client, timeout=10.0)
+    peer.fault("504")  # a gateway stopped waiting: WordPress behind it may still be saving
+    key = new_key()
+    with pytest.raises(NoAnswer):
+        chan.send(TEXT, key)
+    peer.fault(None)
+    assert chan.lookup(key).state == "unknown"
+    clock[0] += SETTLE_SECONDS + 1
+    assert chan.lookup(key) == NOT_SENT
+
+
+def test_a_page_in_front_of_the_api_fails_the_job_retryably_and_it_goes_once(
+    peer: WordPressPeer, outbox: Outbox
+) -> None:
+    peer.fault("html")
+    job = outbox.create(1, "notice", "blog", TEXT, now())
+    first = run_job(outbox, job, channel(peer), now)
+    assert first.state is JobState.FAILED and first.retryable
+    peer.fault(None)
+    assert run_job(outbox, first, channel(peer), now).state is JobState.CONFIRMED
+    assert posts(peer, job.key) == [(slug_for(job.key), "publish")]
 
 
 def test_a_web_page_with_200_is_no_answer_and_lookup_proves_nothing_was_made(peer: WordPressPeer) -> None:

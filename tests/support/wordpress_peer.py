@@ -65,15 +65,21 @@ class WordPressPeer:
     def fault(self, kind: str | None) -> None:
         """Make the next requests misbehave (needs ``faults=True``); None heals.
 
-        ``429``, ``500``, ``503``, ``html`` (a web page with 200) hit POSTs only, or every
+        ``429``, ``500``, ``502``, ``503``, ``504``, ``html`` (a web page with 200) hit POSTs only, or every
         request with ``-all`` (``html-all``); ``slow`` holds a send's answer 2 s after the
-        post was saved; ``noslug`` makes the posts list ignore its slug filter.
+        post was saved; ``hold`` holds a send *before* the post is saved, until :meth:`release`
+        (at most 10 s); ``noslug`` makes the posts list ignore its slug filter.
         """
         marker = self.folder / "wp-content" / "fault"
+        (self.folder / "wp-content" / "release").unlink(missing_ok=True)
         if kind is None:
             marker.unlink(missing_ok=True)
         else:
             marker.write_text(kind)
+
+    def release(self) -> None:
+        """Let a send held by ``hold`` go on and save its post."""
+        (self.folder / "wp-content" / "release").write_text("")
 
     def sql(self, statement: str) -> str:
         """Run SQL in the peer's database (as root on its private socket) and return the output."""
@@ -424,7 +430,7 @@ add_filter('rest_pre_dispatch', function ($result, $server, $request) {
         header('Retry-After: 30');
         return new WP_Error('rest_too_many_requests', 'Too many requests.', ['status' => 429]);
     }
-    if ($fault === '500' || $fault === '503') {
+    if (in_array($fault, ['500', '502', '503', '504'], true)) {
         return new WP_Error('rest_unavailable', 'The site is busy.', ['status' => (int) $fault]);
     }
     if ($fault === 'html') {
@@ -441,6 +447,15 @@ add_filter('rest_post_query', function ($args) {
         unset($args['post_name__in']);
     }
     return $args;
+});
+// "hold": the request waits before the post is saved, until the test writes wp-content/release.
+add_filter('rest_pre_insert_post', function ($prepared) {
+    if (outagetray_fault() === 'hold') {
+        for ($i = 0; $i < 500 && !file_exists(WP_CONTENT_DIR . '/release'); $i++) {
+            usleep(20000);
+        }
+    }
+    return $prepared;
 });
 add_action('rest_after_insert_post', function () {
     if (outagetray_fault() === 'slow') {

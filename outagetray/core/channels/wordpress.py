@@ -30,16 +30,18 @@ Why it is built this way:
   retryable refusals.
 - Addresses: the REST API lives under ``<base_url>/wp-json/``, which needs pretty
   permalinks (any setting but "Plain"); ``base_url`` is the site's address.
-- Known limit: a server that is still saving the post when our request times out may
-  answer the look-up that follows with "none" a moment too early. Every exchange has a
-  deadline, and ``php -S`` or a busy host serialises them, but a multi-worker host could
-  race; the slug makes any duplicate visible (``-2``) rather than silent.
+- A post whose answer was lost may still be on its way in: the server can still be saving
+  it after our deadline passed or a gateway gave up (502, 504). The outbox looks up at once
+  after a lost answer, so for :data:`SETTLE_SECONDS` after such a send this channel does not
+  believe "none": ``lookup`` says ``CANNOT_TELL`` (a post it finds is still proof of "sent").
+  The job stays unknown rather than being sent twice; a later look-up settles it.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -69,6 +71,10 @@ STATUSES = ("publish", "draft")
 SLUG_PREFIX = "outagetray-"
 #: A title taken from the first line is cut here (WordPress allows more; readers do not).
 MAX_TITLE = 120
+#: After a send whose answer was lost, "no such post" is not believed for this long (seconds).
+SETTLE_SECONDS = 120.0
+#: Answers after which the server may still be saving the post (a gateway stopped waiting).
+GATEWAY_GAVE_UP = (502, 504)
 #: How WordPress renames the slug of a post in the bin (wp_add_trashed_suffix_to_post_name_for_post).
 TRASHED_SUFFIX = "__trashed"
 
@@ -153,6 +159,9 @@ class WordPressChannel:
         self.categories = categories
         # Application passwords are shown with spaces; WordPress accepts them with or without.
         self._password = app_password
+        #: Job key -> until when (client's monotonic clock) its post may still be landing.
+        self._landing: dict[str, float] = {}
+        self._landing_lock = threading.Lock()
         self._api = WebApi(
             f"WordPress at {self.host}",
             base_url,
@@ -182,14 +191,21 @@ class WordPressChannel:
         }
         if self.categories:
             post["categories"] = list(self.categories)
-        answer = self._api.post("wp-json/wp/v2/posts", json=post, headers=self._auth())
+        try:
+            answer = self._api.post("wp-json/wp/v2/posts", json=post, headers=self._auth())
+        except NoAnswer:
+            self._may_be_landing(key)
+            raise
         if not answer.ok:
-            raise self._api.refusal(
+            refused = self._api.refusal(
                 answer,
                 credentials_help=CREDENTIALS_HELP,
                 resend_is_harmless=False,
                 not_found=self._no_api(),
             )
+            if answer.status in GATEWAY_GAVE_UP:
+                self._may_be_landing(key)
+            raise refused
         receipt = _receipt(answer.object())
         if receipt is None:
             raise NoAnswer(
@@ -263,9 +279,22 @@ class WordPressChannel:
         if ours:
             receipt = _receipt(min(ours, key=lambda p: _number(p.get("id"))))
             return Lookup("sent", receipt) if receipt else CANNOT_TELL
-        return NOT_SENT if not posts else CANNOT_TELL
+        if posts or self._still_landing(key):
+            return CANNOT_TELL
+        return NOT_SENT
 
     # -- inside ---------------------------------------------------------------------------
+
+    def _may_be_landing(self, key: str) -> None:
+        with self._landing_lock:
+            self._landing[key] = self._api.client.monotonic() + SETTLE_SECONDS
+
+    def _still_landing(self, key: str) -> bool:
+        now = self._api.client.monotonic()
+        with self._landing_lock:
+            for old in [k for k, until in self._landing.items() if until <= now]:
+                del self._landing[old]
+            return key in self._landing
 
     def _auth(self) -> dict[str, str]:
         pair = f"{self.username}:{self._password}".encode()
