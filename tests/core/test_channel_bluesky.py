@@ -166,6 +166,15 @@ def test_301_graphemes_are_refused_in_plain_words(pds: BlueskyPeer) -> None:
     assert real(pds).lookup(key(8)) == NOT_SENT
 
 
+def test_over_3000_bytes_is_refused_in_plain_words(pds: BlueskyPeer) -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # one grapheme, 25 bytes
+    with pytest.raises(SendRejected) as info:
+        real(pds).send(family * 150, key(10))
+    assert info.value.retryable is False
+    assert "too long" in info.value.reason and "750 bytes over Bluesky's limit of 3,000" in info.value.reason
+    assert real(pds).lookup(key(10)) == NOT_SENT
+
+
 def test_check_signs_in_and_posts_nothing(pds: BlueskyPeer) -> None:
     before = head(pds)
     chan = real(pds)
