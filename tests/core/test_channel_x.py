@@ -187,6 +187,16 @@ def test_read_only_app_in_plain_words(peer: XPeer) -> None:
     assert "Read and write" in info.value.reason
 
 
+def test_other_refusal_is_told_with_xs_words_without_the_keys(peer: XPeer) -> None:
+    peer.forbidden = f"You are not permitted to perform this action. ({peer.token_secret})"
+    with pytest.raises(SendRejected) as info:
+        channel(peer).send("hello", KEY)
+    assert info.value.retryable is False
+    assert "X refused the post: You are not permitted to perform this action." in info.value.reason
+    secret_free(peer, info.value)
+    assert peer.posts == []
+
+
 def test_rate_limit_waits_until_the_reset(peer: XPeer) -> None:
     now = 1_900_000_000.0
     peer.wall = lambda: now

@@ -342,6 +342,8 @@ class XPeer(ApiPeer):
         self.limit_headers: dict[str, str] | None = None
         #: Answer posts with 403 "not permitted" (an app with read-only permission).
         self.read_only = False
+        #: Answer posts with 403 and this detail (a suspended account, an app on the wrong plan).
+        self.forbidden: str | None = None
         #: The clock the peer signs ``x-rate-limit-reset`` with.
         self.wall = time.time
         self._numbers = iter(range(1_845_000_000_000_000_001, 10**20))
@@ -416,6 +418,9 @@ class XPeer(ApiPeer):
         )
 
     def _tweet(self, seen: Seen) -> Answer:
+        if self.forbidden is not None:
+            body = {"title": "Forbidden", "type": "about:blank", "status": 403, "detail": self.forbidden}
+            return json_answer(body, 403)
         if self.read_only:
             return json_answer(
                 {
