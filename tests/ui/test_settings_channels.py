@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+import types
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import keyring.core
 import pytest
@@ -23,10 +26,12 @@ from keyring.errors import PasswordDeleteError
 from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from outagetray.core.channels import Field, Health, registry
 from outagetray.core.profile import Channel
-from outagetray.core.readiness import Readiness
+from outagetray.core.readiness import CheckResult, Readiness
 from outagetray.core.secrets import SERVICE, Secrets
 from outagetray.core.settings import Settings, load
+from outagetray.ui.channel_checks import check_words
 from outagetray.ui.secure_store_notice import SESSION_BUTTON, notice_text, show_store_notice
 from outagetray.ui.settings.channel_editor import SAVED_PLACEHOLDER, ChannelEditor
 from outagetray.ui.settings.dialog import SettingsDialog
@@ -342,3 +347,164 @@ def test_start_notice_offers_session_only(qtbot: QtBot, monkeypatch: pytest.Monk
     session.click()
     assert secrets.session_only
     assert show_store_notice(status, secrets) is None  # chosen already: not asked again
+
+
+# -- the form is built from any type's fields --------------------------------------------------
+
+
+class FakeChannel:
+    """What a channel module builds; remembers what it was built with (the test reads it)."""
+
+    built: ClassVar[list[tuple[Channel, str]]] = []
+
+    def __init__(self, table: Channel, secret: str) -> None:
+        self.table, self.secret = table, secret
+
+    def check(self) -> Health:
+        ok = self.secret == "right-token"
+        return Health(ok, "Signed in as Bob." if ok else "The token was refused.")
+
+
+def _fake_from_settings(table: Channel, secret: str, *, client: object = None) -> FakeChannel:
+    FakeChannel.built.append((table, secret))
+    return FakeChannel(table, secret)
+
+
+@pytest.fixture
+def fake_type(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every kind of field, under the Apprise type's name (its real module is not used)."""
+    module = types.ModuleType("outagetray.core.channels.ui_fake")
+    module.FIELDS = (  # type: ignore[attr-defined]
+        Field("server", "Server", "url", help="Where it lives"),
+        Field("url", "Public page", "url", required=False),
+        Field("limit", "Limit", "number", required=False, default="500"),
+        Field("mode", "Mode", "choice", choices=("loud", "quiet"), default="quiet"),
+        Field("rooms", "Rooms", "list"),
+    )
+    module.SECRET = Field("token", "Token", "secret", help="From your account page")  # type: ignore[attr-defined]
+    module.from_settings = _fake_from_settings  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setitem(registry.MODULES, "apprise", "ui_fake")
+    FakeChannel.built.clear()
+    return "apprise"
+
+
+def test_any_types_fields_become_a_form(
+    qtbot: QtBot, tmp_path: Path, vault: MemoryKeyring, fake_type: str
+) -> None:
+    dialog = make_dialog(qtbot, tmp_path)
+    tab = dialog.channels_tab
+    editor = tab.open_editor(fake_type)
+    widgets: Any = editor.field_widgets
+    assert editor.windowTitle() == "Add Other service (Apprise)"
+    assert widgets["mode"].currentData() == "quiet" and widgets["limit"].text() == "500"
+    editor.name_edit.setText("Team chat!")
+    assert editor.id_edit.text() == "team-chat"
+    assert editor.problem_label.text() == "Fill in server."
+    assert not editor.save_button.isEnabled() and not editor.test_button.isEnabled()
+    widgets["server"].setText("https://chat.example.test")
+    assert editor.problem_label.text() == "Fill in rooms."
+    widgets["rooms"].setPlainText("#news\n\n#shop\n")
+    widgets["url"].setText("https://chat.example.test/news")
+    widgets["limit"].setText("280")
+    widgets["mode"].setCurrentIndex(widgets["mode"].findData("loud"))
+    assert editor.problem_label.text() == "" and editor.save_button.isEnabled()
+    editor.secret_edit.setText("wrong-token")
+    editor.test_button.click()
+    assert wait_result(qtbot, editor) == "✗ The token was refused."
+    editor.secret_edit.setText("right-token")
+    with qtbot.waitSignal(editor.finished, timeout=5000):
+        editor.save_button.click()
+    table, secret = FakeChannel.built[-1]
+    assert secret == "right-token"  # checked with the password typed in, before anything was saved
+    assert table == Channel(
+        "team-chat",
+        "apprise",
+        "Team chat!",
+        "",
+        "https://chat.example.test/news",
+        {"server": "https://chat.example.test", "limit": 280, "mode": "loud", "rooms": ["#news", "#shop"]},
+    )
+    assert tab.channels() == (table,)
+
+    tab.select(0)
+    tab.edit_button.click()  # unchanged: kept without a check, the typed password still pending
+    editor = tab.editor
+    assert editor is not None
+    qtbot.waitUntil(lambda: editor.secret_edit.placeholderText() == SAVED_PLACEHOLDER, timeout=5000)
+    count = len(FakeChannel.built)
+    with qtbot.waitSignal(editor.finished, timeout=5000):
+        editor.save_button.click()
+    assert len(FakeChannel.built) == count and tab.channels() == (table,)
+
+
+def test_a_channel_posted_to_by_hand_is_edited_without_a_check(
+    qtbot: QtBot, tmp_path: Path, vault: MemoryKeyring
+) -> None:
+    table = Channel("ig", "instagram", "Bob on Instagram", "instagram")
+    dialog = make_dialog(qtbot, tmp_path, (table,))
+    tab = dialog.channels_tab
+    row = tab.channel_list.topLevelItem(0)
+    assert row is not None and [row.text(i) for i in range(4)] == [
+        "Bob on Instagram",
+        "Instagram",
+        "Instagram",
+        "Posted by hand (Open composer)",
+    ]
+    tab.select(0)
+    tab.edit_button.click()
+    editor = tab.editor
+    assert editor is not None and not editor.test_button.isVisible() and not editor.secret_edit.isVisible()
+    editor.field_widgets["url"].setText("https://instagram.com/bob")  # type: ignore[union-attr]
+    with qtbot.waitSignal(editor.finished, timeout=5000):
+        editor.save_button.click()
+    assert tab.channels()[0].url == "https://instagram.com/bob"
+
+
+def test_a_settings_mistake_is_told_in_the_channels_words(
+    qtbot: QtBot, tmp_path: Path, vault: MemoryKeyring, smtp_port: int
+) -> None:
+    dialog = make_dialog(qtbot, tmp_path)
+    editor = add_email(dialog, smtp_port, PASSWORD)
+    editor.field_widgets["host"].setText("mail.example.test")  # type: ignore[union-attr]
+    editor.test_button.click()  # no encryption to another computer: refused before any connection
+    text = wait_result(qtbot, editor)
+    assert text.startswith("✗ ") and "only allowed to this computer itself" in text, text
+
+
+def test_check_words() -> None:
+    now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    done = CheckResult("news", True, "Logged in", now - timedelta(minutes=5))
+    assert check_words(done, now) == ("Works · checked 5 min ago", True)
+    assert check_words(CheckResult("news", True, "", now - timedelta(seconds=20)), now)[0] == (
+        "Works · checked just now"
+    )
+    failed = CheckResult("news", False, "The token\nwas refused.", now)
+    assert check_words(failed, now) == ("Failed: The token was refused.", False)
+    assert check_words(None, now) == ("Not checked yet", None)
+
+
+def test_checks_that_break_still_answer_each_channel(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the core's check ever raise, every channel still gets an answer in plain words."""
+    from outagetray.core import readiness
+    from outagetray.ui.channel_checks import ChannelChecks
+
+    def broken_all(*_args: object, **_kwargs: object) -> list[CheckResult]:
+        raise RuntimeError("boom")
+
+    def broken_one(table: Channel, _secrets: object, **_kwargs: object) -> CheckResult:
+        if table.id == "a":
+            raise ValueError("The server address is missing.")
+        raise RuntimeError(f"secret {PASSWORD}")
+
+    monkeypatch.setattr(readiness, "check_all", broken_all)
+    monkeypatch.setattr(readiness, "check_one", broken_one)
+    checks = ChannelChecks()
+    tables = [Channel("a", "email", "A"), Channel("b", "email", "B")]
+    with qtbot.waitSignal(checks.finished, timeout=5000) as done:
+        checks.test(tables, {"a": PASSWORD}, record=False)  # type: ignore[arg-type]
+    results = done.args[1]
+    assert [(r.channel, r.ok) for r in results] == [("a", False), ("b", False)]
+    assert results[0].message == "The server address is missing."
+    assert "unexpected" in results[1].message and PASSWORD not in results[1].message
+    checks.shutdown()
