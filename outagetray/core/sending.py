@@ -291,9 +291,22 @@ class Sender:
             self.sleep(wait + random.uniform(0, 0.25))
         return job
 
+    def _harmless(self, job: Job, channel: Channel) -> bool:
+        """Whether sending this job again cannot make a second post, now.
+
+        A service that forgets keys after a while (Mastodon keeps one for about an hour)
+        says so with ``resend_window`` (seconds): an older job is left to the user.
+        """
+        if not channel.resend_is_harmless:
+            return False
+        window = getattr(channel, "resend_window", None)
+        if not isinstance(window, (int, float)):
+            return True
+        return (self.clock() - job.created_at).total_seconds() <= window
+
     def _retry_harmless(self, job: Job, channel: Channel, attempt: int) -> Job:
         """A lost answer is retried with the same key, but only where the service drops a repeat."""
-        while job.state is JobState.UNKNOWN and channel.resend_is_harmless and attempt < self.max_attempts:
+        while job.state is JobState.UNKNOWN and self._harmless(job, channel) and attempt < self.max_attempts:
             self.sleep(BACKOFF * 2 ** (attempt - 1))
             armed = self.outbox.arm(job.id, self.clock(), unknown_because=_HARMLESS)
             job = send_armed(self.outbox, armed, channel, self.clock)
@@ -309,7 +322,7 @@ class Sender:
             return self.outbox.fail(
                 job.id, self.clock(), "The service shows it was not sent; it is sent now.", True
             )
-        if channel.resend_is_harmless:
+        if self._harmless(job, channel):
             return self.outbox.arm(job.id, self.clock(), unknown_because=_HARMLESS)
         if resend_unknown:
             return self.outbox.arm(job.id, self.clock(), unknown_because="sent again because the user asked")

@@ -270,3 +270,15 @@ def test_one_channel_failing_oddly_never_stops_the_others(log: IncidentLog, tmp_
     outcomes = setup.send("a", "b")
     assert states(outcomes) == ["unknown", "confirmed"]
     assert "unexpected way" in outcomes[0].error and JobState.CONFIRMED.value == "confirmed"
+
+
+def test_a_key_the_service_has_forgotten_is_not_trusted(log: IncidentLog, tmp_path: Path) -> None:
+    peer = Peer(["lost"], harmless=True)
+    peer.resend_window = 3000.0  # type: ignore[attr-defined]
+    setup = Setup(log, tmp_path, {"a": peer})
+    setup.sender.max_attempts = 1
+    assert setup.send("a")[0].state == "unknown"
+    setup.sender.clock.now += timedelta(hours=2)  # type: ignore[attr-defined]
+    setup.sender.max_attempts = 3
+    [outcome] = setup.send("a")
+    assert outcome.state == "unknown" and peer.calls == 1

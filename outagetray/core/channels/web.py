@@ -26,7 +26,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from outagetray.core import deadline as deadlines
 from outagetray.core.http import HttpClient, parse_retry_after
@@ -62,6 +62,7 @@ class Answer:
     """What the service answered. ``body`` is capped at the client's limit."""
 
     status: int
+    #: As the server sent them; ``requests`` hands a mapping that ignores the case of names.
     headers: Mapping[str, str]
     body: bytes
 
@@ -136,7 +137,8 @@ class WebApi:
         timeout: float | None = None,
     ) -> Answer:
         """One exchange; raises :class:`NotSent` or :class:`NoAnswer`, never anything else."""
-        target = urljoin(self.base_url + "/", url) if self.base_url and "://" not in url else url
+        # Joined as text: urljoin would read "bot123:ABC/sendMessage" as an address of scheme "bot123".
+        target = f"{self.base_url}/{url.lstrip('/')}" if self.base_url and "://" not in url else url
         sent_headers = {"User-Agent": self.client.user_agent, "Accept": "application/json"}
         sent_headers.update(headers or {})
         budget = self.timeout if timeout is None else timeout
@@ -159,7 +161,7 @@ class WebApi:
                     )
                     with raw:
                         body = self._read(raw)
-                        answer = Answer(raw.status_code, dict(raw.headers), body)
+                        answer = Answer(raw.status_code, raw.headers, body)  # looked up case-insensitively
                 except Exception:
                     if exchange.end():
                         raise NoAnswer(self._late()) from None
@@ -254,7 +256,9 @@ class WebApi:
 
     def health(self, problem: BaseException) -> Health:
         """A failed check in plain words (a check never raises)."""
-        if isinstance(problem, (SendRejected, NoAnswer)):
+        if isinstance(problem, NoAnswer):
+            return Health(False, f"{self.service} did not answer in time. Nothing was posted by this check.")
+        if isinstance(problem, SendRejected):
             return Health(False, str(problem))
         return Health(False, f"{self.service} could not be checked ({self.clean(type(problem).__name__)}).")
 
