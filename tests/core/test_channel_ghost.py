@@ -8,15 +8,17 @@ import logging
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from outagetray.core.channels import ChannelConfigError
-from outagetray.core.channels.ghost import GhostChannel, admin_token, from_settings, slug_for
+from outagetray.core.channels.ghost import SETTLE_SECONDS, GhostChannel, admin_token, from_settings, slug_for
 from outagetray.core.channels.web import NoAnswer, NotSent
 from outagetray.core.http import HttpClient
-from outagetray.core.outbox import NOT_SENT, SendRejected
+from outagetray.core.incidents import IncidentLog
+from outagetray.core.outbox import NOT_SENT, JobState, Outbox, SendRejected, run_job
 from outagetray.core.profile import Channel as ChannelTable
 from tests.support.ghost_peer import GhostPeer
 
@@ -216,6 +218,73 @@ def test_timeout_after_the_post_was_made_is_no_answer_and_lookup_settles_it(
     assert (
         found.state == "sent" and found.receipt is not None and found.receipt.id == ours(peer, key)[0]["id"]
     )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def outbox() -> Iterator[Outbox]:
+    with IncidentLog.empty() as log:
+        log.connection.execute(
+            "INSERT INTO incidents (id, owner, worst, started_at, confirmed_at)"
+            " VALUES (1, 'Meta', 'major', ?, ?)",
+            (now().isoformat(), now().isoformat()),
+        )
+        yield Outbox(log)
+
+
+def test_the_outbox_confirms_a_lost_answer_by_lookup(peer: GhostPeer, outbox: Outbox) -> None:
+    peer.fault = "slow"
+    job = outbox.create(1, "notice", "news", TEXT, now())
+    done = run_job(outbox, job, channel(peer, timeout=0.5), now)
+    assert done.state is JobState.CONFIRMED
+    assert done.receipt_url == f"{peer.base_url}/{slug_for(job.key)}/"
+    assert len(ours(peer, job.key)) == 1
+
+
+def test_a_post_still_landing_is_never_called_not_sent(peer: GhostPeer, outbox: Outbox) -> None:
+    peer.fault = "hold"  # Ghost holds the request before saving, past our deadline
+    chan = channel(peer, timeout=0.5)
+    job = outbox.create(1, "notice", "news", TEXT, now())
+    done = run_job(outbox, job, chan, now)
+    assert ours(peer, job.key) == []  # not there yet, and yet...
+    assert done.state is JobState.UNKNOWN  # ...not "failed, send again": it may still land
+    assert chan.lookup(job.key).state == "unknown"
+    before = len(peer.posts)
+    peer.release()
+    assert peer.wait_for_posts(before + 1)
+    found = chan.lookup(job.key)
+    assert found.state == "sent" and found.receipt is not None
+    assert len(ours(peer, job.key)) == 1
+
+
+def test_after_a_gateway_gave_up_not_found_is_believed_only_once_the_post_had_time_to_land(
+    peer: GhostPeer,
+) -> None:
+    clock = [1000.0]
+    chan = channel(peer, client=HttpClient(connect_timeout=1.0, monotonic=lambda: clock[0]))
+    peer.fault = "504"
+    key = new_key()
+    with pytest.raises(NoAnswer):
+        chan.send(TEXT, key)
+    peer.fault = None
+    assert chan.lookup(key).state == "unknown"
+    clock[0] += SETTLE_SECONDS + 1
+    assert chan.lookup(key) == NOT_SENT
+
+
+def test_a_page_in_front_of_the_api_fails_the_job_retryably_and_it_goes_once(
+    peer: GhostPeer, outbox: Outbox
+) -> None:
+    peer.fault = "html"
+    job = outbox.create(1, "notice", "news", TEXT, now())
+    first = run_job(outbox, job, channel(peer), now)
+    assert first.state is JobState.FAILED and first.retryable
+    peer.fault = None
+    assert run_job(outbox, first, channel(peer), now).state is JobState.CONFIRMED
+    assert len(ours(peer, job.key)) == 1
 
 
 def test_a_web_page_with_200_is_no_answer_and_lookup_proves_nothing_was_made(peer: GhostPeer) -> None:

@@ -26,7 +26,8 @@ What it does, as Ghost 5 does (docs.ghost.org/admin-api, and Ghost's api-key/adm
   (``limit``, ``fields``) lists them; ``GET site/`` needs no key. Anything else is 404.
 
 Faults (``peer.fault = ...``; None answers normally), on ``POST posts/`` only, after the
-token is accepted: ``"429"`` (Retry-After 30), ``"500"``, ``"503"`` (nothing made);
+token is accepted: ``"429"`` (Retry-After 30), ``"500"``, ``"502"``, ``"503"``, ``"504"``
+(nothing made); ``"hold"`` (the request waits *before* the post is made, until :meth:`release`);
 ``"html"`` (200 with a web page, nothing made); ``"echo"`` (400 whose message repeats
 the Authorization header, over two lines); ``"slow"`` (the post is made, then the
 answer is held until :meth:`release` or :meth:`stop`). ``"html-all"`` and ``"503-all"``
@@ -298,7 +299,9 @@ def _handler(peer: GhostPeer) -> type[BaseHTTPRequestHandler]:
                     _error("Too many requests.", "TooManyRequestsError"),
                     {"Retry-After": "30"},
                 )
-            if fault in ("500", "503"):
+            if fault == "hold":  # held before the post is saved, until release() or stop()
+                peer._released.wait(peer.hold)
+            if fault in ("500", "502", "503", "504"):
                 return self._json(
                     int(fault), _error("The server has encountered an error.", "InternalServerError")
                 )

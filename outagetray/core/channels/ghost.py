@@ -22,6 +22,11 @@ Why it is built this way:
   made, so it is :class:`NoAnswer`; a 500/502/504 likewise (the post may be saved), while
   429 and 503 are retryable refusals. 401 (``INVALID_JWT``, an unknown key) and 403 are
   refusals of the key: trying again will not help.
+- A post whose answer was lost may still be on its way in (Ghost still saving it after our
+  deadline, or behind a gateway that gave up: 502, 504). The outbox looks up at once after
+  a lost answer, so for :data:`SETTLE_SECONDS` after such a send this channel does not
+  believe Ghost's "not found": ``lookup`` says ``CANNOT_TELL`` (a post it finds is still
+  proof of "sent"), and the job stays unknown rather than being sent twice.
 - ``check`` reads one post id (``posts/?limit=1&fields=id``): Ghost's ``site/`` endpoint
   needs no key at all, so it would prove nothing; ``users/me`` is not for integrations.
 - Posts are created from HTML (``?source=html``), so paragraphs and links survive. Sending
@@ -68,6 +73,10 @@ MAX_TITLE = 120
 TOKEN_LIFETIME = 300
 #: A token is made afresh when less than this is left of it.
 TOKEN_MARGIN = 60
+#: After a send whose answer was lost, "not found" is not believed for this long (seconds).
+SETTLE_SECONDS = 120.0
+#: Answers after which Ghost may still be saving the post (a gateway stopped waiting).
+GATEWAY_GAVE_UP = (502, 504)
 API = "ghost/api/admin/"
 ACCEPT_VERSION = "v5.0"
 
@@ -174,6 +183,8 @@ class GhostChannel:
         self._token = ""
         self._token_until = 0.0
         self._lock = threading.Lock()
+        #: Job key -> until when (client's monotonic clock) its post may still be landing.
+        self._landing: dict[str, float] = {}
 
     def __repr__(self) -> str:  # never the key
         return f"GhostChannel({self._api.base_url}, {self.status})"
@@ -188,13 +199,20 @@ class GhostChannel:
             first = text.strip().splitlines()[0] if text.strip() else ""
             title = _shortened(first, MAX_TITLE)
         post = {"title": title, "html": html_from_text(body), "status": self.status, "slug": slug_for(key)}
-        answer = self._api.post(
-            API + "posts/", params={"source": "html"}, json={"posts": [post]}, headers=headers
-        )
+        try:
+            answer = self._api.post(
+                API + "posts/", params={"source": "html"}, json={"posts": [post]}, headers=headers
+            )
+        except NoAnswer:
+            self._may_be_landing(key)
+            raise
         if not answer.ok:
-            raise self._api.refusal(
+            refused = self._api.refusal(
                 answer, credentials_help=CREDENTIALS_HELP, resend_is_harmless=False, not_found=self._no_api()
             )
+            if answer.status in GATEWAY_GAVE_UP:
+                self._may_be_landing(key)
+            raise refused
         receipt = _receipt(answer.object())
         if receipt is None:
             raise NoAnswer(
@@ -236,7 +254,11 @@ class GhostChannel:
         if answer.status == 404:
             errors = answer.object().get("errors")
             first = errors[0] if isinstance(errors, list) and errors else None
-            if isinstance(first, dict) and first.get("type") == "NotFoundError":
+            if (
+                isinstance(first, dict)
+                and first.get("type") == "NotFoundError"
+                and not self._still_landing(key)
+            ):
                 return NOT_SENT
         return CANNOT_TELL
 
@@ -269,6 +291,17 @@ class GhostChannel:
                 self._token_until = int(now) + TOKEN_LIFETIME
                 self._api.add_secret(self._token)
             return self._token
+
+    def _may_be_landing(self, key: str) -> None:
+        with self._lock:
+            self._landing[key] = self._api.client.monotonic() + SETTLE_SECONDS
+
+    def _still_landing(self, key: str) -> bool:
+        now = self._api.client.monotonic()
+        with self._lock:
+            for old in [k for k, until in self._landing.items() if until <= now]:
+                del self._landing[old]
+            return key in self._landing
 
     def _no_api(self) -> str:
         return (
