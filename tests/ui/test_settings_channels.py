@@ -23,7 +23,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from outagetray.core.channels import Field, Health, registry
@@ -397,7 +397,8 @@ def test_any_types_fields_become_a_form(
     editor = tab.open_editor(fake_type)
     widgets: Any = editor.field_widgets
     assert editor.windowTitle() == "Add Other service (Apprise)"
-    assert widgets["mode"].currentData() == "quiet" and widgets["limit"].text() == "500"
+    assert widgets["mode"].currentData() == "quiet"
+    assert widgets["limit"].text() == "" and widgets["limit"].placeholderText() == "500"  # the usual value
     editor.name_edit.setText("Team chat!")
     assert editor.id_edit.text() == "team-chat"
     assert editor.problem_label.text() == "Fill in server."
@@ -508,3 +509,19 @@ def test_checks_that_break_still_answer_each_channel(qtbot: QtBot, monkeypatch: 
     assert results[0].message == "The server address is missing."
     assert "unexpected" in results[1].message and PASSWORD not in results[1].message
     checks.shutdown()
+
+
+def test_every_sending_type_has_its_form(qtbot: QtBot, tmp_path: Path, vault: MemoryKeyring) -> None:
+    dialog = make_dialog(qtbot, tmp_path)
+    tab = dialog.channels_tab
+    for action in tab.add_menu.actions():
+        kind = action.data()
+        fields, secret = registry.fields(kind)
+        action.trigger()
+        editor = tab.editor
+        assert editor is not None and editor.channel_type == kind
+        assert list(editor.field_widgets) == [f.key for f in fields if f.kind != "secret"], kind
+        assert editor.secret_edit.isVisibleTo(editor) == (secret is not None), kind
+        assert editor.secret_edit.echoMode() == QLineEdit.EchoMode.Password
+        editor.reject()
+        qtbot.waitUntil(lambda: tab.editor is None, timeout=2000)

@@ -236,16 +236,21 @@ class ChannelEditor(QDialog):
     # -- the form -------------------------------------------------------------------------------
 
     def _field_widget(self, spec: Field, value: object) -> QLineEdit | QComboBox | QPlainTextEdit:
-        text = (
-            _shown_value(value, spec.kind) if value is not None else ("" if self._editing else spec.default)
-        )
+        # An optional field left empty takes the service's usual value (shown greyed in it), so it
+        # follows the others: the email port's usual value, say, depends on the security chosen.
+        if value is not None:
+            text = _shown_value(value, spec.kind)
+        else:
+            text = spec.default if spec.required and not self._editing else ""
         if spec.kind == "choice":
             combo = QComboBox()
             if not spec.required:
                 combo.addItem("", "")
             for choice in spec.choices:
                 combo.addItem(choice, choice)
-            combo.setCurrentIndex(max(combo.findData(text or spec.default), 0))
+            # A new channel shows the usual choice; a saved one without it keeps it unsaid.
+            wanted = text if value is not None or self._editing else spec.default
+            combo.setCurrentIndex(max(combo.findData(wanted), 0))
             combo.setToolTip(spec.help)
             return combo
         if spec.kind == "list":
@@ -258,10 +263,10 @@ class ChannelEditor(QDialog):
         edit.setToolTip(spec.help)
         if spec.kind == "number":
             edit.setValidator(QIntValidator(0, 2_000_000_000, edit))
-            if spec.default:
-                edit.setPlaceholderText(spec.default)
+        if spec.default:
+            edit.setPlaceholderText(spec.default)
         elif spec.kind == "url":
-            edit.setPlaceholderText(spec.default or "https://…")
+            edit.setPlaceholderText("https://…")
         return edit
 
     def set_secret_saved(self, saved: bool) -> None:
