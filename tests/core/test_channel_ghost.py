@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from outagetray.core.channels import ChannelConfigError
+from outagetray.core.channels import ChannelConfigError, registry
 from outagetray.core.channels.ghost import SETTLE_SECONDS, GhostChannel, admin_token, from_settings, slug_for
 from outagetray.core.channels.web import NoAnswer, NotSent
 from outagetray.core.http import HttpClient
@@ -350,6 +350,15 @@ def test_from_settings_builds_a_working_channel(peer: GhostPeer) -> None:
     chan.send(TEXT, key)
     assert ours(peer, key)[0]["status"] == "draft"
     assert peer.secret_hex not in repr(chan) and peer.key_id not in repr(chan)
+
+
+def test_the_registry_builds_it_and_shows_its_fields(peer: GhostPeer) -> None:
+    table = ChannelTable("news", "ghost", "Shop news", extra={"base_url": peer.base_url})
+    built = registry.build(table, peer.admin_key)
+    assert isinstance(built, GhostChannel) and built.check().ok is True
+    fields, secret = registry.fields("ghost")
+    assert [f.key for f in fields] == ["base_url", "status"]
+    assert secret is not None and secret.kind == "secret"
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,12 @@ page, or late, in WordPress's own error format.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import socket
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from outagetray.core.channels import ChannelConfigError
+from outagetray.core.channels import ChannelConfigError, registry
 from outagetray.core.channels.web import NoAnswer, NotSent
 from outagetray.core.channels.wordpress import SETTLE_SECONDS, WordPressChannel, from_settings, slug_for
 from outagetray.core.http import HttpClient
@@ -304,6 +307,51 @@ def test_a_missing_password_is_said_plainly(peer: WordPressPeer) -> None:
     )
     assert chan.check().message == info.value.reason
     assert chan.lookup(new_key()).state == "unknown"
+
+
+def as_admin(peer: WordPressPeer, path: str, data: dict[str, Any]) -> Any:
+    """One REST call as the site's admin, the way a person sets WordPress up."""
+    pair = base64.b64encode(f"{peer.user}:{peer.app_password}".encode()).decode()
+    request = urllib.request.Request(
+        peer.base_url + "/wp-json/wp/v2/" + path,
+        data=json.dumps(data).encode(),
+        headers={"Authorization": f"Basic {pair}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)
+
+
+def test_a_user_who_may_not_publish_is_told_at_check_and_refused_at_send(peer: WordPressPeer) -> None:
+    name = "helper" + new_key()[:8]
+    user = as_admin(
+        peer,
+        "users",
+        {"username": name, "email": f"{name}@example.com", "password": new_key(), "roles": ["contributor"]},
+    )
+    password = as_admin(peer, f"users/{user['id']}/application-passwords", {"name": "OutageTray"})["password"]
+    client = HttpClient(connect_timeout=2.0, read_timeout=10.0)
+    chan = WordPressChannel(peer.base_url, name, password, client=client, timeout=10.0)
+    health = chan.check()
+    assert health.ok is False and "may not publish posts" in health.message and name in health.message
+    key = new_key()
+    with pytest.raises(SendRejected) as info:
+        chan.send(TEXT, key)
+    assert info.value.retryable is False and "not allowed to publish" in info.value.reason
+    assert password not in info.value.reason and posts(peer, key) == []
+    drafts = WordPressChannel(peer.base_url, name, password, client=client, status="draft", timeout=10.0)
+    assert drafts.check().ok is True  # a contributor may write drafts
+    drafts.send(TEXT, key)
+    assert posts(peer, key) == [(slug_for(key), "draft")]
+
+
+def test_the_registry_builds_it_and_shows_its_fields(peer: WordPressPeer) -> None:
+    table = ChannelTable("blog", "wordpress", "Shop blog", extra=_extra(peer))
+    built = registry.build(table, peer.app_password)
+    assert isinstance(built, WordPressChannel) and built.check().ok is True
+    fields, secret = registry.fields("wordpress")
+    assert [f.key for f in fields] == ["base_url", "username", "status", "categories"]
+    assert secret is not None and secret.kind == "secret"
 
 
 def _extra(peer: WordPressPeer, **more: Any) -> dict[str, Any]:
