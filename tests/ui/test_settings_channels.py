@@ -7,6 +7,7 @@ password is refused by a real server, not by a fake.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -169,8 +170,9 @@ def test_type_words_in_the_add_menu(qtbot: QtBot, tmp_path: Path, vault: MemoryK
 
 
 def test_add_email_test_works_and_save_keeps_password_in_keyring_only(
-    qtbot: QtBot, tmp_path: Path, vault: MemoryKeyring, smtp_port: int
+    qtbot: QtBot, tmp_path: Path, vault: MemoryKeyring, smtp_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     dialog = make_dialog(qtbot, tmp_path)
     editor = add_email(dialog, smtp_port, PASSWORD)
     assert editor.id_edit.text() == "newsletter"  # made from the name
@@ -206,6 +208,7 @@ def test_add_email_test_works_and_save_keeps_password_in_keyring_only(
     recorded = Readiness(tmp_path / "checks.json").last("newsletter")
     assert recorded is not None and recorded.ok  # the editor's check is the channel's last check
     assert PASSWORD not in (tmp_path / "checks.json").read_text()
+    assert PASSWORD not in caplog.text
 
 
 def test_wrong_password_fails_and_save_asks_save_anyway(
@@ -268,6 +271,7 @@ def test_edit_keeps_saved_password_and_remove_deletes_it(
         },
     )
     vault.store[(SERVICE, "newsletter")] = PASSWORD
+    Readiness(tmp_path / "checks.json").record(CheckResult("newsletter", True, "", datetime.now(UTC)))
     dialog = make_dialog(qtbot, tmp_path, (table,))
     tab = dialog.channels_tab
     tab.select(0)
@@ -302,6 +306,7 @@ def test_edit_keeps_saved_password_and_remove_deletes_it(
         dialog.save_button.click()
     assert vault.store == {}
     assert "newsletter" not in (tmp_path / "config.toml").read_text(encoding="utf-8")
+    assert Readiness(tmp_path / "checks.json").last("newsletter") is None  # its last check went too
 
 
 def test_insecure_store_banner_and_session_only(

@@ -346,7 +346,7 @@ class SettingsDialog(QDialog):
             outcome = _save_settings(new, store, before)
             if isinstance(outcome, Settings):
                 _forget_secrets(secrets, gone)
-                _record(readiness, records)
+                _record(readiness, records, tuple(c.id for c in outcome.channels))
             return outcome
 
         self._saver.submit(job, self, lambda outcome: self._saved(new, outcome))
@@ -431,9 +431,18 @@ def _forget_secrets(secrets: Secrets, gone: tuple[str, ...]) -> None:
             )
 
 
-def _record(readiness: Readiness | None, results: list[CheckResult]) -> None:
+def _record(readiness: Readiness | None, results: list[CheckResult], channels: tuple[str, ...]) -> None:
+    """Runs on a worker thread: the editor's checks become the channels' last checks; gone ones go."""
     if readiness is None:
         return
+    try:
+        readiness.forget(channels)
+    except Exception as exc:  # noqa: BLE001 - the settings are saved; a stale record is only logged
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "old channel checks could not be dropped (%s)", type(exc).__name__
+        )
     for result in results:
         try:
             readiness.record(result)
