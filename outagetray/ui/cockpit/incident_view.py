@@ -8,11 +8,17 @@ did as ``action`` (an ActionKind value and its subject), which the window turns 
 
 Copy and "Open composer" put the text on the clipboard here: most users have no API
 keys, and pasting is how their post gets out.
+
+For the rest, the drafts panel's Send goes through the app's send controller
+(ui/send_controller.py), which this view never holds: it asks with ``send_requested`` and
+``settle_requested``, says which outcome it opened with ``incident_opened`` (so the app
+reads the outbox back), and shows what comes back through the ``show_send_*`` methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -35,6 +41,9 @@ from outagetray.ui.cockpit.checklist_view import ChecklistView
 from outagetray.ui.cockpit.draft_editor import DraftsPanel, TemplateDialog
 from outagetray.ui.cockpit.widgets import link_button, plain_label
 
+if TYPE_CHECKING:
+    from outagetray.core.profile import Channel as ChannelTable
+
 EMPTY = (
     "No outage right now.\n\n"
     "When a platform you watch really fails, this page has everything for it: messages ready "
@@ -50,6 +59,12 @@ class IncidentView(QWidget):
     template_saved = Signal(object)
     template_reset = Signal(str)
     setup_requested = Signal()
+    #: incident id, phase, [(channel table, exact words)]: the user confirmed Send.
+    send_requested = Signal(int, str, list)
+    #: job id, sent, channel table or None: the user settled a message that may have been sent.
+    settle_requested = Signal(int, bool, object)
+    #: Another incident is shown: its messages' states are to be read from the outbox.
+    incident_opened = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +94,9 @@ class IncidentView(QWidget):
         self.drafts.copy_clicked.connect(self._copy)
         self.drafts.compose_clicked.connect(self._compose)
         self.drafts.edit_template.connect(self._edit_template)
+        self.drafts.link_requested.connect(self.link_requested.emit)
+        self.drafts.send_requested.connect(self.send_requested.emit)
+        self.drafts.settle_requested.connect(self.settle_requested.emit)
         self.checklist = ChecklistView()
         self.checklist.toggled.connect(self._ticked)
         self.checklist.link_requested.connect(self.link_requested.emit)
@@ -152,6 +170,8 @@ class IncidentView(QWidget):
         if previous is None or previous.downdetector != page.downdetector:
             self._show_links(page.downdetector)
         self.drafts.set_drafts(page.incident_id, page.drafts, page.phase)
+        if previous is None or previous.incident_id != page.incident_id:
+            self.incident_opened.emit(page.incident_id)
         self.checklist.show_groups(page.checklist, page.progress)
         self.sections.setTabText(1, f"Checklist ({page.progress})" if page.progress else "Checklist")
         if previous is None or (previous.facts, previous.changes) != (page.facts, page.changes):
@@ -189,6 +209,27 @@ class IncidentView(QWidget):
                 button.clicked.connect(lambda _checked=False, u=url: self.link_requested.emit(u))
                 self._evidence.addWidget(button)
         self._evidence.addStretch(1)
+
+    # -- sending (answers from ui/send_controller.py) -----------------------------------------------
+
+    def set_channels(self, channels: Sequence[ChannelTable]) -> None:
+        """The user's channels from the settings: where Send sends each card."""
+        self.drafts.set_channels(channels)
+
+    def show_send_outcome(self, incident_id: int, phase: str, outcome: object) -> None:
+        from outagetray.core.sending import Outcome
+
+        if isinstance(outcome, Outcome):
+            self.drafts.show_outcome(incident_id, phase, outcome)
+
+    def show_send_jobs(self, incident_id: int, jobs: Sequence[object]) -> None:
+        self.drafts.show_jobs(incident_id, jobs)
+
+    def send_finished(self, incident_id: int, phase: str, outcomes: Sequence[object] = ()) -> None:
+        self.drafts.send_done(incident_id, phase, outcomes)
+
+    def show_send_problem(self, text: str) -> None:
+        self.drafts.show_problem(text)
 
     def evidence_text(self) -> str:
         """Everything the evidence section says, for tests and screen readers."""
