@@ -51,8 +51,11 @@ def readiness_window(qtbot: QtBot, tmp_path: Path, port: int) -> tuple[StatusWin
         email("shop", "Shop list", port),
         Channel("ig", "instagram", "Bob on Instagram", "instagram"),
     )
+    opened: list[bool] = []
     window.cockpit.set_channel_sources(
-        Vault(news=PASSWORD, shop=WRONG), lambda: Readiness(tmp_path / "checks.json")
+        Vault(news=PASSWORD, shop=WRONG),
+        lambda: Readiness(tmp_path / "checks.json"),
+        lambda: opened.append(True),
     )
     window.set_playbook(
         replace(settings(), channels=channels), DraftLibrary(tmp_path / "d.toml"), load_checklist()
@@ -62,6 +65,9 @@ def readiness_window(qtbot: QtBot, tmp_path: Path, port: int) -> tuple[StatusWin
     view = window.cockpit.readiness_view
     assert view is not None
     qtbot.waitUntil(lambda: view.readiness is not None, timeout=5000)  # the record, read off the UI thread
+    assert view.setup_button.isVisible()
+    view.setup_button.click()
+    assert opened == [True]  # Settings opens where channels are set up
     return window, view
 
 

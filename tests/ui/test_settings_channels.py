@@ -114,7 +114,7 @@ def make_dialog(qtbot: QtBot, tmp_path: Path, channels: tuple[Channel, ...] = ()
     dialog.show()
     tab = dialog.channels_tab
     with qtbot.waitSignal(dialog.channel_checks.store_checked, timeout=5000):
-        dialog.tabs.setCurrentWidget(tab)  # shown for the first time: the store is judged off the UI thread
+        dialog.show_channels_tab()  # shown for the first time: the store is judged off the UI thread
     qtbot.waitUntil(lambda: tab.readiness is not None, timeout=5000)
     return dialog
 
@@ -406,6 +406,8 @@ def test_any_types_fields_become_a_form(
     assert widgets["limit"].text() == "" and widgets["limit"].placeholderText() == "500"  # the usual value
     editor.name_edit.setText("Team chat!")
     assert editor.id_edit.text() == "team-chat"
+    assert editor.problem_label.text() == ""  # nothing said on a form nobody has left a field of yet
+    editor.name_edit.editingFinished.emit()  # the user moves on to the next field
     assert editor.problem_label.text() == "Fill in server."
     assert not editor.save_button.isEnabled() and not editor.test_button.isEnabled()
     widgets["server"].setText("https://chat.example.test")

@@ -40,7 +40,7 @@ class ReadinessView(QWidget):
     record is read off the UI thread (it is a file), so it may arrive after the view.
     """
 
-    #: The user asked to set up channels (the cockpit opens Settings).
+    #: The user asked to set up channels (the cockpit opens Settings on its Channels tab).
     setup_requested = Signal()
 
     def __init__(

@@ -86,6 +86,7 @@ class CockpitTabs(QObject):
         self._secrets: SecretSource | None = None
         self._readiness: Callable[[], Readiness] | None = None
         self.channel_checks: ChannelChecks | None = None
+        self._open_settings: Callable[[], object] | None = None
         #: Tests answer "Save as" here: (title, suggested file name, filter) -> path, None if cancelled.
         #: None (the app's case): the real dialog, opened without waiting (:attr:`save_dialog`).
         self.ask_save_path: Callable[[str, str, str], Path | None] | None = None
@@ -123,10 +124,19 @@ class CockpitTabs(QObject):
         self._playbook = None  # made again when a tab needs it (importing the drafts only then)
         self.refresh("Incident", "History", "Reach", "Channels")
 
-    def set_channel_sources(self, secrets: SecretSource, readiness: Callable[[], Readiness]) -> None:
-        """The app's password store and the record of checks (read off the UI thread when first needed)."""
+    def set_channel_sources(
+        self,
+        secrets: SecretSource,
+        readiness: Callable[[], Readiness],
+        open_settings: Callable[[], object] | None = None,
+    ) -> None:
+        """The app's password store, the record of checks (read off the UI thread when first needed),
+        and how to open Settings on its Channels tab (the tab's "Set up channels…" button)."""
         self._secrets = secrets
         self._readiness = readiness
+        self._open_settings = open_settings
+        if self.readiness_view is not None:
+            self.readiness_view.setup_button.setVisible(open_settings is not None)
 
     def set_client_factory(self, factory: Callable[[], HttpClient]) -> None:
         """The app's one HTTP client (made when first needed), for asking Mastodon servers their limit."""
@@ -253,7 +263,10 @@ class CockpitTabs(QObject):
             self._readiness = Readiness
         checks = ChannelChecks(self)
         view = ReadinessView(checks, self._secrets, clock=self._clock, tz=self._tz)
-        view.setup_requested.connect(self.setup_requested.emit)
+        view.setup_button.setVisible(self._open_settings is not None)
+        view.setup_requested.connect(
+            lambda: self._open_settings() if self._open_settings is not None else None
+        )
         wanted: list[int] = []
 
         def loaded(ticket: int, outcome: object) -> None:

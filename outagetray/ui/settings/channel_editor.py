@@ -23,10 +23,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -76,7 +79,13 @@ TESTING = "Testing…"
 
 def place_words(platform: str, names: Mapping[str, str]) -> str:
     """A channel's platform as the user knows it: "Email", "Own blog", "Facebook"."""
-    return PLACE_WORDS.get(platform) or names.get(platform, platform)
+    return PLACE_WORDS.get(platform) or names.get(platform) or TYPE_WORDS.get(platform, platform)
+
+
+def _hint(text: str) -> QLabel:
+    hint = label(text)
+    hint.setStyleSheet("color: palette(mid);")
+    return hint
 
 
 def type_words(channel_type: str) -> str:
@@ -134,8 +143,10 @@ class ChannelEditor(QDialog):
         #: The last check's result for the values as they are now (None after any edit).
         self.last_result: Any = None
         self._auto_id = ""
+        #: Whether the user has left a field yet (the form's problem is shown from then on).
+        self._left = False
         self.setWindowTitle(("Edit " if self._editing else "Add ") + type_words(channel_type))
-        self.resize(560, 520)
+        self.resize(600, 680)
 
         self.name_edit = QLineEdit(table.name if table else "")
         self.name_edit.setPlaceholderText("e.g. Newsletter")
@@ -174,15 +185,13 @@ class ChannelEditor(QDialog):
             self.field_widgets[spec.key] = widget
             form.addRow(spec.label + ("" if spec.required else " (optional)"), widget)
             if spec.help:
-                hint = label(spec.help)
-                hint.setStyleSheet("color: palette(mid);")
-                form.addRow("", hint)
+                form.addRow("", _hint(spec.help))
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         if self._secret_field is not None:
             form.addRow(self._secret_field.label, self.secret_edit)
             if self._secret_field.help:
-                form.addRow("", label(self._secret_field.help))
+                form.addRow("", _hint(self._secret_field.help))
         self.secret_edit.setVisible(self._secret_field is not None)
 
         self.problem_label = label(error=True)
@@ -207,11 +216,16 @@ class ChannelEditor(QDialog):
         tests = QHBoxLayout()
         tests.addWidget(self.test_button)
         tests.addStretch(1)
+        fields_widget = QWidget()
+        fields_widget.setLayout(form)
+        scroll = QScrollArea()  # a type with many fields stays readable in a small window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(fields_widget)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroll, 1)
         layout.addLayout(tests)
         layout.addWidget(self.result_label)
-        layout.addStretch(1)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
 
@@ -225,6 +239,10 @@ class ChannelEditor(QDialog):
             else:
                 widget.textChanged.connect(self._edited)
         self.test_button.clicked.connect(self.start_test)
+        edits: list[QLineEdit | QComboBox | QPlainTextEdit] = [self.name_edit, self.id_edit, self.secret_edit]
+        for leaving in [*edits, *self.field_widgets.values()]:
+            if isinstance(leaving, QLineEdit):
+                leaving.editingFinished.connect(self._field_left)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.save_anyway_button.clicked.connect(self.save_anyway)
@@ -280,6 +298,11 @@ class ChannelEditor(QDialog):
             return
         self._auto_id = channel_id(name, self._taken) if name.strip() else ""
         self.id_edit.setText(self._auto_id)
+
+    def _field_left(self) -> None:
+        if not self._left and self.isVisible():
+            self._left = True
+            self.validate()
 
     def _edited(self) -> None:
         self.last_result = None
@@ -363,7 +386,8 @@ class ChannelEditor(QDialog):
     def validate(self) -> bool:
         id_problem, problem = self.problems()
         show_error(self.id_error, id_problem if self.id_edit.text() or self.name_edit.text() else "")
-        show_error(self.problem_label, problem)
+        # Shown once the user has left a field: not as a telling-off on a form nobody has touched.
+        show_error(self.problem_label, problem if self._left else "")
         valid = not id_problem and not problem
         self.save_button.setEnabled(valid)
         self.test_button.setEnabled(valid and self._ticket is None)

@@ -214,6 +214,10 @@ class SettingsDialog(QDialog):
         """The platform editor currently open, if any (tests and the app may reach it here)."""
         return self.custom_tab.editor
 
+    def show_channels_tab(self) -> None:
+        """Open on the Channels tab (the cockpit's "Set up channels…" and the start-up notice lead here)."""
+        self.tabs.setCurrentWidget(self.channels_tab)
+
     def visible_platform_ids(self) -> list[str]:
         """Ids of the platforms the search leaves visible, in list order."""
         return self.platforms_tab.visible_platform_ids()
