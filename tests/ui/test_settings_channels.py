@@ -532,3 +532,30 @@ def test_every_sending_type_has_its_form(qtbot: QtBot, tmp_path: Path, vault: Me
         assert editor.secret_edit.echoMode() == QLineEdit.EchoMode.Password
         editor.reject()
         qtbot.waitUntil(lambda: tab.editor is None, timeout=2000)
+
+
+def test_add_mastodon_against_its_peer(qtbot: QtBot, tmp_path: Path, vault: MemoryKeyring) -> None:
+    from tests.support.mastodon_peer import MastodonPeer
+
+    token = "tok-Very-Secret-0123456789"
+    with MastodonPeer(token=token) as peer:
+        base = peer.base_url
+        dialog = make_dialog(qtbot, tmp_path)
+        editor = dialog.channels_tab.open_editor("mastodon")
+        editor.name_edit.setText("Bakery on Mastodon")
+        editor.field_widgets["base_url"].setText(base)  # type: ignore[union-attr]
+        editor.secret_edit.setText("wrong-Token-1234567890")
+        editor.test_button.click()
+        refused = wait_result(qtbot, editor)
+        assert refused.startswith("✗ ") and "access token was refused" in refused
+        assert "wrong-Token" not in refused
+        editor.secret_edit.setText(token)
+        editor.test_button.click()
+        assert wait_result(qtbot, editor).startswith("✓ It works")
+        with qtbot.waitSignal(editor.finished, timeout=5000):
+            editor.save_button.click()
+        with qtbot.waitSignal(dialog.saved, timeout=10000):
+            dialog.save_button.click()
+    assert vault.store == {(SERVICE, "bakery-on-mastodon"): token}
+    written = (tmp_path / "config.toml").read_text(encoding="utf-8")
+    assert base in written and token not in written
