@@ -32,6 +32,7 @@ from outagetray.core.sending import SENDING_LOCK, Outgoing, Sender
 from outagetray.ui.cockpit.draft_editor import DraftCard
 from outagetray.ui.cockpit.incident_view import IncidentView
 from outagetray.ui.send_controller import SendController
+from tests.support.smtp_peer import SmtpPeer
 
 T0 = datetime.now(UTC) - timedelta(minutes=40)
 INSTAGRAM = Platform("instagram", "Instagram", "Meta")
@@ -404,3 +405,32 @@ def test_a_missing_log_is_a_plain_problem(qtbot: QtBot, tmp_path: Path) -> None:
     assert problems == [
         "The messages already sent could not be read: There is no outage log yet to note this in."
     ]
+
+
+def test_a_real_email_list_gets_the_notice_once_from_the_window(qtbot: QtBot, tmp_path: Path) -> None:
+    """No fakes: the registry builds the email channel and it talks to an SMTP server on loopback."""
+    path = tmp_path / "outages.sqlite"
+    incident = incident_log(path)
+    with SmtpPeer("news@shop.test", "Planted-Secret-7f3a9c") as smtp:
+        table = Table("news", "email", "Newsletter", "email", extra=smtp.table(to=["ana@example.test"]))
+        controller = SendController(path, Keyring({"news": "Planted-Secret-7f3a9c"}))
+        view = IncidentView()
+        qtbot.addWidget(view)
+        wire(view, controller)
+        view.set_channels([table])
+        view.drafts.set_drafts(incident, {"notice": (entry("news", MAIL, "We are open"),)}, "notice")
+        view.show()
+        try:
+            view.drafts.send_button.click()
+            box = view.drafts.question
+            assert box is not None and box.text() == "Send this notice to Newsletter now?"
+            next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole).click()
+            card = view.drafts.cards[0]
+            qtbot.waitUntil(lambda: card.send_status.text().startswith("Sent"), timeout=WAIT)
+            qtbot.waitUntil(lambda: not view.drafts.sending, timeout=WAIT)
+            view.drafts.send_button.click()  # nothing left: a second click sends nothing
+            assert view.drafts.question is None
+        finally:
+            controller.shutdown()
+        assert len(smtp.messages) == 1 and b"Subject: We are open" in smtp.messages[0][2]
+        assert "Planted-Secret" not in card.send_status.text()
