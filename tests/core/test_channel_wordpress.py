@@ -291,6 +291,29 @@ def test_nobody_listening_is_not_sent() -> None:
     assert chan.lookup(new_key()).state == "unknown"
 
 
+def test_a_site_that_does_not_route_wp_json_is_reached_by_rest_route(peer: WordPressPeer) -> None:
+    peer.fault("nopretty")
+    key = new_key()
+    chan = channel(peer)
+    assert chan.lookup(key) == NOT_SENT
+    receipt = chan.send(TEXT, key)
+    assert chan.check().ok is True
+    found = channel(peer).lookup(key)
+    assert found.state == "sent" and found.receipt == receipt
+    assert posts(peer, key) == [(slug_for(key), "publish")]
+
+
+def test_a_404_from_the_rest_api_itself_is_a_refusal_not_a_reason_to_look_elsewhere(
+    peer: WordPressPeer,
+) -> None:
+    peer.fault("404")
+    before = len(peer.requests())
+    with pytest.raises(SendRejected) as info:
+        channel(peer).send(TEXT, new_key())
+    assert info.value.retryable is False and "error 404" in info.value.reason
+    assert [line for line in peer.requests()[before:] if "/wp/v2/" in line] == ["POST /wp-json/wp/v2/posts"]
+
+
 def test_check_signs_in(peer: WordPressPeer) -> None:
     health = channel(peer).check()
     assert health.ok is True and health.message == "Signed in as admin on 127.0.0.1."

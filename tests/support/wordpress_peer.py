@@ -65,10 +65,13 @@ class WordPressPeer:
     def fault(self, kind: str | None) -> None:
         """Make the next requests misbehave (needs ``faults=True``); None heals.
 
-        ``429``, ``500``, ``502``, ``503``, ``504``, ``html`` (a web page with 200) hit POSTs only, or every
-        request with ``-all`` (``html-all``); ``slow`` holds a send's answer 2 s after the
-        post was saved; ``hold`` holds a send *before* the post is saved, until :meth:`release`
-        (at most 10 s); ``noslug`` makes the posts list ignore its slug filter.
+        ``404`` (the REST API's own "no route"), ``429``, ``500``, ``502``, ``503``, ``504``
+        and ``html`` (a web page with 200) hit POSTs only, or every request with ``-all``
+        (``html-all``). ``slow`` holds a send's answer 2 s after the post was saved;
+        ``hold`` holds a send *before* the post is saved, until :meth:`release` (at most
+        10 s). ``noslug`` makes the posts list ignore its slug filter. ``nopretty`` answers
+        every ``/wp-json/`` address with a plain 404 page (a server without the rewrite
+        rules), so only ``?rest_route=`` reaches WordPress.
         """
         marker = self.folder / "wp-content" / "fault"
         (self.folder / "wp-content" / "release").unlink(missing_ok=True)
@@ -80,6 +83,11 @@ class WordPressPeer:
     def release(self) -> None:
         """Let a send held by ``hold`` go on and save its post."""
         (self.folder / "wp-content" / "release").write_text("")
+
+    def requests(self) -> list[str]:
+        """The request lines php -S logged so far (method and address)."""
+        lines = (self.folder / "php.log").read_text(errors="replace").splitlines()
+        return [line.split("]: ", 1)[1] for line in lines if "]: " in line and " /" in line]
 
     def sql(self, statement: str) -> str:
         """Run SQL in the peer's database (as root on its private socket) and return the output."""
@@ -330,7 +338,7 @@ def _site(folder: Path, base_url: str, faults: bool) -> Path:
         "define('WP_HTTP_BLOCK_EXTERNAL', true);\n"
         "define('DISABLE_WP_CRON', true);\n"
         "define('WP_DEBUG', false);\n"
-        f"define('ABSPATH', '{root}/');\n"
+        f"if (!defined('ABSPATH')) define('ABSPATH', '{root}/');\n"
         "require_once ABSPATH . 'wp-settings.php';\n"
     )
     return root
@@ -418,6 +426,13 @@ function outagetray_fault() {
     $file = WP_CONTENT_DIR . '/fault';
     return file_exists($file) ? trim(file_get_contents($file)) : '';
 }
+// "nopretty": /wp-json/ is not routed, as on Apache with Plain permalinks: the server's 404 page.
+if (outagetray_fault() === 'nopretty' && strpos($_SERVER['REQUEST_URI'] ?? '', '/wp-json') === 0) {
+    http_response_code(404);
+    header('Content-Type: text/html; charset=UTF-8');
+    echo '<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>';
+    exit;
+}
 add_filter('rest_pre_dispatch', function ($result, $server, $request) {
     $fault = outagetray_fault();
     // A fault hits the POSTs (sends) only, unless it ends in "-all" (look-ups and checks too).
@@ -429,6 +444,10 @@ add_filter('rest_pre_dispatch', function ($result, $server, $request) {
     if ($fault === '429') {
         header('Retry-After: 30');
         return new WP_Error('rest_too_many_requests', 'Too many requests.', ['status' => 429]);
+    }
+    if ($fault === '404') {
+        $said = 'No route was found matching the URL and request method.';
+        return new WP_Error('rest_no_route', $said, ['status' => 404]);
     }
     if (in_array($fault, ['500', '502', '503', '504'], true)) {
         return new WP_Error('rest_unavailable', 'The site is busy.', ['status' => (int) $fault]);

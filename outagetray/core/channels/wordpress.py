@@ -28,8 +28,10 @@ Why it is built this way:
 - A 500/502/504 after the POST may come after the post was saved, so it is no answer
   too (:meth:`WebApi.refusal` with ``resend_is_harmless=False``); 503 and 429 are
   retryable refusals.
-- Addresses: the REST API lives under ``<base_url>/wp-json/``, which needs pretty
-  permalinks (any setting but "Plain"); ``base_url`` is the site's address.
+- Addresses: ``base_url`` is the site's address. The REST API is asked at
+  ``<base_url>/wp-json/``; a site whose server does not route that address (Plain
+  permalinks on Apache) answers with its own 404 page before WordPress runs, so the same
+  call is made again as ``<base_url>/?rest_route=/wp/v2/…``, which every WordPress serves.
 - A post whose answer was lost may still be on its way in: the server can still be saving
   it after our deadline passed or a gateway gave up (502, 504). The outbox looks up at once
   after a lost answer, so for :data:`SETTLE_SECONDS` after such a send this channel does not
@@ -57,7 +59,7 @@ from outagetray.core.channels import (
     html_from_text,
     split_title,
 )
-from outagetray.core.channels.web import DEFAULT_SEND_TIMEOUT, NoAnswer, WebApi, base_url_problem
+from outagetray.core.channels.web import DEFAULT_SEND_TIMEOUT, Answer, NoAnswer, WebApi, base_url_problem
 
 if TYPE_CHECKING:
     from outagetray.core.http import HttpClient
@@ -162,6 +164,8 @@ class WordPressChannel:
         #: Job key -> until when (client's monotonic clock) its post may still be landing.
         self._landing: dict[str, float] = {}
         self._landing_lock = threading.Lock()
+        #: True once /wp-json/ proved not served here (see _rest).
+        self._by_query = False
         self._api = WebApi(
             f"WordPress at {self.host}",
             base_url,
@@ -192,7 +196,7 @@ class WordPressChannel:
         if self.categories:
             post["categories"] = list(self.categories)
         try:
-            answer = self._api.post("wp-json/wp/v2/posts", json=post, headers=self._auth())
+            answer = self._rest("POST", "posts", json=post)
         except NoAnswer:
             self._may_be_landing(key)
             raise
@@ -223,7 +227,7 @@ class WordPressChannel:
         if not self._password:
             return Health(False, self._missing())
         try:
-            answer = self._api.get("wp-json/wp/v2/users/me", params={"context": "edit"}, headers=self._auth())
+            answer = self._rest("GET", "users/me", params={"context": "edit"})
         except Exception as exc:  # noqa: BLE001 - a check never raises
             return self._api.health(exc)
         if not answer.ok:
@@ -258,15 +262,15 @@ class WordPressChannel:
             return CANNOT_TELL
         slug = slug_for(key)
         try:
-            answer = self._api.get(
-                "wp-json/wp/v2/posts",
+            answer = self._rest(
+                "GET",
+                "posts",
                 params={
                     "slug": f"{slug},{slug}{TRASHED_SUFFIX}",
                     "status": "any,trash",
                     "context": "edit",
                     "_fields": "id,link,slug,status",
                 },
-                headers=self._auth(),
             )
         except Exception:  # noqa: BLE001 - a look-up that fails proves nothing
             return CANNOT_TELL
@@ -296,6 +300,23 @@ class WordPressChannel:
                 del self._landing[old]
             return key in self._landing
 
+    def _rest(self, method: str, route: str, **kwargs: Any) -> Answer:
+        """One REST call; where ``/wp-json/`` is not served, the same call by ``?rest_route=``.
+
+        A site on "Plain" permalinks (or a server without its rewrite rules) answers
+        ``/wp-json/`` with its own 404 page, before WordPress sees the request: nothing
+        was posted, so asking again by ``?rest_route=``, which every WordPress serves, is
+        safe. A 404 from the REST API itself (JSON with a ``code``) is not retried.
+        """
+        answer = self._api.request(method, self._route(route), headers=self._auth(), **kwargs)
+        if answer.status == 404 and not self._by_query and not isinstance(answer.object().get("code"), str):
+            self._by_query = True
+            answer = self._api.request(method, self._route(route), headers=self._auth(), **kwargs)
+        return answer
+
+    def _route(self, route: str) -> str:
+        return f"?rest_route=/wp/v2/{route}" if self._by_query else f"wp-json/wp/v2/{route}"
+
     def _auth(self) -> dict[str, str]:
         pair = f"{self.username}:{self._password}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
@@ -310,7 +331,7 @@ class WordPressChannel:
     def _no_api(self) -> str:
         return (
             f"{self.host} did not answer as a WordPress site with its REST API (error 404). "
-            "Check the address, and that permalinks are not set to Plain."
+            "Check the site address, and that no plugin turns the REST API off."
         )
 
 
