@@ -29,18 +29,26 @@ done
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing the WordPress peer's packages:$missing" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  # Debian would start MariaDB and Apache as services on install; the peer needs neither.
-  policy=/usr/sbin/policy-rc.d
-  planted=""
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && planted=1
-  fi
-  rc=0
+  # tests/peers/setup.sh runs the peers' scripts side by side: wait for another apt-get's
+  # lock instead of failing on it.
+  wait_lock="-o DPkg::Lock::Timeout=600"
+  tries=0
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
-  if [ -n "$planted" ]; then rm -f "$policy"; fi
-  exit "$rc"
+  until apt-get $wait_lock update -qq >/dev/null; do
+    tries=$((tries + 1))
+    [ "$tries" -ge 20 ] && { echo "apt-get update kept failing; see above." >&2; exit 1; }
+    sleep 5
+  done
+  # Debian would start MariaDB and Apache (on port 80, every address) as services on
+  # install; the peer needs neither, so service starts are refused while installing.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    trap 'rm -f "$policy"' EXIT INT TERM
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+  fi
+  # shellcheck disable=SC2086
+  apt-get $wait_lock install -y -qq --no-install-recommends $missing >/dev/null
+  exit 0
 fi
 
 echo "The WordPress tests need these packages:$missing"
