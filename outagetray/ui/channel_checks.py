@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -269,7 +269,3 @@ def check_words(
     if result.ok:
         return f"Works · checked {ago(result.at, now, tz)}", True
     return f"Failed: {one_line(shown(result.message))}", False
-
-
-def results_by_channel(results: Iterable[CheckResult]) -> Mapping[str, CheckResult]:
-    return {result.channel: result for result in results}

@@ -139,7 +139,6 @@ class ChannelEditor(QDialog):
         self._sends = sending_fields is not None
         self._ticket: int | None = None
         self._saving = False
-        self._secret_saved = False
         #: The last check's result for the values as they are now (None after any edit).
         self.last_result: Any = None
         self._auto_id = ""
@@ -289,7 +288,6 @@ class ChannelEditor(QDialog):
 
     def set_secret_saved(self, saved: bool) -> None:
         """Say that a password is kept already, so an empty field keeps it (told by the tab)."""
-        self._secret_saved = saved
         self.secret_edit.setPlaceholderText(SAVED_PLACEHOLDER if saved else "")
 
     def _name_changed(self, name: str) -> None:
