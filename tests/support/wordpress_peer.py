@@ -51,6 +51,7 @@ ADMIN = "admin"
 LINKED = ("wp-admin", "wp-includes")
 #: The newest a start may take (MariaDB's first start on a busy machine is the slow part).
 START_TIMEOUT = 60.0
+SYSTEM_PROGRAMS = "/usr/local/sbin:/usr/sbin:/sbin"
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,15 @@ class WordPressPeer:
     def sql(self, statement: str) -> str:
         """Run SQL in the peer's database (as root on its private socket) and return the output."""
         done = subprocess.run(
-            ["mariadb", f"--socket={self.folder / 'mysql.sock'}", "-N", "-B", "wordpress", "-e", statement],
+            [
+                _run("mariadb"),
+                f"--socket={self.folder / 'mysql.sock'}",
+                "-N",
+                "-B",
+                "wordpress",
+                "-e",
+                statement,
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -103,11 +112,11 @@ class WordPressPeer:
 
 def missing_parts() -> str | None:
     """What is missing to run the peer, with the command that installs it; None when all is there."""
-    absent = [name for name in PROGRAMS if shutil.which(name) is None]
+    absent = [name for name in PROGRAMS if _program(name) is None]
     if not (WORDPRESS / "wp-settings.php").is_file():
         absent.insert(0, "wordpress")
     if not absent:
-        done = subprocess.run(["php", "-m"], capture_output=True, text=True, check=False)
+        done = subprocess.run([_run("php"), "-m"], capture_output=True, text=True, check=False)
         if "mysqli" not in done.stdout:
             absent.append("php-mysql")
     if not absent:
@@ -140,7 +149,7 @@ def wordpress_peer(*, faults: bool = False, workers: int = 4) -> Iterator[WordPr
         with (folder / "php.log").open("wb") as log:
             started.append(
                 subprocess.Popen(
-                    ["php", "-S", f"127.0.0.1:{port}", "-t", str(root)],
+                    [_run("php"), "-S", f"127.0.0.1:{port}", "-t", str(root)],
                     cwd=folder,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -158,6 +167,15 @@ def wordpress_peer(*, faults: bool = False, workers: int = 4) -> Iterator[WordPr
 
 
 # -- inside ---------------------------------------------------------------------------------------
+
+
+def _program(name: str) -> str | None:
+    """Where a program is; /usr/sbin too, which a user's PATH often leaves out (mariadbd lives there)."""
+    return shutil.which(name) or shutil.which(name, path=SYSTEM_PROGRAMS)
+
+
+def _run(name: str) -> str:
+    return _program(name) or name
 
 
 def _free_port() -> int:
@@ -182,7 +200,7 @@ def _template() -> Path | None:
     """
     from tests.support.peers import PEERS
 
-    version = subprocess.run(["mariadbd", "--version"], capture_output=True, check=False).stdout
+    version = subprocess.run([_run("mariadbd"), "--version"], capture_output=True, check=False).stdout
     made_by = (WORDPRESS / "wp-includes" / "version.php").read_bytes() + version + _INSTALL.encode()
     tag = hashlib.sha256(made_by).hexdigest()[:12]
     base = PEERS / "wordpress"
@@ -221,7 +239,7 @@ def _start_database(folder: Path, *, fresh: bool) -> subprocess.Popen[bytes]:
         return _run_database(folder)
     subprocess.run(
         [
-            "mariadb-install-db",
+            _run("mariadb-install-db"),
             f"--user={_user()}",
             f"--datadir={data}",
             "--auth-root-authentication-method=socket",
@@ -235,7 +253,7 @@ def _start_database(folder: Path, *, fresh: bool) -> subprocess.Popen[bytes]:
     process = _run_database(folder)
     subprocess.run(
         [
-            "mariadb",
+            _run("mariadb"),
             f"--socket={sock}",
             "-e",
             "CREATE DATABASE wordpress; CREATE USER 'wp'@'localhost' IDENTIFIED BY 'wp';"
@@ -254,7 +272,7 @@ def _run_database(folder: Path) -> subprocess.Popen[bytes]:
     sock = folder / "mysql.sock"
     process = subprocess.Popen(
         [
-            "mariadbd",
+            _run("mariadbd"),
             "--no-defaults",
             f"--user={_user()}",
             f"--datadir={data}",
@@ -277,7 +295,7 @@ def _run_database(folder: Path) -> subprocess.Popen[bytes]:
             raise RuntimeError(f"MariaDB stopped at start: {_tail(folder / 'mariadbd.err')}")
         if sock.exists():
             done = subprocess.run(
-                ["mariadb", f"--socket={sock}", "-e", "SELECT 1"], capture_output=True, check=False
+                [_run("mariadb"), f"--socket={sock}", "-e", "SELECT 1"], capture_output=True, check=False
             )
             if done.returncode == 0:
                 break
@@ -349,7 +367,7 @@ def _install(folder: Path, root: Path) -> str:
     script = folder / "install.php"
     script.write_text(_INSTALL)
     done = subprocess.run(
-        ["php", str(script)],
+        [_run("php"), str(script)],
         cwd=folder,
         env=dict(os.environ, WP_ROOT=str(root)),
         capture_output=True,
