@@ -38,10 +38,13 @@ from tests.support.filekeyring import environment
 from tests.support.mastodon_peer import MastodonPeer
 from tests.support.matrix_peer import MatrixPeer, matrix_peer
 from tests.support.peers import missing
+from tests.support.slowlink import SlowLink
 from tests.support.smtp_peer import SmtpPeer
 from tests.support.wordpress_peer import WordPressPeer, missing_parts, wordpress_peer
 
 ROUNDS = int(os.environ.get("OUTAGETRAY_CRASH_ROUNDS", "12"))
+#: How late each answer comes (a real network's gap between "made" and "heard it was made").
+DELAY = 0.3
 USER = "news@shop.test"
 MAIL_PASSWORD = "mail-Secret-42"
 INSTAGRAM = Platform("instagram", "Instagram", "Meta")
@@ -54,6 +57,11 @@ class Peers:
     wordpress: WordPressPeer
     bluesky: BlueskyPeer
     matrix: MatrixPeer
+    #: A slow link in front of each web server, by channel (see tests/support/slowlink.py).
+    links: dict[str, SlowLink]
+
+    def via(self, channel: str, base_url: str) -> str:
+        return self.links[channel].url(base_url)
 
     def config(self, brand: str) -> str:
         def table(cid: str, kind: str, **keys: Any) -> str:
@@ -64,10 +72,25 @@ class Peers:
         return (
             f'[profile]\nbrand = "{brand}"\n\n'
             + table("newsletter", "email", **self.smtp.table(to=["ana@example.test", "ben@example.test"]))
-            + table("mastodon", "mastodon", base_url=self.mastodon.base_url)
-            + table("blog", "wordpress", base_url=self.wordpress.base_url, username=self.wordpress.user)
-            + table("bluesky", "bluesky", base_url=self.bluesky.base_url, handle=self.bluesky.handle)
-            + table("matrix", "matrix", base_url=self.matrix.base_url, room=self.matrix.room_id)
+            + table("mastodon", "mastodon", base_url=self.via("mastodon", self.mastodon.base_url))
+            + table(
+                "blog",
+                "wordpress",
+                base_url=self.via("blog", self.wordpress.base_url),
+                username=self.wordpress.user,
+            )
+            + table(
+                "bluesky",
+                "bluesky",
+                base_url=self.via("bluesky", self.bluesky.base_url),
+                handle=self.bluesky.handle,
+            )
+            + table(
+                "matrix",
+                "matrix",
+                base_url=self.via("matrix", self.matrix.base_url),
+                room=self.matrix.room_id,
+            )
         )
 
     def secrets(self) -> dict[str, str]:
@@ -115,14 +138,23 @@ def peers() -> Iterator[Peers]:
         smtp, mastodon, wordpress, bluesky, matrix = enter_together(
             stack,
             [
-                lambda: SmtpPeer(USER, MAIL_PASSWORD),
+                lambda: SmtpPeer(USER, MAIL_PASSWORD, delay=DELAY),
                 MastodonPeer,
                 wordpress_peer,
                 bluesky_peer,
                 matrix_peer,
             ],
         )
-        yield Peers(smtp, mastodon, wordpress, bluesky, matrix)
+        links = {}
+        for channel, base_url in (
+            ("mastodon", mastodon.base_url),
+            ("blog", wordpress.base_url),
+            ("bluesky", bluesky.base_url),
+            ("matrix", matrix.base_url),
+        ):
+            port = int(base_url.rstrip("/").rsplit(":", 1)[1])
+            links[channel] = stack.enter_context(SlowLink(port, DELAY))
+        yield Peers(smtp, mastodon, wordpress, bluesky, matrix, links)
 
 
 def enter_together(stack: ExitStack, makers: list[Callable[[], AbstractContextManager[Any]]]) -> list[Any]:

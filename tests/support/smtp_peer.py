@@ -7,6 +7,7 @@ that arrived is kept, with its envelope, in arrival order.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from typing import Any
@@ -24,8 +25,10 @@ def free_port() -> int:
 class SmtpPeer:
     """``with SmtpPeer("news@shop.test", "pw") as smtp:`` then ``smtp.port``, ``smtp.messages``."""
 
-    def __init__(self, user: str, password: str) -> None:
+    def __init__(self, user: str, password: str, *, delay: float = 0.0) -> None:
         self.user, self.password = user, password
+        #: Seconds between keeping a message and saying so (the gap a slow network leaves).
+        self.delay = delay
         self.port = free_port()
         self._lock = threading.Lock()
         self._messages: list[tuple[str, list[str], bytes]] = []
@@ -56,6 +59,8 @@ class SmtpPeer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             self._messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 OK"
 
     def _authenticate(
