@@ -136,6 +136,10 @@ class WordPressChannel:
 
     #: A second POST makes a second post ("-2" slug); the outbox looks up before a resend.
     resend_is_harmless = False
+    #: How long after a send was armed a post may still land. This object remembers its own
+    #: lost sends; a caller settling a job armed by another process (one that was killed)
+    #: should trust ``not_sent`` only once the job was armed longer ago than this.
+    settle_seconds = SETTLE_SECONDS
 
     def __init__(
         self,
