@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,21 +107,25 @@ def check_all(
     if not chosen:
         return []
     pool = ThreadPoolExecutor(max_workers=min(8, len(chosen)), thread_name_prefix="channel-check")
+    results: dict[str, CheckResult] = {}
     try:
         futures = [pool.submit(check_one, table, secrets, client=client, clock=clock) for table in chosen]
-        if on_result is not None:
-            for future in futures:
-                future.add_done_callback(lambda done: on_result(done.result()))
-        results = []
-        for table, future in zip(chosen, futures, strict=True):
-            try:
-                results.append(future.result(timeout=deadline))
-            except FutureTimeout:
+        try:
+            # Each result is told once, as it comes, on the caller's thread.
+            for future in as_completed(futures, timeout=deadline):
+                result = future.result()
+                results[result.channel] = result
+                if on_result is not None:
+                    on_result(result)
+        except FutureTimeout:
+            pass
+        for table in chosen:
+            if table.id not in results:
                 late = CheckResult(table.id, False, "It did not answer in time.", clock())
+                results[table.id] = late
                 if on_result is not None:
                     on_result(late)
-                results.append(late)
-        return results
+        return [results[table.id] for table in chosen]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 

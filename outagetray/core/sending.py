@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from outagetray.core.profile import Channel as ChannelTable
     from outagetray.core.readiness import SecretSource
 
-__all__ = ["SENDING_LOCK", "Outcome", "Outgoing", "Sender", "SenderBusy"]
+__all__ = ["SENDING_LOCK", "Outcome", "Outgoing", "Sender", "SenderBusy", "outcome_of", "words_for"]
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class Outcome:
 
     channel: str
     name: str
-    #: confirmed, failed, unknown, skipped, ready (a dry run would send it), or sending.
+    #: confirmed, failed, unknown, skipped, ready (a dry run would send it), sending, or drafted.
     state: str
     receipt: Receipt | None = None
     #: Why it is not confirmed, in plain words ("" when it is).
@@ -189,7 +189,7 @@ class Sender:
         except IllegalTransition:
             # Another send of this process moved the job first (a second click): report where it stands.
             current = self._existing(incident_id, draft, table.id)
-            outcome = self._from_job(base, current) if current else replace(base, error="It was not sent.")
+            outcome = outcome_of(base, current) if current else replace(base, error="It was not sent.")
         except Exception as exc:  # noqa: BLE001 - one channel's trouble never stops the others
             log.warning("sending to channel %s failed unexpectedly (%s)", table.id, type(exc).__name__)
             outcome = replace(
@@ -200,7 +200,7 @@ class Sender:
             )
             existing = self._existing(incident_id, draft, table.id)
             if existing is not None and existing.state is not JobState.ARMED:
-                outcome = self._from_job(base, existing)
+                outcome = outcome_of(base, existing)
         if on_update is not None:
             on_update(outcome)
         return outcome
@@ -223,7 +223,7 @@ class Sender:
         table = item.channel
         existing = self._existing(incident_id, draft, table.id)
         if existing is not None and existing.state is JobState.CONFIRMED:
-            return self._from_job(base, existing)
+            return outcome_of(base, existing)
         if table.platform in down:
             return replace(
                 base,
@@ -255,13 +255,13 @@ class Sender:
             return replace(base, error=str(exc), advice=_COMPOSER_ADVICE, needs_credentials=True)
         if dry_run:
             if existing is not None and existing.state is JobState.UNKNOWN:
-                return self._from_job(base, existing)
+                return outcome_of(base, existing)
             return replace(base, state="ready", job_id=existing.id if existing else None)
         job = self.outbox.create(incident_id, draft, table.id, item.text, self.clock())
         if on_update is not None:
             on_update(replace(base, state="sending", job_id=job.id))
         job = self._attempts(job, channel, item.text, resend_unknown)
-        return self._from_job(base, job)
+        return outcome_of(base, job)
 
     def _attempts(self, job: Job, channel: Channel, text: str, resend_unknown: bool) -> Job:
         """Send until confirmed, refused for good, unknown, or out of safe tries."""
@@ -343,29 +343,6 @@ class Sender:
                 return job
         return None
 
-    @staticmethod
-    def _from_job(base: Outcome, job: Job) -> Outcome:
-        state = job.state
-        if state is JobState.CONFIRMED:
-            receipt = Receipt(job.receipt_url, job.receipt_id)
-            return replace(base, state="confirmed", receipt=receipt, job_id=job.id, text=job.text)
-        if state is JobState.UNKNOWN:
-            return replace(base, state="unknown", error=job.reason, advice=UNKNOWN_ADVICE, job_id=job.id)
-        if state is JobState.FAILED:
-            credentials = "credential" in job.reason.lower() or "token" in job.reason.lower()
-            advice = "It will be tried again with the next Send." if job.retryable else ""
-            return replace(
-                base,
-                state="failed",
-                error=job.reason,
-                advice=_COMPOSER_ADVICE if credentials else advice,
-                job_id=job.id,
-                needs_credentials=credentials,
-            )
-        if state is JobState.ARMED:
-            return replace(base, state="sending", job_id=job.id, advice="It is being sent right now.")
-        return replace(base, state="failed", error="It was not sent.", job_id=job.id)
-
     # -- the lock ------------------------------------------------------------------------------
 
     def _enter(self) -> None:
@@ -386,6 +363,30 @@ class Sender:
             if self._active == 0 and self._lock is not None:
                 self._lock.release()
                 self._lock = None
+
+
+def outcome_of(base: Outcome, job: Job) -> Outcome:
+    """Where a job stands, told as an outcome: the one mapping the window and the CLI both show."""
+    state = job.state
+    if state is JobState.CONFIRMED:
+        receipt = Receipt(job.receipt_url, job.receipt_id)
+        return replace(base, state="confirmed", receipt=receipt, job_id=job.id, text=job.text)
+    if state is JobState.UNKNOWN:
+        return replace(base, state="unknown", error=job.reason, advice=UNKNOWN_ADVICE, job_id=job.id)
+    if state is JobState.FAILED:
+        credentials = "credential" in job.reason.lower() or "token" in job.reason.lower()
+        advice = "It will be tried again with the next Send." if job.retryable else ""
+        return replace(
+            base,
+            state="failed",
+            error=job.reason,
+            advice=_COMPOSER_ADVICE if credentials else advice,
+            job_id=job.id,
+            needs_credentials=credentials,
+        )
+    if state is JobState.ARMED:
+        return replace(base, state="sending", job_id=job.id, advice="It is being sent right now.")
+    return replace(base, state="drafted", job_id=job.id, advice="Not sent yet.")
 
 
 _HARMLESS = "sent again with the same key: the service drops a second copy"

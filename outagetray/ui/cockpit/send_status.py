@@ -44,11 +44,11 @@ STYLES = {
 
 def outcome_of_job(job: Job, name: str = "") -> Outcome:
     """What the core says a job in the outbox means for the user (the same words a send reports)."""
-    from outagetray.core.sending import Outcome, Sender
+    from outagetray.core.sending import Outcome, outcome_of
 
     base = Outcome(job.channel, name or job.channel, "failed", text=job.text)
     # The core's own mapping, so the window and a live send never disagree about a job.
-    return Sender._from_job(base, job)
+    return outcome_of(base, job)
 
 
 def _plain(text: str) -> str:
@@ -81,7 +81,7 @@ def status_words(outcome: Outcome | None, *, too_long_for: str = "") -> tuple[st
         return f"May have been sent: {reason}", "unknown"
     if too_long_for:
         return f"Too long for {_plain(too_long_for)}: shorten it to send", "too_long"
-    if outcome is None:
+    if outcome is None or state == "drafted":
         return NOT_SENT_YET, ""
     if state == "skipped":
         reason = one_line(shown(outcome.error)).strip()
