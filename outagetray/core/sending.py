@@ -316,6 +316,14 @@ class Sender:
     def _unknown(self, job: Job, channel: Channel, resend_unknown: bool) -> Job:
         """Settle an unknown job by proof, by a harmless resend, or by the user's say-so."""
         found = safe_lookup(channel, job.key)
+        if found.state == "not_sent":
+            # A server may still be saving a post whose sender died a moment ago: "none yet"
+            # proves nothing until the channel's settling time since the job was armed has passed.
+            settle = getattr(channel, "settle_seconds", 0.0)
+            age = (self.clock() - (job.armed_at or job.created_at)).total_seconds()
+            if isinstance(settle, (int, float)) and age < settle:
+                self.sleep(settle - age)
+                found = safe_lookup(channel, job.key)
         if found.state == "sent" and found.receipt is not None:
             return self.outbox.confirm(job.id, self.clock(), found.receipt.url, found.receipt.id)
         if found.state == "not_sent":

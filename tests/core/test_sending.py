@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from outagetray.core.channels import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
+from outagetray.core.channels import CANNOT_TELL, NOT_SENT, Health, Lookup, Receipt, SendRejected
 from outagetray.core.incidents import IncidentLog
 from outagetray.core.outbox import JobState, Outbox
 from outagetray.core.profile import Channel as Table
@@ -282,3 +282,16 @@ def test_a_key_the_service_has_forgotten_is_not_trusted(log: IncidentLog, tmp_pa
     setup.sender.max_attempts = 3
     [outcome] = setup.send("a")
     assert outcome.state == "unknown" and peer.calls == 1
+
+
+def test_none_yet_is_believed_only_once_a_post_had_time_to_land(log: IncidentLog, tmp_path: Path) -> None:
+    peer = Peer(["lost"])
+    peer.settle_seconds = 15.0  # type: ignore[attr-defined]
+    setup = Setup(log, tmp_path, {"a": peer})
+    assert setup.send("a")[0].state == "unknown"
+    # The next run asks at once; the blog says "none yet", then shows the post once it landed.
+    answers = iter([NOT_SENT, Lookup("sent", Receipt("https://blog.example/p", "7"))])
+    peer.lookup = lambda key: next(answers)  # type: ignore[method-assign]
+    [outcome] = setup.send("a")
+    assert outcome.state == "confirmed" and peer.calls == 1
+    assert len(setup.slept) == 1 and 10 < setup.slept[0] <= 15

@@ -74,7 +74,7 @@ TOKEN_LIFETIME = 300
 #: A token is made afresh when less than this is left of it.
 TOKEN_MARGIN = 60
 #: After a send whose answer was lost, "not found" is not believed for this long (seconds).
-SETTLE_SECONDS = 120.0
+SETTLE_SECONDS = 15.0
 #: Answers after which Ghost may still be saving the post (a gateway stopped waiting).
 GATEWAY_GAVE_UP = (502, 504)
 API = "ghost/api/admin/"

@@ -74,7 +74,7 @@ SLUG_PREFIX = "outagetray-"
 #: A title taken from the first line is cut here (WordPress allows more; readers do not).
 MAX_TITLE = 120
 #: After a send whose answer was lost, "no such post" is not believed for this long (seconds).
-SETTLE_SECONDS = 120.0
+SETTLE_SECONDS = 15.0
 #: Answers after which the server may still be saving the post (a gateway stopped waiting).
 GATEWAY_GAVE_UP = (502, 504)
 #: How WordPress renames the slug of a post in the bin (wp_add_trashed_suffix_to_post_name_for_post).
