@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from outagetray.core.alerts import AlertPolicy
     from outagetray.core.http import HttpClient
     from outagetray.core.monitor import Clock, Monitor, MonitorConfig, RoundReport
+    from outagetray.core.readiness import Readiness
     from outagetray.core.settings import Settings
     from outagetray.core.settings_lastgood import AppSettings
     from outagetray.core.settings_store import SettingsStore
@@ -98,6 +99,12 @@ class App:
         #: Event numbers unique for ever: kept beside the state file, read and written by the
         #: monitor's thread on first use (never here, on the UI thread).
         self.event_ids = EventIds((state_path or state_module.default_path()).with_name("events.json"))
+        from outagetray.core.secrets import Secrets
+
+        #: The one password store of the app (the keyring is imported only when first asked), so
+        #: a "this session only" choice holds for Settings, checks and sends alike.
+        self.secrets = Secrets()
+        self._readiness: Readiness | None = None
 
         self.tray = tray or TrayIcon()
         self._window: StatusWindow | None = None
@@ -214,6 +221,10 @@ class App:
             open_window=self.open_window,
             now=self.clock.now if self.clock is not None else None,
             after=timedelta(minutes=self.settings.notifications.welcome_back_minutes),
+            secrets=self.secrets,
+            readiness=self.readiness,
+            client_factory=self.http_client,
+            open_channel_settings=self.open_channel_settings,
         )
         if self._window is not None:
             self.playbook.window_built(self._window)
@@ -337,12 +348,33 @@ class App:
             self._settings_dialog.raise_()
             self._settings_dialog.activateWindow()
             return
-        dialog = SettingsDialog(store=self.store, client_factory=self.http_client)
+        dialog = SettingsDialog(
+            store=self.store, client_factory=self.http_client, secrets=self.secrets, readiness=self.readiness
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.apply_settings)
         dialog.finished.connect(self._settings_closed)
         self._settings_dialog = dialog
         dialog.open()  # never exec(): no nested event loop
+
+    def open_channel_settings(self) -> None:
+        """Settings, on its Channels tab (the readiness view's "Set up channels…")."""
+        self.open_settings()
+        if self._settings_dialog is not None:
+            show = getattr(self._settings_dialog, "show_channels_tab", None)
+            if show is not None:
+                show()
+
+    def readiness(self) -> Readiness:
+        """The record of channel checks, read from its file the first time it is needed (off start)."""
+        if self._readiness is None:
+            from outagetray.core import state as state_module
+            from outagetray.core.readiness import Readiness
+
+            self._readiness = Readiness(
+                (self.state_path or state_module.default_path()).with_name("channel-checks.json")
+            )
+        return self._readiness
 
     def _settings_closed(self, _code: int) -> None:
         self._settings_dialog = None

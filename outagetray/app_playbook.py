@@ -26,13 +26,17 @@ if TYPE_CHECKING:
     from outagetray.core.checklist import Checklist
     from outagetray.core.drafts import DraftLibrary
     from outagetray.core.followups import FollowUps
+    from outagetray.core.http import HttpClient
     from outagetray.core.incident_recorder import Recorder
     from outagetray.core.incidents import IncidentLog
     from outagetray.core.judge import Change
     from outagetray.core.monitor import RoundReport
+    from outagetray.core.readiness import Readiness
     from outagetray.core.records import Incident
+    from outagetray.core.secrets import Secrets
     from outagetray.core.settings import Settings
     from outagetray.core.settings_store import SettingsStore
+    from outagetray.ui.send_controller import SendController
     from outagetray.ui.tray import Tray
     from outagetray.ui.window import StatusWindow
 
@@ -80,6 +84,10 @@ class Playbook(QObject):
         now: Callable[[], datetime] | None = None,
         drill: bool = False,
         after: timedelta = timedelta(minutes=15),
+        secrets: Secrets | None = None,
+        readiness: Callable[[], Readiness] | None = None,
+        client_factory: Callable[[], HttpClient] | None = None,
+        open_channel_settings: Callable[[], object] | None = None,
     ) -> None:
         """``after`` is how long a platform must stay up before a welcome-back post is suggested."""
         super().__init__()
@@ -104,6 +112,12 @@ class Playbook(QObject):
         self._drafts_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outagetray-drafts")
         self.notice_arrived.connect(self._set_notice)  # before the recorder can say anything
         self._log_path = log_path
+        self._secrets = secrets
+        self._readiness = readiness
+        self._client_factory = client_factory
+        self._open_channel_settings = open_channel_settings
+        #: Sends from the window (ui/send_controller.py), made when the Incident tab is first built.
+        self._sender: SendController | None = None
         self._recorder: Recorder | None = None
         #: Rounds that came before the first look at the log finished, kept for it: one of
         #: them may close an outage the last run left open.
@@ -245,6 +259,9 @@ class Playbook(QObject):
         window.template_saved.connect(self.save_template)
         window.template_reset.connect(self.reset_template)
         window.set_playbook(self._store.current, self.library, self.checklist)
+        if self._secrets is not None and self._readiness is not None:
+            window.cockpit.set_channel_sources(self._secrets, self._readiness, self._open_channel_settings)
+        window.cockpit.set_sending(self.send_controller)
         window.set_following(self.followups.followed)
         window.set_log_notice(self.log_notice)
         window.show_incidents(self.open, self.recent)
@@ -455,8 +472,24 @@ class Playbook(QObject):
     def _show_notice(self, text: str) -> None:
         self._window().show_notice(text)
 
+    def send_controller(self) -> SendController:
+        """The window's sender on this log, made on first use (no send, no SQLite, no keyring)."""
+        if self._sender is None:
+            from outagetray.core.records import default_log_path
+            from outagetray.core.secrets import Secrets
+            from outagetray.ui.send_controller import SendController
+
+            if self._secrets is None:
+                self._secrets = Secrets()
+            self._sender = SendController(
+                self._log_path or default_log_path(), self._secrets, client=self._client_factory
+            )
+        return self._sender
+
     def shutdown(self) -> None:
         self._closing = True
+        if self._sender is not None:
+            self._sender.shutdown()  # a send under way is finished, or left armed for the next start
         self._drafts_writer.shutdown(wait=True)  # an edit being written is finished, not lost
         if self._recorder is not None:
             self._recorder.stop()

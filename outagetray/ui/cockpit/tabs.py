@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from outagetray.ui.cockpit.incident_view import IncidentView
     from outagetray.ui.cockpit.reach_view import ReachView
     from outagetray.ui.cockpit.readiness_view import ReadinessView
+    from outagetray.ui.send_controller import SendController
 
 #: The window's tabs, in order. Only "Now" is the window's own; the others are built here.
 TABS = ("Now", "Incident", "History", "Reach", "Channels")
@@ -84,6 +85,9 @@ class CockpitTabs(QObject):
         #: Where the Channels tab's checks get passwords and keep results (set by the app; see
         #: :meth:`set_channel_sources`); defaults made when the tab is first shown.
         self._secrets: SecretSource | None = None
+        self._send_controller: Callable[[], SendController] | None = None
+        self._sending_wired = False
+        self._refresh_jobs: Callable[[int], None] | None = None
         self._readiness: Callable[[], Readiness] | None = None
         self.channel_checks: ChannelChecks | None = None
         self._open_settings: Callable[[], object] | None = None
@@ -113,6 +117,8 @@ class CockpitTabs(QObject):
         self.incident_id = incident_id
         self.tabs.setCurrentIndex(TABS.index("Incident"))  # builds the tab the first time
         self.refresh("Incident")
+        if self._refresh_jobs is not None:
+            self._refresh_jobs(incident_id)  # a send from the command line meanwhile shows too
         if phase is not None and self.incident_view is not None:
             self.incident_view.drafts.show_phase(phase)
 
@@ -122,6 +128,8 @@ class CockpitTabs(QObject):
         self.settings = settings
         self._parts = (settings, library, checklist)
         self._playbook = None  # made again when a tab needs it (importing the drafts only then)
+        if self.incident_view is not None:
+            self.incident_view.set_channels(settings.channels)
         self.refresh("Incident", "History", "Reach", "Channels")
 
     def set_channel_sources(
@@ -137,6 +145,33 @@ class CockpitTabs(QObject):
         self._open_settings = open_settings
         if self.readiness_view is not None:
             self.readiness_view.setup_button.setVisible(open_settings is not None)
+
+    def set_sending(self, controller: Callable[[], SendController]) -> None:
+        """How the Incident tab sends (the app's controller, made when the tab is first built)."""
+        self._send_controller = controller
+        if self.incident_view is not None:
+            self._wire_sending(self.incident_view)
+
+    def _wire_sending(self, view: IncidentView) -> None:
+        if self._send_controller is None or self._sending_wired:
+            return
+        self._sending_wired = True
+        controller = self._send_controller()
+        controller.down_source = lambda: {
+            s.platform.id: s.platform.name for s in self._statuses() if s.verdict.is_problem
+        }
+        view.send_requested.connect(controller.send)
+        view.settle_requested.connect(controller.settle)
+        view.incident_opened.connect(controller.refresh)
+        controller.outcome.connect(view.show_send_outcome)
+        controller.jobs.connect(view.show_send_jobs)
+        controller.finished.connect(view.send_finished)
+        controller.problem.connect(view.show_send_problem)
+        self._refresh_jobs = controller.refresh
+        view.set_channels(self.settings.channels if self.settings is not None else ())
+        incident = self.current_incident()
+        if incident is not None:
+            controller.refresh(incident.id)
 
     def set_client_factory(self, factory: Callable[[], HttpClient]) -> None:
         """The app's one HTTP client (made when first needed), for asking Mastodon servers their limit."""
@@ -198,6 +233,7 @@ class CockpitTabs(QObject):
             incident.drafts.limit_for = self.instance_limits.limit
             self.instance_limits.arrived.connect(incident.drafts.recount)
             self.incident_view = view = incident
+            self._wire_sending(incident)
         elif name == "History":
             from outagetray.ui.cockpit.history_view import HistoryView
 
