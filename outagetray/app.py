@@ -228,6 +228,7 @@ class App:
         )
         if self._window is not None:
             self.playbook.window_built(self._window)
+        self.playbook.check_password_store()
         playbook = self.playbook
         self.notifier.opened.disconnect(self.open_window)
         self.notifier.opened.connect(playbook.notification_opened)

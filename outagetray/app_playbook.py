@@ -118,6 +118,7 @@ class Playbook(QObject):
         self._open_channel_settings = open_channel_settings
         #: Sends from the window (ui/send_controller.py), made when the Incident tab is first built.
         self._sender: SendController | None = None
+        self.store_notice: object = None
         self._recorder: Recorder | None = None
         #: Rounds that came before the first look at the log finished, kept for it: one of
         #: them may close an outage the last run left open.
@@ -471,6 +472,36 @@ class Playbook(QObject):
 
     def _show_notice(self, text: str) -> None:
         self._window().show_notice(text)
+
+    def check_password_store(self, delay_ms: int = 3000) -> None:
+        """Soon after start, tell a user who sends through channels when no safe password store exists.
+
+        Only then: a user without channels has nothing to keep. The store is judged on a worker
+        (importing keyring and asking D-Bus takes a moment), after the tray is up.
+        """
+        from outagetray.core.profile import SENDING_TYPES
+
+        if self._secrets is None or not any(c.type in SENDING_TYPES for c in self._store.current.channels):
+            return
+        from PySide6.QtCore import QTimer
+
+        def judge() -> None:
+            from outagetray.core.secrets import check_store
+
+            if not self._closing:
+                self._relay.when_done(_run(check_store), self._store_judged)
+
+        QTimer.singleShot(delay_ms, judge)
+
+    def _store_judged(self, outcome: object) -> None:
+        from outagetray.core.secrets import StoreStatus
+
+        if self._closing or not isinstance(outcome, StoreStatus) or self._secrets is None:
+            return
+        from outagetray.ui.secure_store_notice import show_store_notice
+
+        #: Kept so the non-modal box lives until answered.
+        self.store_notice = show_store_notice(outcome, self._secrets)
 
     def send_controller(self) -> SendController:
         """The window's sender on this log, made on first use (no send, no SQLite, no keyring)."""

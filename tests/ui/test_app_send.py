@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -68,3 +69,41 @@ def test_send_from_the_app_window_goes_out_once_with_the_apps_own_password_store
     assert (job.channel, job.draft, job.state) == ("newsletter", "notice", JobState.CONFIRMED)
     assert PASSWORD.encode() not in default_log_path().read_bytes()
     assert PASSWORD not in config.read_text(encoding="utf-8")
+
+
+def test_at_start_a_user_with_channels_hears_there_is_no_safe_password_store(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[channels]]\nid = "social"\ntype = "mastodon"\nname = "Mastodon"\nbase_url = "https://social.example"\n',
+        encoding="utf-8",
+    )
+    app = App(config, state_path=tmp_path / "state.json", interval=1)
+    try:
+        app.start_playbook()
+        playbook = app.playbook
+        assert playbook is not None
+        qtbot.waitUntil(lambda: playbook.store_notice is not None, timeout=WAIT)
+        box = playbook.store_notice
+        assert isinstance(box, QMessageBox) and "no password store" in box.text()
+        session = next(b for b in box.buttons() if b.text() == "Keep passwords for this session only")
+        session.click()
+        assert app.secrets.session_only
+    finally:
+        app.quit()
+
+
+def test_a_user_without_channels_is_not_asked_about_passwords(qtbot: QtBot, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    app = App(config, state_path=tmp_path / "state.json", interval=1)
+    try:
+        app.start_playbook()
+        assert app.playbook is not None
+        app.playbook.check_password_store(delay_ms=0)
+        qtbot.wait(500)
+        assert app.playbook.store_notice is None
+    finally:
+        app.quit()
