@@ -132,7 +132,7 @@ def test_address_errors_from_requests_are_told_apart_by_type(
     monkeypatch: pytest.MonkeyPatch, error: BaseException
 ) -> None:
     client = HttpClient(total_timeout=1.0)
-    monkeypatch.setattr(client, "_session", lambda: _Raising(error))
+    monkeypatch.setattr(client, "session", lambda: _Raising(error))
     for call in (client.fetch, client.probe):
         with pytest.raises(FetchError) as caught:
             call("https://status.example.test/summary.json")
@@ -146,7 +146,7 @@ def test_an_unforeseen_urllib3_error_is_a_fetch_error_in_plain_words(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = HttpClient(total_timeout=1.0)
-    monkeypatch.setattr(client, "_session", lambda: _Raising(urllib3.exceptions.ProtocolError("odd")))
+    monkeypatch.setattr(client, "session", lambda: _Raising(urllib3.exceptions.ProtocolError("odd")))
     with caplog.at_level(logging.WARNING), pytest.raises(FetchError) as caught:
         client.fetch("https://status.example.test/summary.json")
     assert "ProtocolError" not in caught.value.message
@@ -502,7 +502,7 @@ def test_an_unforeseen_request_error_is_told_in_plain_words_and_logged(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = HttpClient(total_timeout=1.0)
-    monkeypatch.setattr(client, "_session", lambda: _Raising(requests.exceptions.RequestException("odd")))
+    monkeypatch.setattr(client, "session", lambda: _Raising(requests.exceptions.RequestException("odd")))
     with caplog.at_level(logging.WARNING, logger="outagetray.core.http"), pytest.raises(FetchError) as caught:
         client.fetch("https://status.example.test/summary.json")
     assert caught.value.message == (
