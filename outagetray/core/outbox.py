@@ -26,6 +26,7 @@ shape they will have. Nothing here touches the network.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from outagetray.core.redact import one_line, shown
 __all__ = [
     "CANNOT_TELL",
     "NOT_SENT",
+    "AnswerLost",
     "Channel",
     "Health",
     "IllegalTransition",
@@ -56,6 +58,7 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 class JobState(StrEnum):
@@ -160,12 +163,29 @@ class SendRejected(Exception):
 
     retry_after: float | None
 
-    def __init__(self, reason: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        credentials: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        #: The service refused the password, token or key: the window offers Open composer.
+        self.credentials = credentials
         #: Seconds the service asked us to wait (Retry-After), when it said.
         self.retry_after = retry_after
+
+
+class AnswerLost(Exception):
+    """A channel's own "the request went out and no answer came"; its text is plain words, safe to keep.
+
+    Anything else a channel raises is kept as a fixed sentence: a library's own text may
+    carry an address with a token in it.
+    """
 
 
 class IllegalTransition(IncidentLogError):
@@ -521,9 +541,9 @@ def send_armed(
             return outbox.confirm(armed.id, clock(), found.receipt.url, found.receipt.id)
         if found.state == "not_sent":
             return outbox.fail(
-                armed.id, clock(), f"It was not sent: {_plain(exc)}. It can be sent again.", True
+                armed.id, clock(), f"It was not sent ({_plain(exc)}). It can be sent again.", True
             )
-        return outbox.mark_unknown(armed.id, clock(), f"No answer came back ({_plain(exc)}).")
+        return outbox.mark_unknown(armed.id, clock(), _plain(exc))
     return outbox.confirm(armed.id, clock(), receipt.url, receipt.id)
 
 
@@ -539,10 +559,14 @@ def safe_lookup(channel: Channel, key: str) -> Lookup:
 
 
 def _plain(exc: Exception) -> str:
-    """A short account of a transport error, on one line, with address credentials masked.
+    """What to keep about a send that got no answer: the channel's own words, else a fixed sentence.
 
-    The class name stands in when it says nothing. Channels still must not put a secret in
-    an error (a webhook's token sits in its path, where no mask can tell it from a name).
+    A library's text may carry an address with a token in it (a webhook's token sits in its
+    path, where no mask can tell it from a name), so only our own channels' words are kept.
     """
-    text = one_line(shown(str(exc))).strip()
-    return text[:200] if text else type(exc).__name__
+    if isinstance(exc, AnswerLost):
+        text = one_line(shown(str(exc))).strip()
+        if text:
+            return text[:300]
+    log.info("a send ended without an answer (%s)", type(exc).__name__)
+    return "No answer came back, so it may or may not have gone out."

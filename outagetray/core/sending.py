@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from outagetray.core.incident_recorder import RecordingLock, acquire_recording_lock
 from outagetray.core.outbox import (
+    CRASH_REASON,
     UNKNOWN_ADVICE,
     Channel,
     IllegalTransition,
@@ -192,15 +193,27 @@ class Sender:
             outcome = outcome_of(base, current) if current else replace(base, error="It was not sent.")
         except Exception as exc:  # noqa: BLE001 - one channel's trouble never stops the others
             log.warning("sending to channel %s failed unexpectedly (%s)", table.id, type(exc).__name__)
-            outcome = replace(
-                base,
-                error="Sending failed in an unexpected way; the details are in OutageTray's log.",
-                advice=UNKNOWN_ADVICE,
-                state="unknown",
-            )
-            existing = self._existing(incident_id, draft, table.id)
-            if existing is not None and existing.state is not JobState.ARMED:
+            existing = self._safe_existing(incident_id, draft, table.id)
+            if existing is not None and existing.state is JobState.ARMED:
+                # It was on its way: it may have gone out. The next start (or Send) makes it unknown.
+                outcome = replace(
+                    base,
+                    state="unknown",
+                    job_id=existing.id,
+                    error="Sending failed in an unexpected way; the details are in OutageTray's log.",
+                    advice=UNKNOWN_ADVICE,
+                )
+            elif existing is not None and existing.state is not JobState.DRAFTED:
                 outcome = outcome_of(base, existing)
+            else:
+                outcome = replace(
+                    base,
+                    state="failed",
+                    job_id=existing.id if existing else None,
+                    error="It was not sent: something went wrong before it left; the details are in "
+                    "OutageTray's log.",
+                    advice="Try Send again in a moment.",
+                )
         if on_update is not None:
             on_update(outcome)
         return outcome
@@ -320,7 +333,9 @@ class Sender:
             # A server may still be saving a post whose sender died a moment ago: "none yet"
             # proves nothing until the channel's settling time since the job was armed has passed.
             settle = getattr(channel, "settle_seconds", 0.0)
-            age = (self.clock() - (job.armed_at or job.created_at)).total_seconds()
+            # From when the request left if the sender died, else from when we stopped waiting.
+            since = job.armed_at if job.reason == CRASH_REASON else (job.finished_at or job.armed_at)
+            age = (self.clock() - (since or job.created_at)).total_seconds()
             if isinstance(settle, (int, float)) and age < settle:
                 self.sleep(settle - age)
                 found = safe_lookup(channel, job.key)
@@ -345,11 +360,32 @@ class Sender:
 
         return build(table, secret, client=self.client)
 
+    def _safe_existing(self, incident_id: int, draft: str, channel_id: str) -> Job | None:
+        try:
+            return self._existing(incident_id, draft, channel_id)
+        except Exception:  # noqa: BLE001 - the log itself may be what failed
+            return None
+
     def _existing(self, incident_id: int, draft: str, channel_id: str) -> Job | None:
         for job in self.outbox.jobs(incident_id):
             if job.draft == draft and job.channel == channel_id:
                 return job
         return None
+
+    def recover(self) -> None:
+        """Turn jobs a crash left armed into unknown ones, when no send runs here or elsewhere.
+
+        The window calls this when it shows an incident, so a job that was on its way when
+        OutageTray stopped is shown as "may have been sent", not as "sending" for ever.
+        """
+        with self._guard:
+            if self._active:
+                return
+        try:
+            self._enter()
+        except SenderBusy:
+            return  # another process sends right now: its armed jobs are its own
+        self._leave()
 
     # -- the lock ------------------------------------------------------------------------------
 
@@ -382,15 +418,20 @@ def outcome_of(base: Outcome, job: Job) -> Outcome:
     if state is JobState.UNKNOWN:
         return replace(base, state="unknown", error=job.reason, advice=UNKNOWN_ADVICE, job_id=job.id)
     if state is JobState.FAILED:
-        credentials = "credential" in job.reason.lower() or "token" in job.reason.lower()
-        advice = "It will be tried again with the next Send." if job.retryable else ""
+        if job.retryable:
+            advice = "It will be tried again with the next Send."
+        elif any(word in job.reason.lower() for word in _CREDENTIAL_WORDS):
+            advice = _COMPOSER_ADVICE
+        else:
+            advice = "You can post it yourself with Open composer: the text is on the clipboard."
+        # A refusal for good (a password, a limit, a rule): the text goes out by hand instead.
         return replace(
             base,
             state="failed",
             error=job.reason,
-            advice=_COMPOSER_ADVICE if credentials else advice,
+            advice=advice,
             job_id=job.id,
-            needs_credentials=credentials,
+            needs_credentials=not job.retryable,
         )
     if state is JobState.ARMED:
         return replace(base, state="sending", job_id=job.id, advice="It is being sent right now.")
@@ -398,7 +439,8 @@ def outcome_of(base: Outcome, job: Job) -> Outcome:
 
 
 _HARMLESS = "sent again with the same key: the service drops a second copy"
-_COMPOSER_ADVICE = "Fix it in Settings, or use Open composer: the text is on the clipboard."
+_COMPOSER_ADVICE = "Fix it in Settings > Channels, or use Open composer: the text is on the clipboard."
+_CREDENTIAL_WORDS = ("credential", "token", "password", "keys", "webhook", "sign in", "signed in", "api key")
 
 
 def _busy(folder: Path) -> str:

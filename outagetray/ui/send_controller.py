@@ -110,6 +110,7 @@ class SendController(QObject):
         def read() -> None:
             try:
                 sender = self._ready()
+                sender.recover()  # a job a crash left on its way shows as "may have been sent"
                 with self._handing:
                     found = sender.outbox.jobs(incident_id)
                     self._hand(self.jobs.emit, incident_id, found)
@@ -127,8 +128,9 @@ class SendController(QObject):
     ) -> None:
         """The user looked at an unknown message: "It was sent" (``sent``), or "Send again".
 
-        "Send again" drafts the job afresh and sends its very words to ``channel`` once more;
-        without ``channel`` (no longer in the settings) it is only marked as not sent.
+        "Send again" first lets the channel settle it where it can (a post found by its key,
+        a repeat the service drops), and otherwise sends its very words to ``channel`` once
+        more; without ``channel`` (no longer in the settings) it is only marked as not sent.
         """
         gone = dict(self.down_source() if down is None else down) if not sent else {}
 
@@ -137,17 +139,19 @@ class SendController(QObject):
 
             try:
                 sender = self._ready()
+                job = sender.outbox.job(job_id)
+                if not sent and channel is not None:
+                    # The sender looks the post up first; only then does it send it again.
+                    self._send_now(job.incident_id, job.draft, [(channel, job.text)], gone, True)
+                    return
                 job = sender.outbox.resolve_unknown(job_id, sent, self._clock())
             except Exception as exc:  # noqa: BLE001 - told in plain words
                 self._hand(self.problem.emit, _plain(exc, "This message could not be settled"))
                 self._read_again(job_id)
                 return
             name = (channel.name or channel.id) if channel is not None else job.channel
-            if sent or channel is None:
-                with self._handing:
-                    self._hand(self.outcome.emit, job.incident_id, job.draft, outcome_of_job(job, name))
-                return
-            self._send_now(job.incident_id, job.draft, [(channel, job.text)], gone, False)
+            with self._handing:
+                self._hand(self.outcome.emit, job.incident_id, job.draft, outcome_of_job(job, name))
 
         self._start(work)
 

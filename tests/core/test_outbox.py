@@ -467,7 +467,8 @@ def test_a_channel_that_proves_nothing_went_out_makes_it_failed_and_retryable(ou
     channel = FakeChannel("refused_before_send", proof=True)
     failed = run_job(outbox, drafted(outbox), channel, Clock())
     assert failed.state is JobState.FAILED and failed.retryable
-    assert "It was not sent" in failed.reason and "connection refused" in failed.reason
+    # A library's own words are not kept (they may quote an address with a token in it).
+    assert "It was not sent" in failed.reason and "connection refused" not in failed.reason
     channel.answer = "ok"
     done = run_job(outbox, failed, channel, Clock())
     assert done.state is JobState.CONFIRMED and channel.sent == [done.key]

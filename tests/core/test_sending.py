@@ -268,8 +268,9 @@ def test_one_channel_failing_oddly_never_stops_the_others(log: IncidentLog, tmp_
 
     setup.sender._build = broken
     outcomes = setup.send("a", "b")
-    assert states(outcomes) == ["unknown", "confirmed"]
-    assert "unexpected way" in outcomes[0].error and JobState.CONFIRMED.value == "confirmed"
+    # Nothing had left for "a": it is not sent (never "may have been sent"), and "b" went out.
+    assert states(outcomes) == ["failed", "confirmed"]
+    assert "went wrong before it left" in outcomes[0].error and JobState.CONFIRMED.value == "confirmed"
 
 
 def test_a_key_the_service_has_forgotten_is_not_trusted(log: IncidentLog, tmp_path: Path) -> None:
@@ -288,6 +289,14 @@ def test_none_yet_is_believed_only_once_a_post_had_time_to_land(log: IncidentLog
     peer = Peer(["lost"])
     peer.settle_seconds = 15.0  # type: ignore[attr-defined]
     setup = Setup(log, tmp_path, {"a": peer})
+    clock = setup.sender.clock
+    real_send = peer.send
+
+    def slow_send(text: str, key: str) -> Receipt:
+        clock.now += timedelta(seconds=30)  # type: ignore[attr-defined] # we waited our whole deadline
+        return real_send(text, key)
+
+    peer.send = slow_send  # type: ignore[method-assign]
     assert setup.send("a")[0].state == "unknown"
     # The next run asks at once; the blog says "none yet", then shows the post once it landed.
     answers = iter([NOT_SENT, Lookup("sent", Receipt("https://blog.example/p", "7"))])
@@ -295,3 +304,13 @@ def test_none_yet_is_believed_only_once_a_post_had_time_to_land(log: IncidentLog
     [outcome] = setup.send("a")
     assert outcome.state == "confirmed" and peer.calls == 1
     assert len(setup.slept) == 1 and 10 < setup.slept[0] <= 15
+
+
+def test_a_job_a_crash_left_on_its_way_is_shown_unknown_once_nothing_sends(
+    log: IncidentLog, tmp_path: Path
+) -> None:
+    setup = Setup(log, tmp_path, {"a": Peer()})
+    box = setup.sender.outbox
+    job = box.arm(box.create(1, "notice", "a", TEXT, T0).id, T0)
+    setup.sender.recover()
+    assert box.job(job.id).state is JobState.UNKNOWN and setup.peers["a"].calls == 0

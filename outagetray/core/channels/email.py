@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from outagetray.core.channels import ChannelConfigError, Field
-from outagetray.core.outbox import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
+from outagetray.core.outbox import CANNOT_TELL, AnswerLost, Health, Lookup, Receipt, SendRejected
 
 if TYPE_CHECKING:
     from outagetray.core.http import HttpClient
@@ -73,7 +73,7 @@ class EmailConfigError(ChannelConfigError):
     """The email channel's settings cannot work; the text says what to change, in plain words."""
 
 
-class SendUnknown(Exception):
+class SendUnknown(AnswerLost):
     """The send broke after some of it may have gone out: the outbox marks the job unknown."""
 
 

@@ -227,6 +227,12 @@ class FacebookPageChannel:
             if wait is not None:
                 text += f"; it expects to allow it again in about {max(1, round(wait / 60))} min"
             return SendRejected(text + ". Nothing was posted.", retryable=True, retry_after=wait)
+        if answer.status >= 500 and answer.status != 503:
+            # Graph's "passing problem" may come after the post was made, and a Page has no dedupe.
+            return NoAnswer(
+                f"Facebook had a passing problem (error {code}) after the post was sent, "
+                "so it may or may not be on the Page."
+            )
         if code in _TRANSIENT or error.get("is_transient") is True:
             return SendRejected(
                 f"Facebook had a passing problem (error {code}). Nothing was posted; try again shortly.",

@@ -109,6 +109,8 @@ class MatrixChannel:
     """One Matrix room, posted to by one account."""
 
     resend_is_harmless = True
+    #: Synapse keeps a transaction id a day (per device): older jobs are left to the user.
+    resend_window = 20 * 3600.0
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from outagetray.core import deadline as deadlines
 from outagetray.core.http import HttpClient, parse_retry_after
-from outagetray.core.outbox import Health, SendRejected
+from outagetray.core.outbox import AnswerLost, Health, SendRejected
 from outagetray.core.redact import one_line, shown
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class NotSent(SendRejected):
         super().__init__(reason, retryable=True)
 
 
-class NoAnswer(Exception):
+class NoAnswer(AnswerLost):
     """The request went out and no answer came: the post may or may not exist."""
 
 
@@ -213,17 +213,21 @@ class WebApi:
         resend_is_harmless: bool,
         not_found: str = "",
     ) -> SendRejected | NoAnswer:
-        """What a non-2xx answer to a send means: a refusal (nothing posted) or, rarely, no answer.
+        """What a non-2xx answer to a send means: a refusal (nothing posted) or no answer.
 
         A 500, 502 or 504 can come after the service made the post (a proxy gave up
-        waiting), so it is a refusal only where a resend is harmless, and unknown elsewhere.
+        waiting), so it is no answer: the job is unknown, and the sender sends it again only
+        where the service drops a repeat (``resend_is_harmless``), within its key's lifetime.
+        A 503 says the service is unavailable: nothing was made.
         """
         status = answer.status
         said = self.server_said(answer)
         with_said = f": {said}" if said else ""
         if status in (401, 403):
             detail = f" ({said})" if said else ""
-            return SendRejected(f"{self.service} refused the credentials{detail}. {credentials_help}")
+            return SendRejected(
+                f"{self.service} refused the credentials{detail}. {credentials_help}", credentials=True
+            )
         if status == 429:
             wait = parse_retry_after(answer.headers.get("Retry-After", ""), self.client.wall())
             text = f"{self.service} is limiting how often we may post"
@@ -232,7 +236,7 @@ class WebApi:
             refused = SendRejected(text + ". Nothing was posted.", retryable=True)
             refused.retry_after = wait
             return refused
-        if status == 503 or (status >= 500 and resend_is_harmless):
+        if status == 503:
             wait = parse_retry_after(answer.headers.get("Retry-After", ""), self.client.wall())
             refused = SendRejected(
                 f"{self.service} is having trouble (error {status}). Nothing was posted.", retryable=True

@@ -209,6 +209,8 @@ class XChannel:
 
     #: X refuses the same text again ("duplicate content"), which ``send`` reads as sent.
     resend_is_harmless = True
+    #: X refuses a recent duplicate, for how long it does not say: an hour is trusted, no more.
+    resend_window = 3600.0
 
     def __init__(
         self,
