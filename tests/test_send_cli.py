@@ -156,6 +156,7 @@ def test_missing_password_and_dry_run_say_what_would_happen(tmp_path: Path, smtp
     human = run(tmp_path, "send", "--incident", "1", "--draft", "notice", "--db", str(db), secrets={})
     assert human.returncode == 1 and smtp.messages == []
     assert "Newsletter: NOT sent" in human.stdout and "Traceback" not in human.stderr
+    assert "keyring set OutageTray newsletter" in human.stdout and "clipboard" not in human.stdout
 
 
 def test_channels_check_and_usage_errors_in_plain_words(tmp_path: Path, smtp: SmtpPeer) -> None:

@@ -76,17 +76,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> list[Outcome]:
+    import sqlite3
+
     from outagetray.core.incidents import IncidentLog, IncidentLogError
     from outagetray.core.outbox import Outbox
+    from outagetray.core.records import default_log_path
     from outagetray.core.secrets import Secrets
     from outagetray.core.sending import Outgoing, Sender, SenderBusy
 
     settings, config_path = load_settings(getattr(args, "config", None))
     tables = pick_channels(settings.channels, args.channels)
+    if not (args.db or default_log_path()).exists():
+        raise CommandError(
+            "outagetray send: OutageTray has recorded no outage yet, so there is nothing to send about.",
+            EXIT_USAGE,
+        )
     try:
         log = IncidentLog.open_beside(args.db)
     except IncidentLogError as error:
         raise CommandError(f"outagetray send: {error}", EXIT_USAGE) from None
+    except sqlite3.DatabaseError:
+        raise CommandError(
+            "outagetray send: the outage log could not be read: it is damaged or is not an outage log.",
+            EXIT_USAGE,
+        ) from None
     with log:
         incident = log.incident(args.incident)
         if incident is None:
@@ -124,6 +137,8 @@ def load_settings(config: Path | None) -> tuple[Any, Path]:
     from outagetray.core.settings import load
 
     result = load(config)
+    for warning in result.warnings:
+        say(f"outagetray: note: {warning}")
     if result.problems:
         raise CommandError(
             "outagetray: the settings file has problems, so nothing was done:\n  "
@@ -187,8 +202,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "channel": outcome.channel,
         "state": outcome.state,
         "receipt": receipt,
-        "error": shown(outcome.error) or None,
-        "advice": shown(outcome.advice) or None,
+        "error": shown(cli_error(outcome)) or None,
+        "advice": shown(cli_advice(outcome)) or None,
         "job": outcome.job_id,
     }
 
@@ -208,7 +223,37 @@ def outcome_line(outcome: Outcome) -> str:
     if outcome.receipt is not None and outcome.receipt.url:
         line += f" - {shown(outcome.receipt.url)}"
     if outcome.error:
-        line += f". {shown(outcome.error)}"
-    if outcome.advice:
-        line += f" {shown(outcome.advice)}"
+        error = shown(cli_error(outcome))
+        line += f". {error}" if error.endswith((".", "!", "?")) else f". {error}."
+    advice = cli_advice(outcome)
+    if advice:
+        line += f" {shown(advice)}"
     return line
+
+
+#: The password store's offer of "this session only" is the window's; a command cannot keep it.
+_SESSION_OFFER = "You can keep them for this session only: you will be asked again next time."
+
+
+def cli_error(outcome: Outcome) -> str:
+    return outcome.error.replace(_SESSION_OFFER, "").strip()
+
+
+def cli_advice(outcome: Outcome) -> str:
+    """What to do next, said for a terminal: no clipboard, no buttons, only this command again."""
+    if outcome.state == "unknown":
+        return (
+            "Look at the account: if it is there, nothing more is needed; if it is not, run this "
+            "again with --resend-unknown."
+        )
+    if outcome.state == "failed" and outcome.needs_credentials:
+        words = outcome.error.lower()
+        if any(w in words for w in ("password", "token", "key", "credential", "webhook", "sign in")):
+            return (
+                f"Save it with: keyring set OutageTray {outcome.channel} (or in Settings > Channels), "
+                "then run this again."
+            )
+        return "Post it yourself, or run this again once the cause is fixed."
+    if outcome.state == "failed":
+        return "Run this again later to try once more."
+    return outcome.advice.replace(_SESSION_OFFER, "").strip()

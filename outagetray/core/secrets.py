@@ -118,7 +118,7 @@ def _probe() -> tuple[StoreStatus, Any]:
 
         backend, unfit = _pick(keyring.get_keyring())
     except Exception as exc:  # noqa: BLE001 - a broken keyring setup must not stop the tray
-        log.warning("Password store could not be loaded (%s)", type(exc).__name__)
+        log.info("Password store could not be loaded (%s)", type(exc).__name__)
         return _status("error", "unknown"), None
     name = _name(backend)
     if unfit is not None:
