@@ -87,7 +87,8 @@ def test_at_start_a_user_with_channels_hears_there_is_no_safe_password_store(
         assert playbook is not None
         qtbot.waitUntil(lambda: playbook.store_notice is not None, timeout=WAIT)
         box = playbook.store_notice
-        assert isinstance(box, QMessageBox) and "no password store" in box.text()
+        # "none" or "error", as keyring found it in this process: either way the offer is made.
+        assert isinstance(box, QMessageBox) and "passwords" in box.text() and "session only" in box.text()
         session = next(b for b in box.buttons() if b.text() == "Keep passwords for this session only")
         session.click()
         assert app.secrets.session_only
