@@ -11,7 +11,9 @@ pids=""
 for script in tests/peers/*.sh; do
   [ "$script" = tests/peers/setup.sh ] && continue
   name=$(basename "$script" .sh)
-  sh "$script" >".peers/$name.setup.log" 2>&1 &
+  shell=sh  # each script runs in the shell its first line names
+  case $(head -n 1 "$script") in *bash*) shell=bash ;; esac
+  "$shell" "$script" >".peers/$name.setup.log" 2>&1 &
   pids="$pids $!:$name"
 done
 failed=""
