@@ -1,0 +1,486 @@
+"""The drill's loopback servers and sped-up clock, played to the REAL monitor (issue 17).
+
+Every round is a real round: real DNS queries to the player's DNS server, real HTTP
+probes and status documents from its web server, real connection checks. Only time is
+stepped by hand (``ScenarioClock.advance``), so an hour of scenario takes a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from outagetray.core.catalog import builtin_platforms
+from outagetray.core.connectivity import Connectivity
+from outagetray.core.drills.clock import ScenarioClock
+from outagetray.core.drills.player import Player
+from outagetray.core.judge import Change
+from outagetray.core.model import SourceSpec, Verdict
+from outagetray.core.monitor import Event, Monitor
+from outagetray.core.probes import run_probe
+from outagetray.core.sources import parse
+
+START = datetime(2021, 10, 4, 15, 0, tzinfo=UTC)
+MINUTE = 60.0
+OUTAGES = (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE)
+META = ("facebook", "instagram", "whatsapp", "messenger")
+
+
+# -- a stand-in for scenario.Scenario, with the same query API -------------------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    dns: str = "ok"
+    web: str | int = "ok"
+    web_share: float = 1.0
+    status: str | None = None
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    start: int  # minutes after START, inclusive
+    until: int  # exclusive
+    platforms: tuple[str, ...] = ()
+    state: State = State()
+    connection: str | None = None
+
+
+@dataclass
+class StandIn:
+    platforms: tuple[str, ...]
+    steps: Sequence[Step] = ()
+    start: datetime = START
+    end: datetime = START + timedelta(hours=6)
+
+    def _active(self, when: datetime) -> list[Step]:
+        minute = (when - self.start).total_seconds() / 60
+        return [s for s in self.steps if s.start <= minute < s.until]
+
+    def state_at(self, platform_id: str, when: datetime) -> State:
+        for step in self._active(when):
+            if platform_id in step.platforms:
+                return step.state
+        return State()
+
+    def connection_at(self, when: datetime) -> str:
+        for step in self._active(when):
+            if step.connection:
+                return step.connection
+        return "ok"
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Drill:
+    player: Player
+    clock: ScenarioClock
+    monitor: Monitor
+    changes: list[Event] = field(default_factory=list)
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+    def play(self, rounds: int) -> None:
+        """Run ``rounds`` monitor rounds, one scenario minute apart."""
+        for _ in range(rounds):
+            self.changes.extend(self.monitor.run_round())
+            assert self.monitor.last_round is not None
+            self.rounds.append(
+                {
+                    "at": self.monitor.last_round.at,
+                    "link": self.monitor.last_round.connectivity.state,
+                    **{s.platform.id: s for s in self.monitor.statuses()},
+                }
+            )
+            self.clock.advance(MINUTE)
+
+    def alerts(self) -> list[Change]:
+        return [c for c in self.changes if isinstance(c, Change) and c.alert]
+
+
+@pytest.fixture
+def drill() -> Iterator[Any]:
+    """Start a drill of a scenario: the player, a scenario clock stepped by hand, the real monitor."""
+    made: list[tuple[Player, Monitor]] = []
+
+    def start(scenario: StandIn) -> Drill:
+        clock = ScenarioClock(scenario.start, speed=1.0)
+        player = Player(scenario, clock, dns_timeout=0.3, hold_limit=0.5).start()
+        monitor = Monitor(
+            player.platforms(builtin_platforms()),
+            player.monitor_config(interval=MINUTE),
+            lambda changes: None,
+            clock=clock,
+            rng=random.Random(7),
+        )
+        made.append((player, monitor))
+        return Drill(player, clock, monitor)
+
+    yield start
+    for player, monitor in made:
+        monitor.stop()
+        player.stop()
+
+
+# -- the monitor meets the scenario ---------------------------------------------------------------
+
+
+def test_dns_servfail_for_meta_is_one_correlated_major_outage(drill: Any) -> None:
+    scenario = StandIn(META, [Step(3, 60, META, State(dns="servfail"))])
+    run = drill(scenario)
+    run.play(3)
+    assert all(run.rounds[-1][pid].verdict is Verdict.OPERATIONAL for pid in META), run.rounds[-1]
+    run.play(6)
+    last = run.rounds[-1]
+    assert {pid: last[pid].verdict for pid in META} == dict.fromkeys(META, Verdict.MAJOR_OUTAGE)
+    downs = [c for c in run.alerts() if c.new in OUTAGES]
+    assert sorted(c.platform.id for c in downs) == sorted(META)
+    # One correlated event for the owner: one number, each naming the others.
+    assert len({c.event for c in downs}) == 1
+    assert all(set(c.together) >= {"facebook", "instagram"} for c in downs), [c.together for c in downs]
+    assert "servfail" in last["facebook"].evidence.lower() or "dns" in last["facebook"].evidence.lower()
+
+
+def test_half_of_all_pages_answering_503_is_a_partial_outage_on_and_off(drill: Any) -> None:
+    pids = ("facebook", "instagram", "messenger")
+    scenario = StandIn(pids, [Step(3, 43, pids, State(web=503, web_share=0.5))])
+    run = drill(scenario)
+    run.play(43)
+    # On and off: about half of the pages failed, round by round, decided per probe.
+    failed = [
+        p.kind == "http_5xx"
+        for r in run.rounds[3:43]
+        for pid in pids
+        for p in r[pid].probes
+        if p.spec.type == "http_probe"
+    ]
+    assert 0.3 < sum(failed) / len(failed) < 0.7
+    late = run.rounds[38:43]
+    assert {(r[pid].verdict, r[pid].label) for r in late for pid in pids} == {
+        (Verdict.PARTIAL_OUTAGE, "partial outage (on and off)")
+    }
+    assert sorted({c.platform.id for c in run.alerts() if c.new in OUTAGES}) == sorted(pids)
+
+
+def test_x_rate_limiting_everywhere_is_never_an_outage(drill: Any) -> None:
+    scenario = StandIn(("x",), [Step(2, 60, ("x",), State(web=429))])
+    run = drill(scenario)
+    run.play(16)
+    assert all(r["x"].verdict not in OUTAGES for r in run.rounds)
+    assert {p.kind for p in run.rounds[-1]["x"].probes if p.spec.type == "http_probe"} == {"rate_limited"}
+    # Nothing usable for ten rounds: the last word ("operational") is no longer claimed.
+    assert run.rounds[-1]["x"].verdict is Verdict.UNKNOWN, run.rounds[-1]["x"].evidence
+    assert [c for c in run.alerts() if c.new in OUTAGES] == []
+
+
+def test_a_cloudflare_edge_failure_is_an_outage(drill: Any) -> None:
+    scenario = StandIn(("x",), [Step(2, 60, ("x",), State(web="cloudflare"))])
+    run = drill(scenario)
+    run.play(8)
+    assert run.rounds[-1]["x"].verdict in OUTAGES, run.rounds[-1]["x"].evidence
+    assert [c.platform.id for c in run.alerts() if c.new in OUTAGES] == ["x"]
+
+
+def test_a_bot_challenge_is_never_an_outage(drill: Any) -> None:
+    scenario = StandIn(("x",), [Step(2, 60, ("x",), State(web="challenge"))])
+    run = drill(scenario)
+    run.play(8)
+    assert all(r["x"].verdict not in OUTAGES for r in run.rounds)
+    kinds = {p.kind for p in run.rounds[-1]["x"].probes if p.spec.type == "http_probe"}
+    assert kinds == {"bot_challenge"}
+
+
+def test_while_the_connection_is_down_every_platform_is_unknown_and_nothing_alerts(drill: Any) -> None:
+    pids = ("facebook", "x")
+    # Facebook's names fail during the drop too: the player must not let that through.
+    scenario = StandIn(
+        pids,
+        [Step(3, 60, ("facebook",), State(dns="servfail")), Step(3, 60, connection="down")],
+    )
+    run = drill(scenario)
+    run.play(9)
+    assert run.rounds[0]["link"] is Connectivity.ONLINE
+    down = run.rounds[3:]
+    assert {r["link"] for r in down} == {Connectivity.OFFLINE}
+    assert all(r[pid].verdict is Verdict.UNKNOWN for r in down for pid in pids)
+    assert run.alerts() == []
+
+
+def test_a_captive_portal_is_recognised_and_nothing_alerts(drill: Any) -> None:
+    scenario = StandIn(("x",), [Step(2, 60, connection="captive")])
+    run = drill(scenario)
+    run.play(6)
+    assert run.rounds[0]["link"] is Connectivity.ONLINE
+    assert {r["link"] for r in run.rounds[2:]} == {Connectivity.CAPTIVE_PORTAL}
+    assert all(r["x"].verdict not in OUTAGES for r in run.rounds)
+    assert run.alerts() == []
+
+
+# -- what each server says -------------------------------------------------------------------------
+
+
+def fetch(url: str) -> tuple[int, bytes, Mapping[str, str]]:
+    """One GET, redirects not followed (a redirect is an answer the probes judge)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    try:
+        conn.request("GET", parts.path, headers={"Host": parts.netloc})
+        answer = conn.getresponse()
+        return answer.status, answer.read(), {k.lower(): v for k, v in answer.getheaders()}
+    finally:
+        conn.close()
+
+
+SOURCE_CASES = [
+    # platform, state, the source's verdict
+    ("reddit", State(), Verdict.OPERATIONAL),
+    ("reddit", State(status="major_outage"), Verdict.MAJOR_OUTAGE),
+    ("reddit", State(status="degraded_performance"), Verdict.DEGRADED),
+    ("reddit", State(status="under_maintenance"), Verdict.MAINTENANCE),
+    ("facebook", State(), Verdict.OPERATIONAL),
+    ("facebook", State(hints={"facebook-login": "Major disruptions"}), Verdict.MAJOR_OUTAGE),
+    ("whatsapp", State(), Verdict.OPERATIONAL),
+    ("gmail", State(), Verdict.OPERATIONAL),
+    ("gmail", State(status="major_outage"), Verdict.MAJOR_OUTAGE),
+    ("slack", State(), Verdict.OPERATIONAL),
+    ("slack", State(status="major_outage"), Verdict.MAJOR_OUTAGE),
+    ("tumblr", State(), Verdict.OPERATIONAL),
+    ("tumblr", State(status="partial_outage"), Verdict.PARTIAL_OUTAGE),
+]
+
+
+@pytest.mark.parametrize(("pid", "state", "verdict"), SOURCE_CASES)
+def test_status_sources_are_real_documents_the_real_parsers_read(
+    pid: str, state: State, verdict: Verdict
+) -> None:
+    scenario = StandIn((pid,), [Step(0, 60, (pid,), state)])
+    with Player(scenario, ScenarioClock(START, speed=1.0)) as player:
+        platform = player.platforms()[0]
+        assert platform.sources, pid
+        readings = []
+        for spec in platform.sources:
+            status, body, headers = fetch(spec.url)
+            assert status == 200, (spec.url, body[:200])
+            readings.append(parse(spec.type, body, headers, spec.options))
+    assert readings[0].verdict is verdict, readings[0]
+
+
+def test_whatsapp_business_hints_open_an_event_in_the_feed() -> None:
+    words = {"whatsapp-business-api": "High disruptions"}
+    scenario = StandIn(("whatsapp",), [Step(0, 60, ("whatsapp",), State(hints=words))])
+    with Player(scenario, ScenarioClock(START, speed=1.0)) as player:
+        platform = player.platforms()[0]
+        verdicts = {}
+        for spec in platform.sources:
+            _, body, headers = fetch(spec.url)
+            verdicts[spec.type] = parse(spec.type, body, headers, spec.options).verdict
+    assert verdicts == {"meta_orgs": Verdict.MAJOR_OUTAGE, "rss_events": Verdict.DEGRADED}
+
+
+def test_platforms_keep_ids_names_owners_and_roles_and_point_at_loopback() -> None:
+    scenario = StandIn(META)
+    with Player(scenario, ScenarioClock(START)) as player:
+        pointed = player.platforms()
+        catalog = builtin_platforms()
+        for platform in pointed:
+            real = catalog[platform.id]
+            assert (platform.name, platform.owner, platform.kind) == (real.name, real.owner, real.kind)
+            assert [(s.type, s.role, s.label, dict(s.options)) for s in platform.sources] == [
+                (s.type, s.role, s.label, dict(s.options)) for s in real.sources
+            ]
+            assert all(s.url.startswith(f"http://127.0.0.1:{player.port}/source/") for s in platform.sources)
+            assert [s.url for s in platform.probes if s.type == "dns_probe"] == [
+                s.url for s in real.probes if s.type == "dns_probe"
+            ]
+            for spec, was in zip(platform.probes, real.probes, strict=True):
+                if spec.type == "http_probe":
+                    assert spec.url.startswith(f"http://{was.url.split('/')[2]}:{player.port}/probe/")
+        config = player.monitor_config(interval=30.0)
+        assert config.interval == 30.0
+        assert config.dns.nameservers == (player.dns_address,)
+        assert config.controls == player.controls
+
+
+def test_dns_answers_each_way_the_scenario_says() -> None:
+    steps = [
+        Step(0, 10, ("facebook",), State(dns="servfail")),
+        Step(0, 10, ("instagram",), State(dns="nxdomain")),
+        Step(0, 10, ("whatsapp",), State(dns="timeout")),
+    ]
+    clock = ScenarioClock(START, speed=1.0)
+    with Player(StandIn(META, steps), clock, dns_timeout=0.3) as player:
+        config = player.monitor_config().dns
+
+        def kind(host: str) -> str:
+            return run_probe(SourceSpec("dns_probe", host), config).kind
+
+        assert kind("facebook.com") == "servfail"
+        assert kind("www.instagram.com") == "nxdomain"
+        assert kind("web.whatsapp.com") == "dns_timeout"
+        # Loopback answers read as "blocked here" to a dns probe: what matters is that one came.
+        assert kind("www.messenger.com") == "blocked_locally"
+        assert kind("not-in-the-drill.example") == "nxdomain"
+        clock.advance(10 * MINUTE)
+        assert kind("facebook.com") == "blocked_locally"
+        # TCP too (a resolver falls back to it for long answers).
+        import dns.message
+        import dns.query
+
+        host, port = player.dns_address.split(":")
+        answer = dns.query.tcp(
+            dns.message.make_query("www.facebook.com", "A"), host, port=int(port), timeout=2
+        )
+        assert [r.to_text() for rrset in answer.answer for r in rrset] == ["127.0.0.1"]
+
+
+def test_the_failing_share_is_decided_per_platform_probe_and_round_and_replays_the_same() -> None:
+    scenario = StandIn(("facebook",))
+    clock = ScenarioClock(START, speed=1.0)
+    player = Player(scenario, clock)
+    moments = [START + timedelta(minutes=n, seconds=5) for n in range(200)]
+    first = [player.fails("facebook", 0, 0.5, when) for when in moments]
+    again = [Player(scenario, clock).fails("facebook", 0, 0.5, when) for when in moments]
+    assert first == again
+    assert 0.4 < sum(first) / len(first) < 0.6
+    # Within one round the answer does not change; another probe of the same platform is decided apart.
+    assert player.fails("facebook", 0, 0.5, moments[0]) == player.fails(
+        "facebook", 0, 0.5, moments[0] + timedelta(seconds=50)
+    )
+    assert first != [player.fails("facebook", 1, 0.5, when) for when in moments]
+    assert not any(player.fails("facebook", 0, 0.0, when) for when in moments)
+    assert all(player.fails("facebook", 0, 1.0, when) for when in moments)
+
+
+def test_page_answers_look_like_the_real_failures() -> None:
+    steps = [
+        Step(0, 1, ("x",), State(web="cloudflare")),
+        Step(1, 2, ("x",), State(web="challenge")),
+        Step(2, 3, ("x",), State(web=503)),
+        Step(3, 4, ("x",), State(web="reset")),
+        Step(4, 5, ("x",), State(web="timeout")),
+    ]
+    clock = ScenarioClock(START, speed=1.0)
+    with Player(StandIn(("x",), steps), clock, hold_limit=0.5) as player:
+        url = f"http://127.0.0.1:{player.port}/probe/x/3"
+        status, body, headers = fetch(url)
+        assert (status, headers["server"]) == (500, "cloudflare")
+        assert b"cf-error-details" in body and "cf-ray" in headers
+        clock.advance(MINUTE)
+        status, _, headers = fetch(url)
+        assert (status, headers["cf-mitigated"]) == (403, "challenge")
+        clock.advance(MINUTE)
+        assert fetch(url)[0] == 503
+        clock.advance(MINUTE)
+        with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+            fetch(url)
+        clock.advance(MINUTE)
+        started = time.monotonic()
+        with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+            fetch(url)  # held, then closed without an answer
+        assert 0.4 < time.monotonic() - started < 3.0
+        clock.advance(MINUTE)
+        assert fetch(url)[0] == 302  # the step is over: a redirect to the login page
+
+
+def test_a_held_answer_ends_when_the_player_stops() -> None:
+    scenario = StandIn(("x",), [Step(0, 60, ("x",), State(web="timeout"))])
+    player = Player(scenario, ScenarioClock(START, speed=1.0), hold_limit=30.0).start()
+    sock = socket.create_connection(("127.0.0.1", player.port), timeout=10)
+    sock.sendall(b"GET /probe/x/3 HTTP/1.1\r\nHost: x.com\r\nConnection: close\r\n\r\n")
+    time.sleep(0.2)  # let the handler start holding; the stop below is what is measured
+    started = time.monotonic()
+    player.stop()
+    with contextlib.suppress(ConnectionResetError):  # closed, or reset: either way no answer
+        assert sock.recv(100) == b""
+    assert time.monotonic() - started < 2.0
+    sock.close()
+
+
+def test_stop_frees_every_port_and_ends_every_thread() -> None:
+    before = {t.ident for t in threading.enumerate()}
+    player = Player(StandIn(("x",)), ScenarioClock(START)).start()
+    web, dns_port = player.port, int(player.dns_address.rsplit(":", 1)[1])
+    assert fetch(f"http://127.0.0.1:{web}/control/generate_204")[0] == 204
+    player.stop()
+    player.stop()  # twice is harmless
+    for kind, port in (
+        (socket.SOCK_STREAM, web),
+        (socket.SOCK_STREAM, dns_port),
+        (socket.SOCK_DGRAM, dns_port),
+    ):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            sock.bind(("127.0.0.1", port))
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        left = [t for t in threading.enumerate() if t.ident not in before and t.name.startswith("drill-")]
+        if not left:
+            break
+        time.sleep(0.02)
+    assert left == []
+    with pytest.raises(RuntimeError):
+        player.platforms()
+
+
+# -- the scenario clock ------------------------------------------------------------------------------
+
+
+def test_the_scenario_clock_runs_speed_times_real_time() -> None:
+    clock = ScenarioClock(START, speed=100.0)
+    assert clock.now() - START < timedelta(seconds=5)
+    event = threading.Event()
+    started = time.monotonic()
+    assert clock.wait(event, 20.0) is False  # 20 scenario seconds: 0.2 real ones
+    took = time.monotonic() - started
+    assert 0.19 <= took < 1.0
+    assert clock.monotonic() >= 19.0
+    assert clock.now() >= START + timedelta(seconds=19)
+    assert clock.real_seconds(180) == 1.8
+    clock.advance(3600)
+    assert clock.now() >= START + timedelta(hours=1)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+
+
+def test_the_scenario_clock_wait_returns_at_once_when_the_event_is_set() -> None:
+    clock = ScenarioClock(START, speed=2.0)
+    event = threading.Event()
+    threading.Timer(0.05, event.set).start()
+    started = time.monotonic()
+    assert clock.wait(event, 3600.0) is True  # half an hour of real time, unless woken
+    assert time.monotonic() - started < 1.0
+    assert clock.wait(event, 3600.0) is True
+
+
+def test_the_scenario_clock_is_safe_across_threads() -> None:
+    clock = ScenarioClock(START, speed=1.0)
+    seen: list[float] = []
+
+    def read() -> None:
+        last = -1.0
+        for _ in range(2000):
+            value = clock.monotonic()
+            assert value >= last
+            last = value
+            clock.advance(0.001)
+        seen.append(last)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 4
+    assert clock.monotonic() >= 8.0  # every advance counted
