@@ -38,6 +38,16 @@ def test_wheel_carries_resources(wheel: Path) -> None:
     for phase in ("notice", "opportunity", "welcome_back", "catch_up"):
         assert f"outagetray/resources/drafts/{phase}.toml" in names
     assert "outagetray/resources/checklist.toml" in names
+    for drill in (
+        "meta-2019-03-13",
+        "meta-2021-10-04",
+        "meta-2024-03-05",
+        "x-2023-07-01",
+        "cdn-2025-11-18",
+        "wifi-drop",
+    ):
+        assert f"outagetray/resources/drills/{drill}.toml" in names
+    assert "outagetray/resources/drills/README.md" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
