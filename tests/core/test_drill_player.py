@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import random
 import socket
 import threading
@@ -229,6 +230,32 @@ def test_a_captive_portal_is_recognised_and_nothing_alerts(drill: Any) -> None:
     assert run.alerts() == []
 
 
+def test_the_monitors_own_loop_on_the_sped_up_clock_finds_the_outage_in_real_seconds() -> None:
+    scenario = StandIn(META, [Step(2, 600, META, State(dns="servfail"))])
+    clock = ScenarioClock(START, speed=600.0)  # a round every 60 scenario seconds: 0.1 real ones
+    found = threading.Event()
+    seen: list[Change] = []
+
+    def on_change(changes: list[Event]) -> None:
+        seen.extend(c for c in changes if isinstance(c, Change) and c.alert)
+        if {c.platform.id for c in seen if c.new is Verdict.MAJOR_OUTAGE} == set(META):
+            found.set()
+
+    with Player(scenario, clock, dns_timeout=0.3) as player:
+        monitor = Monitor(player.platforms(), player.monitor_config(), on_change, clock=clock)
+        started = time.monotonic()
+        monitor.start()
+        try:
+            assert found.wait(30.0), [(c.platform.id, c.new.value, c.evidence) for c in seen]
+        finally:
+            monitor.stop()
+    assert time.monotonic() - started < 30.0
+    downs = [c for c in seen if c.new is Verdict.MAJOR_OUTAGE]
+    assert len({c.event for c in downs}) == 1
+    # Detected on the scenario's own clock, after the failure began and within a few rounds of it.
+    assert all(START + timedelta(minutes=2) < c.at < START + timedelta(minutes=30) for c in downs)
+
+
 # -- what each server says -------------------------------------------------------------------------
 
 
@@ -276,6 +303,18 @@ def test_status_sources_are_real_documents_the_real_parsers_read(
             assert status == 200, (spec.url, body[:200])
             readings.append(parse(spec.type, body, headers, spec.options))
     assert readings[0].verdict is verdict, readings[0]
+
+
+def test_a_statuspage_document_says_the_same_in_its_component_and_its_indicator() -> None:
+    words = {"operational": "none", "degraded_performance": "minor", "major_outage": "critical"}
+    for status, indicator in words.items():
+        scenario = StandIn(("reddit",), [Step(0, 60, ("reddit",), State(status=status))])
+        with Player(scenario, ScenarioClock(START, speed=1.0)) as player:
+            _, body, _ = fetch(player.platforms()[0].sources[0].url)
+        document = json.loads(body)
+        assert document["status"]["indicator"] == indicator
+        assert [c["status"] for c in document["components"]] == [status]
+        assert bool(document["incidents"]) is (status != "operational")
 
 
 def test_whatsapp_business_hints_open_an_event_in_the_feed() -> None:
@@ -422,7 +461,12 @@ def test_stop_frees_every_port_and_ends_every_thread() -> None:
         (socket.SOCK_DGRAM, dns_port),
     ):
         with socket.socket(socket.AF_INET, kind) as sock:
+            # As a server binds (the closed connection above may linger in TIME_WAIT); a port still
+            # listening or bound would refuse this all the same.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", port))
+            if kind == socket.SOCK_STREAM:
+                sock.listen()
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline:
         left = [t for t in threading.enumerate() if t.ident not in before and t.name.startswith("drill-")]
@@ -439,19 +483,36 @@ def test_stop_frees_every_port_and_ends_every_thread() -> None:
 
 def test_the_scenario_clock_runs_speed_times_real_time() -> None:
     clock = ScenarioClock(START, speed=100.0)
-    assert clock.now() - START < timedelta(seconds=5)
+    assert clock.now() == START and clock.monotonic() == 0.0
     event = threading.Event()
     started = time.monotonic()
     assert clock.wait(event, 20.0) is False  # 20 scenario seconds: 0.2 real ones
     took = time.monotonic() - started
-    assert 0.19 <= took < 1.0
-    assert clock.monotonic() >= 19.0
-    assert clock.now() >= START + timedelta(seconds=19)
+    assert 0.15 <= took < 1.0
+    assert clock.monotonic() == 20.0
+    assert clock.now() == START + timedelta(seconds=20)
     assert clock.real_seconds(180) == 1.8
     clock.advance(3600)
-    assert clock.now() >= START + timedelta(hours=1)
+    assert clock.now() == START + timedelta(seconds=3620)
     with pytest.raises(ValueError):
         clock.advance(-1)
+
+
+def test_scenario_time_stands_still_during_a_round_and_the_round_counts_towards_the_wait() -> None:
+    real = [1000.0]
+    clock = ScenarioClock(START, speed=60.0, real=lambda: real[0])
+    real[0] += 0.75  # a round that took 0.75 real seconds
+    assert clock.now() == START  # every answer of that round was for the same moment
+    event = threading.Event()
+    started = time.monotonic()
+    clock.wait(event, 60.0)  # one real second in all: 0.25 s are left to wait
+    assert time.monotonic() - started < 0.6
+    assert clock.now() == START + timedelta(minutes=1)
+    real[0] += 5.0  # a round slower than the whole wait: the next wait is skipped, never negative
+    started = time.monotonic()
+    clock.wait(event, 60.0)
+    assert time.monotonic() - started < 0.2
+    assert clock.now() == START + timedelta(minutes=2)
 
 
 def test_the_scenario_clock_wait_returns_at_once_when_the_event_is_set() -> None:
@@ -461,6 +522,8 @@ def test_the_scenario_clock_wait_returns_at_once_when_the_event_is_set() -> None
     started = time.monotonic()
     assert clock.wait(event, 3600.0) is True  # half an hour of real time, unless woken
     assert time.monotonic() - started < 1.0
+    # Scenario time moved by the real time that passed, not by the whole wait.
+    assert 0.0 < clock.monotonic() < 10.0
     assert clock.wait(event, 3600.0) is True
 
 
