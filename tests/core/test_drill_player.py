@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from outagetray.core.catalog import builtin_platforms
 from outagetray.core.connectivity import Connectivity
 from outagetray.core.drills.clock import ScenarioClock
 from outagetray.core.drills.player import Player
+from outagetray.core.drills.scenario import Scenario, load
 from outagetray.core.judge import Change
 from outagetray.core.model import SourceSpec, Verdict
 from outagetray.core.monitor import Event, Monitor
@@ -38,7 +40,7 @@ OUTAGES = (Verdict.PARTIAL_OUTAGE, Verdict.MAJOR_OUTAGE)
 META = ("facebook", "instagram", "whatsapp", "messenger")
 
 
-# -- a stand-in for scenario.Scenario, with the same query API -------------------------------------
+# -- scenarios, written as drill files and read by the real loader ----------------------------------
 
 
 @dataclass(frozen=True)
@@ -59,28 +61,53 @@ class Step:
     connection: str | None = None
 
 
-@dataclass
-class StandIn:
-    platforms: tuple[str, ...]
-    steps: Sequence[Step] = ()
-    start: datetime = START
-    end: datetime = START + timedelta(hours=6)
+def _toml(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    return str(value)
 
-    def _active(self, when: datetime) -> list[Step]:
-        minute = (when - self.start).total_seconds() / 60
-        return [s for s in self.steps if s.start <= minute < s.until]
 
-    def state_at(self, platform_id: str, when: datetime) -> State:
-        for step in self._active(when):
-            if platform_id in step.platforms:
-                return step.state
-        return State()
-
-    def connection_at(self, when: datetime) -> str:
-        for step in self._active(when):
-            if step.connection:
-                return step.connection
-        return "ok"
+def drill_file(
+    folder: Path, platforms: tuple[str, ...], steps: Sequence[Step] = (), hours: int = 6
+) -> Scenario:
+    """A drill file as a user writes one, read by scenario.load."""
+    lines = [
+        'id = "test-drill"',
+        'title = "A test drill"',
+        'summary = "Made up for the player\'s tests."',
+        'source = "tests/core/test_drill_player.py"',
+        f"start = {_toml(START)}",
+        f"end = {_toml(START + timedelta(hours=hours))}",
+        f"platforms = {_toml(platforms)}",
+    ]
+    for step in steps:
+        lines += ["", "[[steps]]"]
+        lines.append(f"from = {_toml(START + timedelta(minutes=step.start))}")
+        lines.append(f"until = {_toml(START + timedelta(minutes=step.until))}")
+        if step.platforms:
+            lines.append(f"platforms = {_toml(step.platforms)}")
+        state = step.state
+        if state.dns != "ok":
+            lines.append(f"dns = {_toml(state.dns)}")
+        if state.web != "ok":
+            lines.append(f"web = {_toml(state.web)}")
+            if state.web_share != 1.0:
+                lines.append(f"web_share = {state.web_share}")
+        if state.status is not None:
+            lines.append(f"status = {_toml(state.status)}")
+        if state.hints:
+            lines.append(f"hints = {_toml(state.hints)}")
+        if step.connection:
+            lines.append(f"connection = {_toml(step.connection)}")
+    path = folder / "test-drill.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load(path)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -117,7 +144,7 @@ def drill() -> Iterator[Any]:
     """Start a drill of a scenario: the player, a scenario clock stepped by hand, the real monitor."""
     made: list[tuple[Player, Monitor]] = []
 
-    def start(scenario: StandIn) -> Drill:
+    def start(scenario: Scenario) -> Drill:
         clock = ScenarioClock(scenario.start, speed=1.0)
         player = Player(scenario, clock, dns_timeout=0.3, hold_limit=0.5).start()
         monitor = Monitor(
@@ -139,8 +166,8 @@ def drill() -> Iterator[Any]:
 # -- the monitor meets the scenario ---------------------------------------------------------------
 
 
-def test_dns_servfail_for_meta_is_one_correlated_major_outage(drill: Any) -> None:
-    scenario = StandIn(META, [Step(3, 60, META, State(dns="servfail"))])
+def test_dns_servfail_for_meta_is_one_correlated_major_outage(drill: Any, tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, META, [Step(3, 60, META, State(dns="servfail"))])
     run = drill(scenario)
     run.play(3)
     assert all(run.rounds[-1][pid].verdict is Verdict.OPERATIONAL for pid in META), run.rounds[-1]
@@ -155,9 +182,9 @@ def test_dns_servfail_for_meta_is_one_correlated_major_outage(drill: Any) -> Non
     assert "servfail" in last["facebook"].evidence.lower() or "dns" in last["facebook"].evidence.lower()
 
 
-def test_half_of_all_pages_answering_503_is_a_partial_outage_on_and_off(drill: Any) -> None:
+def test_half_of_all_pages_answering_503_is_a_partial_outage_on_and_off(drill: Any, tmp_path: Path) -> None:
     pids = ("facebook", "instagram", "messenger")
-    scenario = StandIn(pids, [Step(3, 43, pids, State(web=503, web_share=0.5))])
+    scenario = drill_file(tmp_path, pids, [Step(3, 43, pids, State(web=503, web_share=0.5))])
     run = drill(scenario)
     run.play(43)
     # On and off: about half of the pages failed, round by round, decided per probe.
@@ -176,8 +203,8 @@ def test_half_of_all_pages_answering_503_is_a_partial_outage_on_and_off(drill: A
     assert sorted({c.platform.id for c in run.alerts() if c.new in OUTAGES}) == sorted(pids)
 
 
-def test_x_rate_limiting_everywhere_is_never_an_outage(drill: Any) -> None:
-    scenario = StandIn(("x",), [Step(2, 60, ("x",), State(web=429))])
+def test_x_rate_limiting_everywhere_is_never_an_outage(drill: Any, tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, ("x",), [Step(2, 60, ("x",), State(web=429))])
     run = drill(scenario)
     run.play(16)
     assert all(r["x"].verdict not in OUTAGES for r in run.rounds)
@@ -187,16 +214,16 @@ def test_x_rate_limiting_everywhere_is_never_an_outage(drill: Any) -> None:
     assert [c for c in run.alerts() if c.new in OUTAGES] == []
 
 
-def test_a_cloudflare_edge_failure_is_an_outage(drill: Any) -> None:
-    scenario = StandIn(("x",), [Step(2, 60, ("x",), State(web="cloudflare"))])
+def test_a_cloudflare_edge_failure_is_an_outage(drill: Any, tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, ("x",), [Step(2, 60, ("x",), State(web="cloudflare"))])
     run = drill(scenario)
     run.play(8)
     assert run.rounds[-1]["x"].verdict in OUTAGES, run.rounds[-1]["x"].evidence
     assert [c.platform.id for c in run.alerts() if c.new in OUTAGES] == ["x"]
 
 
-def test_a_bot_challenge_is_never_an_outage(drill: Any) -> None:
-    scenario = StandIn(("x",), [Step(2, 60, ("x",), State(web="challenge"))])
+def test_a_bot_challenge_is_never_an_outage(drill: Any, tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, ("x",), [Step(2, 60, ("x",), State(web="challenge"))])
     run = drill(scenario)
     run.play(8)
     assert all(r["x"].verdict not in OUTAGES for r in run.rounds)
@@ -204,10 +231,13 @@ def test_a_bot_challenge_is_never_an_outage(drill: Any) -> None:
     assert kinds == {"bot_challenge"}
 
 
-def test_while_the_connection_is_down_every_platform_is_unknown_and_nothing_alerts(drill: Any) -> None:
+def test_while_the_connection_is_down_every_platform_is_unknown_and_nothing_alerts(
+    drill: Any, tmp_path: Path
+) -> None:
     pids = ("facebook", "x")
     # Facebook's names fail during the drop too: the player must not let that through.
-    scenario = StandIn(
+    scenario = drill_file(
+        tmp_path,
         pids,
         [Step(3, 60, ("facebook",), State(dns="servfail")), Step(3, 60, connection="down")],
     )
@@ -220,8 +250,8 @@ def test_while_the_connection_is_down_every_platform_is_unknown_and_nothing_aler
     assert run.alerts() == []
 
 
-def test_a_captive_portal_is_recognised_and_nothing_alerts(drill: Any) -> None:
-    scenario = StandIn(("x",), [Step(2, 60, connection="captive")])
+def test_a_captive_portal_is_recognised_and_nothing_alerts(drill: Any, tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, ("x",), [Step(2, 60, connection="captive")])
     run = drill(scenario)
     run.play(6)
     assert run.rounds[0]["link"] is Connectivity.ONLINE
@@ -230,8 +260,8 @@ def test_a_captive_portal_is_recognised_and_nothing_alerts(drill: Any) -> None:
     assert run.alerts() == []
 
 
-def test_the_monitors_own_loop_on_the_sped_up_clock_finds_the_outage_in_real_seconds() -> None:
-    scenario = StandIn(META, [Step(2, 600, META, State(dns="servfail"))])
+def test_the_monitors_own_loop_on_the_sped_up_clock_finds_the_outage_in_real_seconds(tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, META, [Step(2, 360, META, State(dns="servfail"))])
     clock = ScenarioClock(START, speed=600.0)  # a round every 60 scenario seconds: 0.1 real ones
     found = threading.Event()
     seen: list[Change] = []
@@ -254,6 +284,53 @@ def test_the_monitors_own_loop_on_the_sped_up_clock_finds_the_outage_in_real_sec
     assert len({c.event for c in downs}) == 1
     # Detected on the scenario's own clock, after the failure began and within a few rounds of it.
     assert all(START + timedelta(minutes=2) < c.at < START + timedelta(minutes=30) for c in downs)
+
+
+# -- the built-in drills, played for their telling part ------------------------------------------
+
+
+def play_from(drill: Any, scenario: Scenario, at: datetime) -> Drill:
+    run: Drill = drill(scenario)
+    run.clock.advance((at - scenario.start).total_seconds())
+    return run
+
+
+def test_builtin_2021_10_04_is_one_correlated_incident_detected_within_the_confirmation_rounds(
+    drill: Any,
+) -> None:
+    scenario = load("meta-2021-10-04")
+    run = play_from(drill, scenario, datetime(2021, 10, 4, 15, 35, tzinfo=UTC))
+    run.play(12)
+    downs = [c for c in run.alerts() if c.new in OUTAGES]
+    assert sorted(c.platform.id for c in downs) == sorted(scenario.platforms)
+    assert len({c.event for c in downs}) == 1
+    truth = datetime(2021, 10, 4, 15, 39, tzinfo=UTC)
+    confirm = run.monitor.config.confirm_rounds
+    assert all(truth <= c.at <= truth + timedelta(minutes=confirm) for c in downs), [c.at for c in downs]
+
+
+def test_builtin_x_rate_limits_raise_no_alert(drill: Any) -> None:
+    scenario = load("x-2023-07-01")
+    run = play_from(drill, scenario, datetime(2023, 7, 1, 11, 55, tzinfo=UTC))
+    run.play(15)
+    assert run.alerts() == []
+
+
+def test_builtin_wifi_drop_keeps_quiet_while_offline_and_keeps_one_incident(drill: Any) -> None:
+    scenario = load("wifi-drop")
+    run = play_from(drill, scenario, datetime(2025, 6, 3, 9, 5, tzinfo=UTC))
+    run.play(55)  # 09:05 to 10:00: the outage, the drop (09:30-09:55) and the return
+    offline = [
+        r
+        for r in run.rounds
+        if datetime(2025, 6, 3, 9, 30, tzinfo=UTC) <= r["at"] < datetime(2025, 6, 3, 9, 55, tzinfo=UTC)
+    ]
+    assert offline and all(r["link"] is Connectivity.OFFLINE for r in offline)
+    assert all(r["instagram"].verdict is Verdict.UNKNOWN for r in offline)
+    during = [c for c in run.alerts() if offline[0]["at"] <= c.at <= offline[-1]["at"]]
+    assert during == []
+    assert run.rounds[-1]["instagram"].verdict in OUTAGES
+    assert len({c.incident for c in run.changes if isinstance(c, Change) and c.incident}) == 1
 
 
 # -- what each server says -------------------------------------------------------------------------
@@ -291,9 +368,9 @@ SOURCE_CASES = [
 
 @pytest.mark.parametrize(("pid", "state", "verdict"), SOURCE_CASES)
 def test_status_sources_are_real_documents_the_real_parsers_read(
-    pid: str, state: State, verdict: Verdict
+    pid: str, state: State, verdict: Verdict, tmp_path: Path
 ) -> None:
-    scenario = StandIn((pid,), [Step(0, 60, (pid,), state)])
+    scenario = drill_file(tmp_path, (pid,), [Step(0, 60, (pid,), state)] if state != State() else [])
     with Player(scenario, ScenarioClock(START, speed=1.0)) as player:
         platform = player.platforms()[0]
         assert platform.sources, pid
@@ -305,10 +382,10 @@ def test_status_sources_are_real_documents_the_real_parsers_read(
     assert readings[0].verdict is verdict, readings[0]
 
 
-def test_a_statuspage_document_says_the_same_in_its_component_and_its_indicator() -> None:
+def test_a_statuspage_document_says_the_same_in_its_component_and_its_indicator(tmp_path: Path) -> None:
     words = {"operational": "none", "degraded_performance": "minor", "major_outage": "critical"}
     for status, indicator in words.items():
-        scenario = StandIn(("reddit",), [Step(0, 60, ("reddit",), State(status=status))])
+        scenario = drill_file(tmp_path, ("reddit",), [Step(0, 60, ("reddit",), State(status=status))])
         with Player(scenario, ScenarioClock(START, speed=1.0)) as player:
             _, body, _ = fetch(player.platforms()[0].sources[0].url)
         document = json.loads(body)
@@ -317,9 +394,9 @@ def test_a_statuspage_document_says_the_same_in_its_component_and_its_indicator(
         assert bool(document["incidents"]) is (status != "operational")
 
 
-def test_whatsapp_business_hints_open_an_event_in_the_feed() -> None:
+def test_whatsapp_business_hints_open_an_event_in_the_feed(tmp_path: Path) -> None:
     words = {"whatsapp-business-api": "High disruptions"}
-    scenario = StandIn(("whatsapp",), [Step(0, 60, ("whatsapp",), State(hints=words))])
+    scenario = drill_file(tmp_path, ("whatsapp",), [Step(0, 60, ("whatsapp",), State(hints=words))])
     with Player(scenario, ScenarioClock(START, speed=1.0)) as player:
         platform = player.platforms()[0]
         verdicts = {}
@@ -329,8 +406,8 @@ def test_whatsapp_business_hints_open_an_event_in_the_feed() -> None:
     assert verdicts == {"meta_orgs": Verdict.MAJOR_OUTAGE, "rss_events": Verdict.DEGRADED}
 
 
-def test_platforms_keep_ids_names_owners_and_roles_and_point_at_loopback() -> None:
-    scenario = StandIn(META)
+def test_platforms_keep_ids_names_owners_and_roles_and_point_at_loopback(tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, META)
     with Player(scenario, ScenarioClock(START)) as player:
         pointed = player.platforms()
         catalog = builtin_platforms()
@@ -353,14 +430,14 @@ def test_platforms_keep_ids_names_owners_and_roles_and_point_at_loopback() -> No
         assert config.controls == player.controls
 
 
-def test_dns_answers_each_way_the_scenario_says() -> None:
+def test_dns_answers_each_way_the_scenario_says(tmp_path: Path) -> None:
     steps = [
         Step(0, 10, ("facebook",), State(dns="servfail")),
         Step(0, 10, ("instagram",), State(dns="nxdomain")),
         Step(0, 10, ("whatsapp",), State(dns="timeout")),
     ]
     clock = ScenarioClock(START, speed=1.0)
-    with Player(StandIn(META, steps), clock, dns_timeout=0.3) as player:
+    with Player(drill_file(tmp_path, META, steps), clock, dns_timeout=0.3) as player:
         config = player.monitor_config().dns
 
         def kind(host: str) -> str:
@@ -385,8 +462,10 @@ def test_dns_answers_each_way_the_scenario_says() -> None:
         assert [r.to_text() for rrset in answer.answer for r in rrset] == ["127.0.0.1"]
 
 
-def test_the_failing_share_is_decided_per_platform_probe_and_round_and_replays_the_same() -> None:
-    scenario = StandIn(("facebook",))
+def test_the_failing_share_is_decided_per_platform_probe_and_round_and_replays_the_same(
+    tmp_path: Path,
+) -> None:
+    scenario = drill_file(tmp_path, ("facebook",))
     clock = ScenarioClock(START, speed=1.0)
     player = Player(scenario, clock)
     moments = [START + timedelta(minutes=n, seconds=5) for n in range(200)]
@@ -403,7 +482,7 @@ def test_the_failing_share_is_decided_per_platform_probe_and_round_and_replays_t
     assert all(player.fails("facebook", 0, 1.0, when) for when in moments)
 
 
-def test_page_answers_look_like_the_real_failures() -> None:
+def test_page_answers_look_like_the_real_failures(tmp_path: Path) -> None:
     steps = [
         Step(0, 1, ("x",), State(web="cloudflare")),
         Step(1, 2, ("x",), State(web="challenge")),
@@ -412,7 +491,7 @@ def test_page_answers_look_like_the_real_failures() -> None:
         Step(4, 5, ("x",), State(web="timeout")),
     ]
     clock = ScenarioClock(START, speed=1.0)
-    with Player(StandIn(("x",), steps), clock, hold_limit=0.5) as player:
+    with Player(drill_file(tmp_path, ("x",), steps), clock, hold_limit=0.5) as player:
         url = f"http://127.0.0.1:{player.port}/probe/x/3"
         status, body, headers = fetch(url)
         assert (status, headers["server"]) == (500, "cloudflare")
@@ -434,8 +513,8 @@ def test_page_answers_look_like_the_real_failures() -> None:
         assert fetch(url)[0] == 302  # the step is over: a redirect to the login page
 
 
-def test_a_held_answer_ends_when_the_player_stops() -> None:
-    scenario = StandIn(("x",), [Step(0, 60, ("x",), State(web="timeout"))])
+def test_a_held_answer_ends_when_the_player_stops(tmp_path: Path) -> None:
+    scenario = drill_file(tmp_path, ("x",), [Step(0, 60, ("x",), State(web="timeout"))])
     player = Player(scenario, ScenarioClock(START, speed=1.0), hold_limit=30.0).start()
     sock = socket.create_connection(("127.0.0.1", player.port), timeout=10)
     sock.sendall(b"GET /probe/x/3 HTTP/1.1\r\nHost: x.com\r\nConnection: close\r\n\r\n")
@@ -448,9 +527,9 @@ def test_a_held_answer_ends_when_the_player_stops() -> None:
     sock.close()
 
 
-def test_stop_frees_every_port_and_ends_every_thread() -> None:
+def test_stop_frees_every_port_and_ends_every_thread(tmp_path: Path) -> None:
     before = {t.ident for t in threading.enumerate()}
-    player = Player(StandIn(("x",)), ScenarioClock(START)).start()
+    player = Player(drill_file(tmp_path, ("x",)), ScenarioClock(START)).start()
     web, dns_port = player.port, int(player.dns_address.rsplit(":", 1)[1])
     assert fetch(f"http://127.0.0.1:{web}/control/generate_204")[0] == 204
     player.stop()

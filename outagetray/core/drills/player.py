@@ -14,12 +14,14 @@ is decided when the request arrives, from the scenario at the clock's *scenario*
 - ``monitor_config()`` gives the player's DNS server (short timeout) and connection checks.
 - The connection checks use 127.0.0.1 itself, not a name: the monitor's HTTP client asks
   the system's resolver, which knows nothing of the drill. While the scenario's
-  connection is "down", nothing answers (DNS drops every query, every web request is
-  reset); while it is "captive", every page redirects to a hotel's sign-in page and DNS
+  connection is "down", nothing gets through, and at once, as when a link is gone (a
+  computer without a route fails fast): DNS refuses every query and every web request is
+  reset. While it is "captive", every page redirects to a hotel's sign-in page and DNS
   answers every name, as a captive portal does.
 - ``web_share`` below 1 fails that share of page requests, decided by a hash of the
   platform, the probe and the round (scenario time divided by the monitor's interval):
-  the same drill replays the same way, whatever order the threads run in.
+  the same drill replays the same way, whatever order the threads run in. (Scenario time
+  stands still during a round, see clock.py, so one round meets one moment of the scenario.)
 - A held answer ("timeout") is held until the client gives up, never longer than
   ``hold_limit`` real seconds, and ends at once when the player stops: no thread outlives it.
 
@@ -250,7 +252,9 @@ class Player:
         now = self.clock.now()
         connection = self.scenario.connection_at(now)
         if connection == "down":
-            return "drop"
+            # A computer whose link is gone fails every lookup at once ("no route"); waiting out a
+            # timeout per name would only make the drill's offline rounds slow.
+            return "refused"
         if connection == "captive":
             return "answer"  # a portal answers every name with itself
         with self._lock:

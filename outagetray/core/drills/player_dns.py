@@ -7,8 +7,9 @@ standard library's servers on daemon threads, so a drill never holds up quitting
 
 Per query a ``decide(name)`` callback (the player, reading the scenario at the scenario's
 current moment) says what to do: ``"answer"`` (an A record for 127.0.0.1; AAAA gets an
-empty NOERROR, as for an IPv4-only name), ``"servfail"``, ``"nxdomain"``, or ``"drop"``
-(no answer at all, so the client times out: a resolver that is gone, or a user offline).
+empty NOERROR, as for an IPv4-only name), ``"servfail"``, ``"nxdomain"``, ``"refused"``
+(at once: a user whose link is gone, where a real computer fails fast with "no route"), or
+``"drop"`` (no answer at all, so the client times out: a resolver that is gone).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Literal
 
 log = logging.getLogger(__name__)
 
-Answer = Literal["answer", "servfail", "nxdomain", "drop"]
+Answer = Literal["answer", "servfail", "nxdomain", "refused", "drop"]
 Decide = Callable[[str], Answer]
 
 LOOPBACK = "127.0.0.1"
@@ -59,6 +60,8 @@ def reply(wire: bytes, decide: Decide) -> bytes | None:
         response.set_rcode(dns.rcode.SERVFAIL)
     elif what == "nxdomain":
         response.set_rcode(dns.rcode.NXDOMAIN)
+    elif what == "refused":
+        response.set_rcode(dns.rcode.REFUSED)
     elif question.rdtype == dns.rdatatype.A and question.rdclass == dns.rdataclass.IN:
         response.answer.append(dns.rrset.from_text(question.name, TTL, "IN", "A", LOOPBACK))
     # Any other type: NOERROR without records, as a real server says for a name with no such record.
