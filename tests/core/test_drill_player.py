@@ -394,6 +394,30 @@ def test_a_statuspage_document_says_the_same_in_its_component_and_its_indicator(
         assert bool(document["incidents"]) is (status != "operational")
 
 
+def test_every_catalog_platform_s_status_sources_read_all_clear_when_nothing_is_said(tmp_path: Path) -> None:
+    catalog = builtin_platforms()
+    scenario = drill_file(tmp_path, tuple(catalog))
+    with Player(scenario, ScenarioClock(START, speed=1.0)) as player:
+        pointed = player.platforms(catalog)
+        read = {}
+        for platform in pointed:
+            for spec in platform.sources:
+                status, body, headers = fetch(spec.url)
+                read[(platform.id, spec.type)] = (
+                    status,
+                    parse(spec.type, body, headers, spec.options).verdict,
+                )
+    assert read  # the catalog has status sources of several formats
+    assert {kind for _, kind in read} >= {
+        "statuspage",
+        "meta_orgs",
+        "rss_events",
+        "google_incidents",
+        "slack",
+    }
+    assert {key: value for key, value in read.items() if value != (200, Verdict.OPERATIONAL)} == {}
+
+
 def test_whatsapp_business_hints_open_an_event_in_the_feed(tmp_path: Path) -> None:
     words = {"whatsapp-business-api": "High disruptions"}
     scenario = drill_file(tmp_path, ("whatsapp",), [Step(0, 60, ("whatsapp",), State(hints=words))])
