@@ -6,4 +6,4 @@ module level, because building the parser is on the tray's start path.
 """
 
 #: The modules, in the order ``outagetray --help`` lists them.
-NAMES = ("count", "incidents", "export", "send", "outbox", "channels")
+NAMES = ("count", "incidents", "export", "send", "outbox", "channels", "drill")
