@@ -259,6 +259,9 @@ def test_a_stopped_drill_ends_what_it_opened_and_the_next_run_opens_its_own(tmp_
         return result
 
     first, second = stopped_run(), stopped_run()
+    text = DrillReport.of(first).describe()
+    assert "The drill was stopped at" in text and "what it expects was not checked" in text
+    assert "as the drill expects" not in text
     assert len(first.incidents) == len(second.incidents) == 1
     assert first.incidents[0].id != second.incidents[0].id
     with IncidentLog.open(path, read_only=True) as log:

@@ -225,7 +225,9 @@ class DrillReport:
             lines += [f"  {self._clock(a.at)} {a.title}: {a.why}" for a in self.false_alarms]
         else:
             lines.append("No false alarms.")
-        if self.expect_met:
+        if self.stopped and self.expect_met:
+            lines.append("The drill did not run to its end, so what it expects was not checked.")
+        elif self.expect_met:
             missed = [key for key, ok in self.expect_met.items() if not ok]
             if missed:
                 lines.append("Not as the drill expects: " + ", ".join(_EXPECT_WORDS[k] for k in missed) + ".")
