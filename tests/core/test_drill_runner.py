@@ -30,6 +30,8 @@ from outagetray.core.drills.runner import MARK, DrillNotification, DrillResult, 
 from outagetray.core.drills.scenario import builtin_ids, load
 from outagetray.core.incidents import IncidentLog
 
+#: The first test's setup plays all six drills: about 65-90 s on two cores, more on a busy machine.
+pytestmark = pytest.mark.timeout(400)
 #: Scenario seconds per real second: a minute's wait is well under a millisecond.
 SPEED = 100_000.0
 #: The longest drills first, so the two workers finish close together.
