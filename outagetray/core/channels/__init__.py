@@ -19,6 +19,7 @@ imports each one the first time a channel of its type is used.
 from __future__ import annotations
 
 import html
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ __all__ = [
     "Receipt",
     "SendRejected",
     "html_from_text",
+    "is_loopback",
     "split_title",
 ]
 
@@ -62,6 +64,20 @@ class Field:
 
 #: The prefixes a draft's first line may carry to name the subject or title.
 _TITLE_PREFIXES = ("subject:", "title:")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this computer: the one place a channel may talk without encryption.
+
+    Plain http or SMTP without TLS would carry a token or password in the clear; to this
+    computer itself (a test server, a local bridge) nothing leaves the machine.
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def split_title(text: str) -> tuple[str, str]:

@@ -27,13 +27,20 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from outagetray.core.channels import CANNOT_TELL, ChannelConfigError, Field, Health, Lookup, Receipt
+from outagetray.core.channels import (
+    CANNOT_TELL,
+    ChannelConfigError,
+    Field,
+    Health,
+    Lookup,
+    Receipt,
+    is_loopback,
+)
 from outagetray.core.channels.web import DEFAULT_SEND_TIMEOUT, Answer, NoAnswer, WebApi
 from outagetray.core.http import HttpClient, parse_retry_after
 from outagetray.core.outbox import SendRejected
@@ -68,15 +75,6 @@ _NEW_WEBHOOK = (
 )
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def webhook_problem(url: str) -> str | None:
     """Why ``url`` is not a Discord webhook address, in plain words (never quoting it); None if it is."""
     try:
@@ -88,7 +86,7 @@ def webhook_problem(url: str) -> str | None:
     example = "https://discord.com/api/webhooks/…"
     if parts.scheme not in ("http", "https") or not host:
         return f"a Discord webhook address starts with {example}"
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         return "it must start with https://, so its token never travels unprotected"
     if parts.username or parts.password or parts.fragment:
         return f"it has parts a webhook address never has (it looks like {example})"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import html
-import ipaddress
 import logging
 import re
 import smtplib
@@ -34,7 +33,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from outagetray.core.channels import ChannelConfigError, Field
+from outagetray.core.channels import ChannelConfigError, Field, is_loopback
 from outagetray.core.outbox import CANNOT_TELL, AnswerLost, Health, Lookup, Receipt, SendRejected
 
 if TYPE_CHECKING:
@@ -61,7 +60,6 @@ log = logging.getLogger(__name__)
 
 SECURITIES = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-LOOPBACK_NAMES = ("localhost",)
 CSV_COLUMNS = ("email", "e-mail", "email address", "e-mail address", "address", "mail")
 MESSAGE_ID_DOMAIN = "outagetray.invalid"
 
@@ -80,15 +78,6 @@ class SendUnknown(AnswerLost):
 def valid_address(text: str) -> bool:
     """A plain ``name@domain.tld``: enough to catch typos and header lines in a list."""
     return bool(_ADDRESS.match(text))
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +154,7 @@ class EmailConfig:
         security = table.get("security", "starttls")
         if security not in SECURITIES:
             raise EmailConfigError("Security must be starttls, tls or none.")
-        if security == "none" and not _is_loopback(host):
+        if security == "none" and not is_loopback(host):
             raise EmailConfigError(
                 "Sending mail without encryption is only allowed to this computer itself "
                 f"(localhost). Choose starttls or tls for {host}."

@@ -33,7 +33,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from outagetray.core.channels import ChannelConfigError, Field
+from outagetray.core.channels import ChannelConfigError, Field, is_loopback
 from outagetray.core.channels.web import DEFAULT_SEND_TIMEOUT, Answer, NoAnswer, WebApi, base_url_problem
 from outagetray.core.outbox import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
 
@@ -280,17 +280,6 @@ def _collect_estimates(data: Any, into: list[float], depth: int) -> None:
             _collect_estimates(item, into, depth + 1)
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def from_settings(
     channel: ChannelTable, secret: str, *, client: HttpClient | None = None
 ) -> FacebookPageChannel:
@@ -314,7 +303,7 @@ def from_settings(
             f"In the {where}, graph_url must be a web address such as {DEFAULT_GRAPH_URL} (or leave it out)."
         )
     parts = urlsplit(graph_url.strip())
-    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
         raise ChannelConfigError(
             f"In the {where}, graph_url must start with https:// (plain http is allowed only on this "
             "computer, because the Page's token travels with every post)."

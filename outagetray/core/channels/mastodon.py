@@ -29,14 +29,21 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from outagetray.core.channels import CANNOT_TELL, ChannelConfigError, Field, Health, Lookup, Receipt
+from outagetray.core.channels import (
+    CANNOT_TELL,
+    ChannelConfigError,
+    Field,
+    Health,
+    Lookup,
+    Receipt,
+    is_loopback,
+)
 from outagetray.core.channels.web import (
     DEFAULT_SEND_TIMEOUT,
     Answer,
@@ -77,7 +84,7 @@ def address_problem(url: str) -> str | None:
     if problem:
         return problem
     parts = urlsplit(url.strip())
-    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
         return (
             "The Mastodon address must start with https:// (plain http is allowed only on this "
             "computer, because the access token travels with every post)."
@@ -282,15 +289,6 @@ def _with_retry_after(answer: Answer, now: float) -> Answer:
     if not retry_after:
         return answer
     return Answer(answer.status, {**answer.headers, "Retry-After": retry_after}, answer.body)
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 FIELDS: tuple[Field, ...] = (

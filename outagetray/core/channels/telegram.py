@@ -27,13 +27,20 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from outagetray.core.channels import CANNOT_TELL, ChannelConfigError, Field, Health, Lookup, Receipt
+from outagetray.core.channels import (
+    CANNOT_TELL,
+    ChannelConfigError,
+    Field,
+    Health,
+    Lookup,
+    Receipt,
+    is_loopback,
+)
 from outagetray.core.channels.web import DEFAULT_SEND_TIMEOUT, Answer, NoAnswer, WebApi, base_url_problem
 from outagetray.core.http import HttpClient, parse_retry_after
 from outagetray.core.outbox import SendRejected
@@ -295,15 +302,6 @@ def _may_post(chat: Mapping[str, Any], member: Mapping[str, Any]) -> bool:
     return status in ("creator", "administrator", "member")
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def chat_problem(value: object) -> str | None:
     """Why ``value`` cannot be a ``chat`` key, in plain words; None when it can."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -347,7 +345,7 @@ def from_settings(channel: ChannelTable, secret: str, *, client: HttpClient | No
             f"In the {where}, api_url must be a web address such as {DEFAULT_API} (or leave it out)."
         )
     parts = urlsplit(api_url.strip())
-    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
         raise ChannelConfigError(
             f"In the {where}, api_url must start with https:// (plain http is allowed only on this "
             "computer, because the bot's token travels in the address)."

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from outagetray.core.channels import ChannelConfigError, Field
+from outagetray.core.channels import ChannelConfigError, Field, is_loopback
 from outagetray.core.channels.web import DEFAULT_SEND_TIMEOUT, Answer, NoAnswer, WebApi, base_url_problem
 from outagetray.core.limits import X_LIMIT, twitter_weighted_length
 from outagetray.core.outbox import CANNOT_TELL, Health, Lookup, Receipt, SendRejected
@@ -348,17 +348,6 @@ def _minutes(seconds: float) -> str:
     return f"{round(seconds / 3600)} h"
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def from_settings(channel: ChannelTable, secret: str, *, client: HttpClient | None = None) -> XChannel:
     """An X channel from its ``[[channels]]`` table (``api_url``) and the four keys kept as one secret.
 
@@ -373,7 +362,7 @@ def from_settings(channel: ChannelTable, secret: str, *, client: HttpClient | No
             f"In the {where}, api_url must be a web address such as {DEFAULT_API_URL} (or leave it out)."
         )
     parts = urlsplit(api_url.strip())
-    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
         raise ChannelConfigError(
             f"In the {where}, api_url must start with https:// (plain http is allowed only on this computer)."
         )
